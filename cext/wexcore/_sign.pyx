@@ -1,0 +1,424 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""WEX request signing kernel.
+
+One :class:`Signer` per API key. Everything that does not change between
+requests is done once, in the constructor:
+
+* the HMAC key schedule: the SHA-256 states after the ``ipad`` and ``opad``
+  blocks, so a request costs only the message blocks plus one outer block;
+* the constant header part of the signed string (``validate-algorithms=...&
+  validate-appkey=...&validate-recvwindow=...&validate-timestamp=`` for spot,
+  ``validate-appkey=...&validate-timestamp=`` for futures), and the state after
+  absorbing its whole 64-byte blocks.
+
+A request then writes the variable part (timestamp, method, path, query,
+body) into a C buffer and hashes it with the CPU's SHA instructions when it
+has them (see ``cext/csrc/wex_sha256.h``). The five algorithms other than
+HmacSHA256 are supported through the standard library's ``hmac`` with the key
+prepared once (``hmac.HMAC.copy``); they are correct, not tuned.
+
+Canonical strings (spec: spot "Signature generation", futures "Obtain
+Signature")::
+
+    spot     X + Y, X = sorted validate-* pairs joined by '&',
+                    Y = '#' METHOD '#' path ['#' query] ['#' body]
+    futures  'validate-appkey=K&validate-timestamp=T' '#' path ['#' query] ['#' body]
+
+Futures requests carry their parameters in the query string or in the body,
+never both in the documentation; when a caller passes both, wexcore signs
+both in spot's order (path, query, body), a decision recorded in
+docs/spec-decisions.md.
+"""
+
+cimport cython
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_FromStringAndSize
+from cpython.mem cimport PyMem_Malloc, PyMem_Free
+from cpython.unicode cimport PyUnicode_DecodeASCII
+from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
+from libc.string cimport memcpy
+from posix.time cimport clock_gettime, timespec, CLOCK_REALTIME
+
+import hashlib
+import hmac as _hmac
+from collections.abc import Mapping
+from decimal import Decimal
+from urllib.parse import quote as _quote
+
+cdef extern from "Python.h":
+    const char* PyUnicode_AsUTF8AndSize(object s, Py_ssize_t* size) except NULL
+
+cdef extern from "wex_sha256.h" nogil:
+    ctypedef void (*wex_sha256_blocks_fn)(uint32_t* st, const uint8_t* p, size_t nblocks)
+    const uint32_t* wex_sha256_IV
+    void wex_sha256_blocks_portable(uint32_t* st, const uint8_t* p, size_t nblocks)
+    void wex_sha256_blocks_shani(uint32_t* st, const uint8_t* p, size_t nblocks)
+    int wex_cpu_has_shani()
+    void wex_sha256_finish(wex_sha256_blocks_fn blocks, const uint32_t* st_in, uint64_t done,
+                           const uint8_t* p, size_t n, uint8_t* out)
+    void wex_hex(const uint8_t* inp, size_t n, char* out)
+
+ALGORITHMS = ("HmacMD5", "HmacSHA1", "HmacSHA224", "HmacSHA256", "HmacSHA384", "HmacSHA512")
+_DIGESTS = {
+    "HmacMD5": hashlib.md5,
+    "HmacSHA1": hashlib.sha1,
+    "HmacSHA224": hashlib.sha224,
+    "HmacSHA256": hashlib.sha256,
+    "HmacSHA384": hashlib.sha384,
+    "HmacSHA512": hashlib.sha512,
+}
+PRODUCTS = ("spot", "futures")
+MAX_RECV_WINDOW = 60000
+
+cdef wex_sha256_blocks_fn _blocks = wex_sha256_blocks_shani if wex_cpu_has_shani() else wex_sha256_blocks_portable
+
+
+def sha256_backend():
+    """The SHA-256 block function in use: ``"sha-ni"`` or ``"portable"``."""
+    return "sha-ni" if _blocks == wex_sha256_blocks_shani else "portable"
+
+
+def _set_sha256_backend(str name):
+    """Select the block function (tests run both). Not for production use."""
+    global _blocks
+    if name == "sha-ni":
+        if not wex_cpu_has_shani():
+            raise ValueError("this CPU has no SHA instructions")
+        _blocks = wex_sha256_blocks_shani
+    elif name == "portable":
+        _blocks = wex_sha256_blocks_portable
+    else:
+        raise ValueError(f"unknown backend {name!r}")
+
+
+# Characters left as they are in query values and keys; everything else is
+# percent-encoded as UTF-8. These are RFC 3986's unreserved characters plus
+# ',' (the exchange's list separator, e.g. symbols=btc_usdt,eth_usdt) and ':'.
+_SAFE = "-_.~,:"
+cdef bint _is_safe_ascii(const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef unsigned char c
+    for i in range(n):
+        c = p[i]
+        if not ((c >= 97 and c <= 122) or (c >= 65 and c <= 90) or (c >= 48 and c <= 57)
+                or c == 45 or c == 95 or c == 46 or c == 126 or c == 44 or c == 58):
+            return False
+    return True
+
+
+cdef str _format_value(object v, str name):
+    if isinstance(v, str):
+        return v
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, float):
+        # repr() is the shortest string that round-trips; a price that matters
+        # should be passed as str or Decimal.
+        return repr(v)
+    raise TypeError(f"{name}: value of type {type(v).__name__} cannot be sent as a parameter")
+
+
+cdef str _escape(str s):
+    cdef Py_ssize_t n
+    cdef const char* p = PyUnicode_AsUTF8AndSize(s, &n)
+    if _is_safe_ascii(<const unsigned char*>p, n):
+        return s
+    return _quote(s, safe=_SAFE)
+
+
+cpdef str encode_query(object params):
+    """Encode parameters the way WEX signs them and the way wexcore sends them.
+
+    Keys are sorted lexicographically and joined as ``k=v`` with ``&``;
+    ``None`` values are left out; booleans are ``true``/``false``; ``Decimal``
+    is written without exponent. Keys and values are percent-encoded as UTF-8
+    except for letters, digits and ``-_.~,:``, so the string signed is exactly
+    the string on the wire.
+
+    ``params`` may be a mapping or an iterable of ``(key, value)`` pairs; a
+    ``str`` is returned unchanged (it is taken to be encoded already).
+    """
+    if params is None:
+        return ""
+    if isinstance(params, str):
+        return params
+    items = params.items() if isinstance(params, Mapping) else params
+    parts = []
+    for k, v in sorted(items, key=_first):
+        if not isinstance(k, str):
+            raise TypeError(f"query: parameter names must be str, got {type(k).__name__}")
+        if v is None:
+            continue
+        parts.append(_escape(k) + "=" + _escape(_format_value(v, k)))
+    return "&".join(parts)
+
+
+def _first(pair):
+    return pair[0]
+
+
+cdef inline bint _header_safe(str s):
+    cdef Py_ssize_t i
+    for ch in s:
+        if not (33 <= ord(ch) <= 126):
+            return False
+    return True
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class Signer:
+    """Signs WEX REST requests for one API key.
+
+    Args:
+        api_key: the key sent as ``validate-appkey`` (printable ASCII).
+        secret: the secret key, ``str`` or ``bytes``; never shown in ``repr``,
+            exceptions or logs, and not picklable.
+        algorithm: one of ``HmacMD5``, ``HmacSHA1``, ``HmacSHA224``,
+            ``HmacSHA256`` (default, the fast path), ``HmacSHA384``, ``HmacSHA512``.
+        recv_window: ``validate-recvwindow`` in milliseconds, 1..60000.
+
+    ``time_offset_ms`` (server clock minus local clock, in ms) is added to the
+    local clock when no explicit timestamp is given; the REST clients keep it
+    in sync with the server's time endpoint.
+
+    A Signer may be shared between threads: signing keeps no state between
+    calls other than the constants prepared here.
+    """
+    cdef readonly str api_key
+    cdef readonly str algorithm
+    cdef int _recv_window
+    cdef public long long time_offset_ms
+    cdef object _hmac_template
+    cdef bint _fast
+    # HMAC-SHA256 states: after the opad block, and after ipad + the whole
+    # 64-byte blocks of each product's constant prefix.
+    cdef uint32_t _outer[8]
+    cdef uint32_t _spot_state[8]
+    cdef uint32_t _fut_state[8]
+    cdef uint64_t _spot_done
+    cdef uint64_t _fut_done
+    cdef bytes _spot_prefix      # full constant prefix (for canonical())
+    cdef bytes _fut_prefix
+    cdef bytes _spot_rest        # prefix bytes after the absorbed blocks
+    cdef bytes _fut_rest
+    cdef str _recv_str
+    cdef bytes _key_block        # padded key; private, never exposed
+
+    def __init__(self, api_key, secret, *, algorithm="HmacSHA256", recv_window=5000):
+        if not isinstance(api_key, str):
+            raise TypeError(f"api_key must be str, got {type(api_key).__name__}")
+        if not api_key:
+            raise ValueError("api_key must not be empty")
+        if not _header_safe(api_key):
+            raise ValueError("api_key must be printable ASCII without spaces (it is sent as a header)")
+        if isinstance(secret, str):
+            secret_b = (<str>secret).encode("utf-8")
+        elif isinstance(secret, (bytes, bytearray, memoryview)):
+            secret_b = bytes(secret)
+        else:
+            raise TypeError(f"secret must be str or bytes, got {type(secret).__name__}")
+        if not secret_b:
+            raise ValueError("secret must not be empty")
+        if not isinstance(algorithm, str) or algorithm not in _DIGESTS:
+            raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
+        self.api_key = api_key
+        self.algorithm = algorithm
+        self.time_offset_ms = 0
+        self._fast = algorithm == "HmacSHA256"
+        self._hmac_template = _hmac.new(secret_b, digestmod=_DIGESTS[algorithm])
+        if len(secret_b) > 64:
+            secret_b = hashlib.sha256(secret_b).digest()
+        self._key_block = secret_b + b"\0" * (64 - len(secret_b))
+        cdef uint8_t pad[64]
+        cdef const uint8_t* kb = <const uint8_t*>PyBytes_AS_STRING(self._key_block)
+        cdef int i
+        for i in range(64):
+            pad[i] = kb[i] ^ 0x5c
+        memcpy(self._outer, wex_sha256_IV, 32)
+        _blocks(self._outer, pad, 1)
+        self._set_recv_window(recv_window)
+
+    cdef _set_recv_window(self, object recv_window):
+        if isinstance(recv_window, bool) or not isinstance(recv_window, int):
+            raise TypeError(f"recv_window must be int milliseconds, got {type(recv_window).__name__}")
+        if not 1 <= recv_window <= MAX_RECV_WINDOW:
+            raise ValueError(f"recv_window must be within 1..{MAX_RECV_WINDOW} ms, got {recv_window}")
+        self._recv_window = recv_window
+        self._recv_str = str(recv_window)
+        self._spot_prefix = (
+            f"validate-algorithms={self.algorithm}&validate-appkey={self.api_key}"
+            f"&validate-recvwindow={self._recv_str}&validate-timestamp="
+        ).encode("ascii")
+        self._fut_prefix = f"validate-appkey={self.api_key}&validate-timestamp=".encode("ascii")
+        self._spot_rest = self._absorb_prefix(self._spot_prefix, self._spot_state, &self._spot_done)
+        self._fut_rest = self._absorb_prefix(self._fut_prefix, self._fut_state, &self._fut_done)
+
+    cdef bytes _absorb_prefix(self, bytes prefix, uint32_t* state, uint64_t* done):
+        cdef uint8_t pad[64]
+        cdef const uint8_t* kb = <const uint8_t*>PyBytes_AS_STRING(self._key_block)
+        cdef int i
+        for i in range(64):
+            pad[i] = kb[i] ^ 0x36
+        memcpy(state, wex_sha256_IV, 32)
+        _blocks(state, pad, 1)
+        cdef Py_ssize_t n = PyBytes_GET_SIZE(prefix)
+        cdef Py_ssize_t full = (n // 64) * 64
+        if full:
+            _blocks(state, <const uint8_t*>PyBytes_AS_STRING(prefix), full // 64)
+        done[0] = 64 + full
+        return prefix[full:]
+
+    @property
+    def recv_window(self):
+        """``validate-recvwindow`` in milliseconds (1..60000)."""
+        return self._recv_window
+
+    @recv_window.setter
+    def recv_window(self, value):
+        self._set_recv_window(value)
+
+    def __repr__(self):
+        return (f"Signer(api_key={self.api_key!r}, algorithm={self.algorithm!r}, "
+                f"recv_window={self._recv_window})")
+
+    def __reduce__(self):
+        raise TypeError("Signer holds a secret and cannot be pickled")
+
+    cpdef long long now_ms(self):
+        """The timestamp used when none is given: local clock + ``time_offset_ms``."""
+        cdef timespec ts
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return <long long>ts.tv_sec * 1000 + ts.tv_nsec // 1000000 + self.time_offset_ms
+
+    cdef bytes _build(self, str method, str path, object query, object body, object timestamp,
+                      str product, bint *is_spot, long long *ts_out):
+        """The variable part of the signed string, with its leading constant
+        remainder: bytes ready to hash after the prepared state."""
+        cdef bint spot
+        if product == "spot":
+            spot = True
+        elif product == "futures":
+            spot = False
+        else:
+            raise ValueError(f"product must be 'spot' or 'futures', got {product!r}")
+        is_spot[0] = spot
+        cdef long long ts
+        if timestamp is None:
+            ts = self.now_ms()
+        else:
+            if isinstance(timestamp, bool) or not isinstance(timestamp, int):
+                raise TypeError(f"timestamp must be int milliseconds, got {type(timestamp).__name__}")
+            if timestamp < 0 or timestamp > 9999999999999:
+                raise ValueError(f"timestamp out of range: {timestamp}")
+            ts = timestamp
+        ts_out[0] = ts
+        if spot:
+            if method is None:
+                raise TypeError("method must be str, got NoneType")
+            m = method.upper()
+            if m not in ("GET", "POST", "PUT", "DELETE"):
+                raise ValueError(f"method must be GET, POST, PUT or DELETE, got {method!r}")
+        if not path or path[0] != "/" or not path.isascii() or "?" in path or "#" in path:
+            raise ValueError(f"path must be an ASCII path starting with '/' without '?' or '#', got {path!r}")
+
+        cdef bytes q
+        if query is None:
+            q = b""
+        elif isinstance(query, str):
+            q = (<str>query).encode("utf-8")
+        elif isinstance(query, (bytes, bytearray)):
+            raise TypeError("query must be a mapping or an encoded str, got bytes")
+        else:
+            q = encode_query(query).encode("utf-8")
+
+        cdef bytes b
+        if body is None:
+            b = b""
+        elif isinstance(body, bytes):
+            b = <bytes>body
+        elif isinstance(body, str):
+            b = (<str>body).encode("utf-8")
+        elif isinstance(body, (bytearray, memoryview)):
+            b = bytes(body)
+        elif isinstance(body, Mapping):
+            b = encode_query(body).encode("utf-8")
+        else:
+            raise TypeError(f"body must be bytes, str, a mapping (form) or None, got {type(body).__name__}")
+
+        parts = [self._spot_rest if spot else self._fut_rest, str(ts).encode("ascii")]
+        if spot:
+            parts.append(b"#" + m.encode("ascii"))
+        parts.append(b"#" + path.encode("ascii"))
+        if q:
+            parts.append(b"#" + q)
+        if b:
+            parts.append(b"#" + b)
+        return b"".join(parts)
+
+    def canonical(self, method, path, query=None, body=None, *, timestamp=None, product="spot"):
+        """The exact string that is signed for this request (see module doc)."""
+        cdef bint spot
+        cdef long long ts
+        rest = self._build(method, path, query, body, timestamp, product, &spot, &ts)
+        prefix = self._spot_prefix if spot else self._fut_prefix
+        head = prefix[:len(prefix) - len(self._spot_rest if spot else self._fut_rest)]
+        return (head + rest).decode("utf-8")
+
+    def sign(self, method, path, query=None, body=None, *, timestamp=None, product="spot"):
+        """The hex signature alone (``validate-signature``)."""
+        return self.headers(method, path, query, body, timestamp=timestamp, product=product)[
+            "validate-signature"]
+
+    def headers(self, method, path, query=None, body=None, *, timestamp=None, product="spot"):
+        """The complete ``validate-*`` header dict for one request.
+
+        Args:
+            method: HTTP method (spot signs it; futures does not).
+            path: the request path with path parameters filled in.
+            query: a mapping (encoded with :func:`encode_query`) or an already
+                encoded ``str`` used as is; ``None`` or empty for no query.
+            body: the exact body bytes (``str`` is UTF-8 encoded), or a mapping
+                for an x-www-form-urlencoded body (sorted like a query).
+            timestamp: milliseconds; defaults to :meth:`now_ms`.
+            product: ``"spot"`` or ``"futures"``.
+        """
+        cdef bint spot
+        cdef long long ts
+        cdef bytes rest = self._build(method, path, query, body, timestamp, product, &spot, &ts)
+        cdef char hexbuf[128]
+        cdef uint8_t inner[32]
+        cdef uint8_t digest[32]
+        if self._fast:
+            _hmac256_finish(self, rest, spot, inner, digest)
+            wex_hex(digest, 32, hexbuf)
+            sig = PyUnicode_DecodeASCII(hexbuf, 64, NULL)
+        else:
+            prefix = self._spot_prefix if spot else self._fut_prefix
+            head = prefix[:len(prefix) - len(self._spot_rest if spot else self._fut_rest)]
+            h = self._hmac_template.copy()
+            h.update(head)
+            h.update(rest)
+            sig = h.hexdigest()
+        return {
+            "validate-algorithms": self.algorithm,
+            "validate-appkey": self.api_key,
+            "validate-recvwindow": self._recv_str,
+            "validate-timestamp": str(ts),
+            "validate-signature": sig,
+        }
+
+
+cdef inline void _hmac256_finish(Signer s, bytes rest, bint spot, uint8_t* inner, uint8_t* digest):
+    cdef const uint8_t* p = <const uint8_t*>PyBytes_AS_STRING(rest)
+    cdef size_t n = PyBytes_GET_SIZE(rest)
+    if spot:
+        wex_sha256_finish(_blocks, s._spot_state, s._spot_done, p, n, inner)
+    else:
+        wex_sha256_finish(_blocks, s._fut_state, s._fut_done, p, n, inner)
+    wex_sha256_finish(_blocks, s._outer, 64, inner, 32, digest)

@@ -1,0 +1,43 @@
+"""wexcore: low-latency WEX exchange connectivity on a Cython core.
+
+The public API is re-exported here; users never import underscore modules.
+"""
+
+from __future__ import annotations
+
+from wexcore._sign import Signer, encode_query, sha256_backend
+from wexcore.errors import (
+    AuthenticationError,
+    DecodeError,
+    InsufficientFundsError,
+    InvalidOrderError,
+    NotFoundError,
+    OrderStateUnknownError,
+    PrecisionError,
+    RateLimitError,
+    SequenceGap,
+    ServerError,
+    WexAPIError,
+    WexError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Signer",
+    "encode_query",
+    "sha256_backend",
+    "WexError",
+    "WexAPIError",
+    "AuthenticationError",
+    "InvalidOrderError",
+    "InsufficientFundsError",
+    "RateLimitError",
+    "ServerError",
+    "NotFoundError",
+    "OrderStateUnknownError",
+    "SequenceGap",
+    "DecodeError",
+    "PrecisionError",
+    "__version__",
+]
