@@ -311,3 +311,17 @@ def test_canonical_matches_reference(method, path, query, body, ts, product, rec
                          timestamp=ts, recv_window=recv, product=product)
     assert got == want
     assert s.sign(method, path, query, body, timestamp=ts, product=product) == expected_sig(SECRET, want)
+
+
+@pytest.mark.parametrize("n", [0, 1, 31, 32, 33, 100])
+def test_many_params_fast_and_generic_paths_agree(n):
+    from types import MappingProxyType
+    params = {f"k{(i * 7919) % 1000:03d}": i * 10**15 for i in range(n)}
+    want = ref.query_string(params)
+    assert encode_query(params) == want
+    assert encode_query(MappingProxyType(params)) == want
+    assert encode_query(list(params.items())) == want
+
+
+def test_int_values_beyond_64_bits():
+    assert encode_query({"a": 2**80, "b": -(2**70), "c": -5}) == f"a={2**80}&b={-(2**70)}&c=-5"

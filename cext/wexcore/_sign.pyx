@@ -34,9 +34,11 @@ cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.unicode cimport PyUnicode_DecodeASCII
-from cpython.dict cimport PyDict_Copy, PyDict_Keys, PyDict_GetItem
+from cpython.dict cimport PyDict_Copy, PyDict_Next
+from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.ref cimport PyObject
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
-from libc.string cimport memcpy
+from libc.string cimport memcmp, memcpy
 from posix.time cimport clock_gettime, timespec, CLOCK_REALTIME
 
 import hashlib
@@ -205,44 +207,92 @@ cdef str _format_value(object v, object name):
     raise TypeError(f"{name}: value of type {type(v).__name__} cannot be sent as a parameter")
 
 
+cdef struct Param:
+    PyObject* key
+    PyObject* value
+    const char* kp
+    Py_ssize_t kn
+
+cdef enum:
+    MAX_FAST_PARAMS = 32
+
+
+cdef int _write_value(Buf* b, object k, object v) except -1:
+    cdef long long iv
+    cdef int overflow = 0
+    if type(v) is str:
+        return buf_put_escaped(b, <str>v)
+    if type(v) is int:
+        iv = PyLong_AsLongLongAndOverflow(v, &overflow)
+        if overflow == 0:
+            return buf_put_int(b, iv)
+        return buf_put_str(b, str(v))
+    return buf_put_escaped(b, _format_value(v, k))
+
+
 cdef int _write_params(Buf* b, object params, str what) except -1:
-    """Sorted k=v pairs joined by '&' (see encode_query)."""
+    """Sorted k=v pairs joined by '&' (see encode_query).
+
+    A plain dict of up to 32 str keys (every real request) is walked in place
+    and its keys sorted by their UTF-8 bytes (the same order as str order) in
+    a small stack array; anything else goes through a generic path.
+    """
     if isinstance(params, str):
         return buf_put_str(b, <str>params)
-    cdef dict d
-    getter = None
-    if type(params) is dict:
-        d = <dict>params
-        if not d:
-            return 0
-        keys = PyDict_Keys(d)
-    elif isinstance(params, Mapping):
-        keys = list(params)
-        getter = params.__getitem__
+    cdef Param items[MAX_FAST_PARAMS]
+    cdef Param tmp
+    cdef Py_ssize_t pos = 0, n = 0, i, j, m
+    cdef PyObject* kobj
+    cdef PyObject* vobj
+    cdef int c
+    cdef bint first = True
+    if type(params) is dict and len(<dict>params) <= MAX_FAST_PARAMS:
+        while PyDict_Next(params, &pos, &kobj, &vobj):
+            if type(<object>kobj) is not str:
+                raise TypeError(f"{what}: parameter names must be str, got {type(<object>kobj).__name__}")
+            if <object>vobj is None:
+                continue
+            items[n].key = kobj
+            items[n].value = vobj
+            items[n].kp = PyUnicode_AsUTF8AndSize(<object>kobj, &items[n].kn)
+            # insertion sort: n is small and keys arrive nearly random
+            tmp = items[n]
+            j = n
+            while j > 0:
+                m = items[j - 1].kn if items[j - 1].kn < tmp.kn else tmp.kn
+                c = memcmp(items[j - 1].kp, tmp.kp, m)
+                if c < 0 or (c == 0 and items[j - 1].kn <= tmp.kn):
+                    break
+                items[j] = items[j - 1]
+                j -= 1
+            items[j] = tmp
+            n += 1
+        for i in range(n):
+            if i:
+                buf_putc(b, 38)  # '&'
+            buf_put_escaped(b, <str>items[i].key)
+            buf_putc(b, 61)  # '='
+            _write_value(b, <object>items[i].key, <object>items[i].value)
+        return 0
+    if isinstance(params, Mapping):
+        pairs = params
     else:
         pairs = dict(params)
-        keys = list(pairs)
-        getter = pairs.__getitem__
+    keys = list(pairs)
     for k in keys:
-        if type(k) is not str and not isinstance(k, str):
+        if not isinstance(k, str):
             raise TypeError(f"{what}: parameter names must be str, got {type(k).__name__}")
     keys.sort()
-    cdef bint first = True
     for k in keys:
-        v = (<dict>params)[k] if type(params) is dict else getter(k)
+        v = pairs[k]
         if v is None:
             continue
         if not first:
-            buf_putc(b, 38)  # '&'
+            buf_putc(b, 38)
         first = False
         buf_put_escaped(b, <str>k)
-        buf_putc(b, 61)  # '='
-        if type(v) is str:
-            buf_put_escaped(b, <str>v)
-        elif type(v) is int:
-            buf_put_str(b, str(v))
-        else:
-            buf_put_escaped(b, _format_value(v, k))
+        buf_putc(b, 61)
+        _write_value(b, k, v)
     return 0
 
 
@@ -411,7 +461,8 @@ cdef class Signer:
         return <long long>ts.tv_sec * 1000 + ts.tv_nsec // 1000000 + self.time_offset_ms
 
     cdef int _write(self, Buf* b, object method, object path, object query, object body,
-                    object timestamp, object product, bint* is_spot, long long* ts_out) except -1:
+                    object timestamp, object product, bint* is_spot, long long* ts_out,
+                    size_t* ts_at) except -1:
         """Write the constant prefix's unabsorbed tail and the variable part of
         the signed string into ``b``: the bytes to hash after the prepared state."""
         cdef bint spot
@@ -435,7 +486,9 @@ cdef class Signer:
 
         cdef bytes rest = self._spot_rest if spot else self._fut_rest
         buf_put(b, PyBytes_AS_STRING(rest), PyBytes_GET_SIZE(rest))
+        ts_at[0] = b.len
         buf_put_int(b, ts)
+        ts_at[1] = b.len
         if spot:
             if method is not _GET and method is not _POST and method is not _PUT and method is not _DELETE:
                 if not isinstance(method, str):
@@ -490,9 +543,10 @@ cdef class Signer:
         cdef bint spot
         cdef long long ts
         cdef Buf b
+        cdef size_t ts_at[2]
         buf_init(&b)
         try:
-            self._write(&b, method, path, query, body, timestamp, product, &spot, &ts)
+            self._write(&b, method, path, query, body, timestamp, product, &spot, &ts, ts_at)
             prefix = self._spot_prefix if spot else self._fut_prefix
             head = prefix[:len(prefix) - len(self._spot_rest if spot else self._fut_rest)]
             return (head + b.data[:b.len]).decode("utf-8")
@@ -526,9 +580,11 @@ cdef class Signer:
         cdef char hexbuf[128]
         cdef uint8_t inner[32]
         cdef uint8_t digest[32]
+        cdef size_t ts_at[2]
         buf_init(&b)
         try:
-            self._write(&b, method, path, query, body, timestamp, product, &spot, &ts)
+            self._write(&b, method, path, query, body, timestamp, product, &spot, &ts, ts_at)
+            tstr = PyUnicode_DecodeASCII(b.data + ts_at[0], ts_at[1] - ts_at[0], NULL)
             if self._fast:
                 if spot:
                     wex_sha256_finish(_blocks, self._spot_state, self._spot_done,
@@ -546,9 +602,6 @@ cdef class Signer:
                 h.update(head)
                 h.update(b.data[:b.len])
                 sig = h.hexdigest()
-            b.len = 0
-            buf_put_int(&b, ts)
-            tstr = PyUnicode_DecodeASCII(b.data, b.len, NULL)
         finally:
             buf_free(&b)
         out = PyDict_Copy(self._header_template)
