@@ -12,8 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wexcore
-from wexcore import Signer, encode_query
-from wexcore import _sign
+from wexcore import Signer, _sign, encode_query
 from wexcore._reference import sign as ref
 
 KEY = "3976eb88-76d0-4f6e-a6b2-a57980770085"
