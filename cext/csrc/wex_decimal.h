@@ -35,8 +35,8 @@ static const uint64_t wex_pow10_u64[20] = {
  * receives that position. The caller decides whether the stop character is
  * an acceptable terminator. A leading '-' is parsed (so "-1" is reported as
  * negative, not as garbage) and then rejected. */
-static inline int wex_dec_scan(const char *s, const char *end, int prec,
-                               int64_t *out, const char **stop)
+static int wex_dec_scan_general(const char *s, const char *end, int prec,
+                                int64_t *out, const char **stop)
 {
     const char *p = s;
     int negative = 0;
@@ -129,6 +129,40 @@ static inline int wex_dec_scan(const char *s, const char *end, int prec,
         m /= pw;
     }
     if (m > (uint64_t)INT64_MAX) return WEX_DEC_RANGE;
+    *out = (int64_t)m;
+    return WEX_DEC_OK;
+}
+
+/* The common case first: at most 18 digits, no sign, no exponent, so the
+ * digits accumulate without overflow checks; everything else takes the
+ * general path above. */
+static inline int wex_dec_scan(const char *s, const char *end, int prec,
+                               int64_t *out, const char **stop)
+{
+    const char *q = s;
+    uint64_t m = 0;
+    while (q < end && (unsigned)(*q - '0') < 10u) { m = m * 10 + (unsigned)(*q - '0'); q++; }
+    size_t nint = (size_t)(q - s), nfrac = 0;
+    if (q < end && *q == '.') {
+        const char *f = ++q;
+        while (q < end && (unsigned)(*q - '0') < 10u) { m = m * 10 + (unsigned)(*q - '0'); q++; }
+        nfrac = (size_t)(q - f);
+    }
+    size_t nd = nint + nfrac;
+    if (nd == 0 || nd > 18 || (q < end && (*q == 'e' || *q == 'E')))
+        return wex_dec_scan_general(s, end, prec, out, stop);
+    *stop = q;
+    if ((size_t)prec >= nfrac) {
+        size_t k = (size_t)prec - nfrac;
+        if (k) {
+            if (nd + k > 18) return wex_dec_scan_general(s, end, prec, out, stop);
+            m *= wex_pow10_u64[k];
+        }
+    } else {
+        uint64_t pw = wex_pow10_u64[nfrac - (size_t)prec];
+        if (m % pw) return WEX_DEC_PRECISION;
+        m /= pw;
+    }
     *out = (int64_t)m;
     return WEX_DEC_OK;
 }
