@@ -238,7 +238,7 @@ class Engine:
             self._fill(order, fill, trade.id, taker=True)
             if fill.maker is not None:
                 self._fill(fill.maker, fill, trade.id, taker=False)
-        if order.type == "LIMIT" and order.tif == "GTC" and order.remaining > 0:
+        if order.type == "LIMIT" and order.tif in ("GTC", "GTX") and order.remaining > 0:
             book.add_order(order.side, order.price, order)
             book.commit()
             return
