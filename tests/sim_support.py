@@ -97,3 +97,16 @@ async def subscribe(ws, *params, listen_key: str | None = None, method: str = "s
     await ws.send(orjson.dumps(req).decode())
     reply = await wait_for(ws, lambda m: "code" in m and m.get("id") == "t1")
     return reply
+
+
+async def drain(sim, ws) -> list:
+    """Quiesce the sim, then read every frame it sent before a ping's pong."""
+    import asyncio
+    await sim.quiesce()
+    await ws.send("ping")
+    out = []
+    while True:
+        text = await asyncio.wait_for(ws.recv(), 3)
+        if text == "pong":
+            return out
+        out.append(orjson.loads(text))

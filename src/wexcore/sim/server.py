@@ -223,6 +223,8 @@ class Simulator:
         self._tasks: list[asyncio.Task] = []
         self._runner: web.AppRunner | None = None
         self.requests_seen = 0
+        #: completed passes of the depth publisher (lets tests wait for "all sent").
+        self.depth_cycles = 0
 
     # -- lifecycle -----------------------------------------------------------
     async def __aenter__(self) -> Simulator:
@@ -309,6 +311,17 @@ class Simulator:
     def book_snapshot(self, symbol: str, product: str = "spot", depth: int | None = 50) -> dict:
         """Top ``depth`` levels as exact decimal strings plus ``last_update_id``."""
         return self.market(symbol, product).snapshot(depth)
+
+    async def quiesce(self, timeout: float = 5.0) -> None:
+        """Pause the market and wait until every pending depth change was published."""
+        self.pause()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        start = self.depth_cycles
+        while self.depth_cycles < start + 2:
+            if loop.time() > deadline:
+                raise TimeoutError("depth publisher did not run")
+            await asyncio.sleep(self.depth_interval / 2)
 
     def step(self, n: int = 1) -> None:
         """Advance every market by ``n`` events by hand (handy while paused)."""
@@ -985,6 +998,7 @@ class Simulator:
                         if c.product == product and not c.private \
                                 and f"depth_update@{sym}" in c.subs:
                             await self._send_depth(c, sym, msg)
+            self.depth_cycles += 1
 
     async def _send_depth(self, c: Conn, sym: str, msg: str) -> None:
         if self.faults.roll("drop"):
