@@ -11,12 +11,15 @@ the private stream clients).
 Which futures depth path: futures-en.txt "Orderbook Management" step 3 says
 ``/future/market/v1/public/depth?symbol=..&level=500``, but the only
 documented REST depth endpoint is ``/future/market/v1/public/q/depth`` with
-``level`` 1..50. wexcore uses the documented endpoint (``/q/depth``), with
-``level=50``, its documented maximum: a careful client calls what is
-documented with parameters inside their documented range, and the
-procedure's own numbers (500 levels) are copied from the spot text. The
-consequence (levels outside the top 50 only appear once they change) is the
-one the spec's own note describes for its 500-level spot snapshot.
+``level`` 1..50, and no ``/public/depth`` (without ``q/``) appears anywhere
+else in the spec. wexcore calls the documented endpoint, ``/q/depth``: a
+path that exists only in one prose step is most likely a slip, while the
+endpoint table is what the exchange serves. It asks for ``level=500``, the
+depth the procedure wants (a deeper snapshot means fewer levels missing
+from the local book), and if the server refuses that value it falls back to
+``level=50``, the documented maximum, for the rest of the book's life. With
+50 levels, levels below the top 50 only appear once they change: the
+limitation the spec's own note describes for its 500-level spot snapshot.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ FUTURES_REST = "https://fapi.wexex.io"
 SPOT_DEPTH_PATH = "/v4/public/depth"
 SPOT_DEPTH_LIMIT = 500
 FUTURES_DEPTH_PATH = "/future/market/v1/public/q/depth"
-FUTURES_DEPTH_LEVEL = 50
+FUTURES_DEPTH_LEVEL = 500
+FUTURES_DEPTH_LEVEL_DOCUMENTED_MAX = 50
 
 SPOT_TOKEN_PATH = "/v4/ws-token"
 FUTURES_LISTEN_KEY_PATH = "/future/user/v1/user/listen-key"
@@ -69,22 +73,46 @@ def _check(resp: httpx.Response, what: str) -> Any:
 
 
 async def fetch_depth_snapshot(
-    client: httpx.AsyncClient, rest_url: str, symbol: str, product: str
+    client: httpx.AsyncClient, rest_url: str, symbol: str, product: str,
+    level: int | None = None,
 ) -> bytes:
-    """GET the documented depth endpoint; return the raw response body.
-
-    The body goes to the book kernel's ``load_snapshot`` unparsed.
-    """
+    """GET the depth endpoint; return the raw response body (it goes to the
+    book kernel's ``load_snapshot`` unparsed). Raises :class:`WexAPIError`
+    when the exchange answers with an error."""
     if product == "spot":
         url = f"{rest_url}{SPOT_DEPTH_PATH}"
-        params: dict[str, str | int] = {"symbol": symbol, "limit": SPOT_DEPTH_LIMIT}
+        params: dict[str, str | int] = {"symbol": symbol, "limit": level or SPOT_DEPTH_LIMIT}
     else:
         url = f"{rest_url}{FUTURES_DEPTH_PATH}"
-        params = {"symbol": symbol, "level": FUTURES_DEPTH_LEVEL}
+        params = {"symbol": symbol, "level": level or FUTURES_DEPTH_LEVEL}
     resp = await client.get(url, params=params)
-    if resp.status_code != 200:
-        _check(resp, f"depth snapshot {symbol}")
-    return resp.content
+    body = resp.content
+    head = body[:64]
+    if resp.status_code != 200 or not (b'"rc":0' in head or b'"returnCode":0' in head):
+        _check(resp, f"depth snapshot {symbol}")  # raises on any error envelope
+    return body
+
+
+class SnapshotSource:
+    """Fetches depth snapshots for one book, remembering a refused futures level."""
+
+    def __init__(self, client: httpx.AsyncClient, rest_url: str, product: str) -> None:
+        self.client = client
+        self.rest_url = rest_url
+        self.product = product
+        self.level = SPOT_DEPTH_LIMIT if product == "spot" else FUTURES_DEPTH_LEVEL
+
+    async def __call__(self, symbol: str, product: str) -> bytes:
+        try:
+            return await fetch_depth_snapshot(self.client, self.rest_url, symbol, product,
+                                              self.level)
+        except WexAPIError as exc:
+            if (product == "futures" and self.level > FUTURES_DEPTH_LEVEL_DOCUMENTED_MAX
+                    and not isinstance(exc, ServerError)):
+                self.level = FUTURES_DEPTH_LEVEL_DOCUMENTED_MAX
+                return await fetch_depth_snapshot(self.client, self.rest_url, symbol, product,
+                                                  self.level)
+            raise
 
 
 async def fetch_token(
@@ -109,3 +137,22 @@ async def fetch_token(
     if not token:
         raise WexAPIError(f"{product} token response had no token", body=resp.content)
     return str(token)
+
+
+async def fetch_precision(
+    client: httpx.AsyncClient, rest_url: str, symbol: str, product: str
+) -> tuple[int, int]:
+    """``(pricePrecision, quantityPrecision)`` from the symbol endpoint."""
+    if product == "spot":
+        resp = await client.get(f"{rest_url}/v4/public/symbol", params={"symbol": symbol})
+        result = _check(resp, f"symbol {symbol}")
+        rows = result.get("symbols") if isinstance(result, dict) else result
+        info = next((r for r in rows or [] if r.get("symbol") == symbol), None)
+    else:
+        resp = await client.get(
+            f"{rest_url}/future/market/v1/public/symbol/detail", params={"symbol": symbol}
+        )
+        info = _check(resp, f"symbol {symbol}")
+    if not isinstance(info, dict) or "pricePrecision" not in info:
+        raise WexAPIError(f"no precision for {product} symbol {symbol!r}", body=resp.content)
+    return int(info["pricePrecision"]), int(info["quantityPrecision"])

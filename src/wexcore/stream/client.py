@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -47,6 +48,19 @@ __all__ = [
 log = logging.getLogger("wexcore.stream")
 
 OVERFLOW_POLICIES = ("drop_oldest", "block")
+
+
+def resolve_url(url: str | None, product: str, channel: str) -> str:
+    """The stream URL: the exchange's by default; a base URL without a path
+    (``ws://127.0.0.1:8080``, the simulator's ``ws_url``) gets the
+    endpoint's path (``/public``, ``/private``, ``/ws/market``, ``/ws/user``)."""
+    default = DEFAULT_URLS[(product, channel)]
+    if not url:
+        return default
+    parts = urlsplit(url)
+    if parts.path in ("", "/"):
+        return urlunsplit(parts._replace(path=urlsplit(default).path))
+    return url
 
 
 class Subscription:
@@ -219,7 +233,7 @@ class StreamClient:
         max_params_per_request: int = 50,
     ) -> None:
         self.product, self.channel = endpoint(product, channel)
-        self.url = url or DEFAULT_URLS[(self.product, self.channel)]
+        self.url = resolve_url(url, self.product, self.channel)
         self.transport = transport
         self.compression = compression
         self.core = StreamCore(
@@ -280,6 +294,10 @@ class StreamClient:
 
     def add_state_listener(self, callback: Callable[[ConnectionEvent], Any]) -> None:
         self._on_state.append(callback)
+
+    def remove_state_listener(self, callback: Callable[[ConnectionEvent], Any]) -> None:
+        with contextlib.suppress(ValueError):
+            self._on_state.remove(callback)
 
     async def states(self) -> AsyncIterator[ConnectionEvent]:
         """Async iterator over connection-state events from now on."""
@@ -379,6 +397,22 @@ class StreamClient:
                 raise
         return sub
 
+    async def subscribe_sink(self, params: list[str], sink: Any, timeout: float = 10.0) -> None:
+        """Attach a low-level sink (``raw`` attribute, ``deliver(frame, decoded,
+        received_ns)`` method) to topics; used by :class:`~wexcore.LiveBook`."""
+        new = self.core.add(params, sink)
+        if new:
+            try:
+                await self._request("subscribe", new, timeout)
+            except BaseException:
+                self.core.remove(params, sink)
+                raise
+
+    async def unsubscribe_sink(self, params: list[str], sink: Any, timeout: float = 10.0) -> None:
+        gone = self.core.remove(params, sink)
+        if gone and self.connected:
+            await self._request("unsubscribe", gone, timeout)
+
     async def unsubscribe(self, subscription: Subscription, timeout: float = 10.0) -> None:
         """Detach a subscription; topics nobody else wants are unsubscribed."""
         gone = self.core.remove(subscription.params, subscription)
@@ -462,8 +496,8 @@ class StreamClient:
     async def _run(self, first: asyncio.Future[None]) -> None:
         assert self._wake is not None and self._connected is not None
         while not self._closing:
-            self._emit(ConnectionState.CONNECTING if self._attempt == 0
-                       else ConnectionState.RECONNECTING)
+            if self._attempt == 0:
+                self._emit(ConnectionState.CONNECTING)
             conn = None
             try:
                 if self.private and self.token.needs_renewal(time.monotonic()):
