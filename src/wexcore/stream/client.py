@@ -204,6 +204,10 @@ class StreamClient:
         decoder: bytes -> event (default :func:`wexcore.decode`).
         queue_size, overflow: defaults for subscriptions.
         on_state: a callback receiving every :class:`ConnectionEvent`.
+        listen_key_in: private channels only: ``"field"`` sends the key as a
+            ``"listenKey"`` field (spot's documented shape, spot default);
+            ``"topic"`` appends it to each topic, ``"order@<key>"`` (futures
+            default; the futures spec shows no request).
 
     Use as ``async with StreamClient(...) as s: sub = await s.subscribe(...)``.
     """
@@ -231,6 +235,7 @@ class StreamClient:
         on_state: Callable[[ConnectionEvent], Any] | None = None,
         open_timeout: float = 10.0,
         max_params_per_request: int = 50,
+        listen_key_in: str | None = None,
     ) -> None:
         self.product, self.channel = endpoint(product, channel)
         self.url = resolve_url(url, self.product, self.channel)
@@ -238,7 +243,7 @@ class StreamClient:
         self.compression = compression
         self.core = StreamCore(
             self.product, self.channel, decoder=decoder,
-            max_params_per_request=max_params_per_request,
+            max_params_per_request=max_params_per_request, listen_key_in=listen_key_in,
         )
         self.private = self.core.private
         window = SERVER_PING_WINDOW[self.product]

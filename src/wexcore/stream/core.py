@@ -464,8 +464,14 @@ class StreamCore:
         decoder: Callable[[bytes], Any] | None = None,
         max_params_per_request: int = 50,
         dedupe_window: int = 4096,
+        listen_key_in: str | None = None,
     ) -> None:
         self.product, self.channel = endpoint(product, channel)
+        if listen_key_in is None:
+            listen_key_in = "topic" if product == "futures" else "field"
+        if listen_key_in not in ("topic", "field"):
+            raise ValueError(f"listen_key_in must be 'topic' or 'field', not {listen_key_in!r}")
+        self.listen_key_in = listen_key_in
         self.private = (self.product, self.channel) in PRIVATE_CHANNELS
         self.decoder = decoder or default_decoder()
         self.max_params = max_params_per_request
@@ -490,26 +496,28 @@ class StreamCore:
         return str(next(self._ids))
 
     def _wire_params(self, params: Iterable[str]) -> list[str]:
-        if self.product == "futures" and self.private:
-            # futures user stream: the listen key rides in each topic,
-            # "order@<listenKey>"; the documented error "{topic}@invalid_listenkey"
-            # has the same shape.
-            if not self.listen_key:
-                raise ListenKeyError("no listen key: fetch one before subscribing")
+        if self.private and self.listen_key_in == "topic":
+            # The futures user stream's spec shows no request; its error code
+            # "{topic}@invalid_listenkey" and the widely used clients of this
+            # API family put the key in each topic: "order@<listenKey>".
             return [f"{p.partition('@')[0]}@{self.listen_key}" for p in params]
         return list(params)
 
     def build_request(self, method: str, params: list[str], request_id: str) -> bytes:
-        """The wire bytes of a subscribe/unsubscribe request."""
-        if self.product == "futures":
-            # futures-en.txt "General WSS Information": upper-case method
-            msg: dict[str, Any] = {"method": method.upper(), "params": self._wire_params(params)}
-        else:
-            msg = {"method": method, "params": self._wire_params(params)}
-            if self.private:
-                if not self.listen_key:
-                    raise ListenKeyError("no ws token: fetch one before subscribing")
-                msg["listenKey"] = self.listen_key
+        """The wire bytes of a subscribe/unsubscribe request.
+
+        Spot: ``{"method":"subscribe","params":[...],"id":..}``, private with
+        a ``"listenKey"`` field. Futures: upper-case ``"SUBSCRIBE"``
+        (futures-en.txt "General WSS Information"); the user stream carries
+        the listen key in each topic (``listen_key_in="topic"``, default) or
+        as a ``"listenKey"`` field like spot (``listen_key_in="field"``).
+        """
+        if self.private and not self.listen_key:
+            raise ListenKeyError("no listen key / ws token: fetch one before subscribing")
+        method = method.upper() if self.product == "futures" else method
+        msg: dict[str, Any] = {"method": method, "params": self._wire_params(params)}
+        if self.private and self.listen_key_in == "field":
+            msg["listenKey"] = self.listen_key
         msg["id"] = request_id
         return orjson.dumps(msg)
 
