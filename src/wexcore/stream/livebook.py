@@ -428,6 +428,10 @@ class LiveBook:
     def last_update_id(self) -> int:
         return int(self.book.last_update_id)
 
+    @property
+    def last_resync(self) -> ResyncEvent | None:
+        return self.sync.last_resync if self.sync is not None else None
+
     async def wait_synced(self, timeout: float | None = None) -> None:
         """Wait until the book is in sync (now, or after the current resync)."""
         assert self._synced_event is not None, "start() the LiveBook first"

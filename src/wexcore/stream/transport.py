@@ -220,7 +220,7 @@ class _PicowsConnection(Connection):
         self._TEXT = picows.WSMsgType.TEXT
         self.closed = asyncio.get_running_loop().create_future()
         listener.conn = self
-        if transport.is_disconnected():
+        if transport.is_disconnected:
             self.closed.set_result(ConnectionError("disconnected"))
 
     async def send_text(self, data: bytes | str) -> None:
