@@ -521,7 +521,6 @@ class StreamClient:
                 if not await self._backoff(reason):
                     return
                 continue
-            self._conn = conn
             reason = await self._serve(conn, first)
             self._conn = None
             self._connected.clear()
@@ -553,11 +552,17 @@ class StreamClient:
         self.heartbeat.reset(now)
         self.counters.connects += 1
         self._blocked.clear()
+        # Take the subscription set and publish the connection in one step
+        # (no await in between): a subscribe() racing with this either is in
+        # the set sent here or goes out directly on the new connection, never
+        # both and never neither.
+        pending = self._prepare_resubscribe()
+        self._conn = conn
         self._emit(ConnectionState.CONNECTED)
         self._connected.set()
         if not first.done():
             first.set_result(None)
-        resub = asyncio.create_task(self._resubscribe(conn))
+        resub = asyncio.create_task(self._resubscribe(conn, pending))
         try:
             while True:
                 now = time.monotonic()
@@ -596,10 +601,11 @@ class StreamClient:
         finally:
             resub.cancel()
 
-    async def _resubscribe(self, conn: Connection) -> None:
+    def _prepare_resubscribe(self) -> tuple[list[tuple[str, bytes]], list[Any], list[Any]]:
+        """Register subscribe requests for the whole set (synchronously)."""
         loop = asyncio.get_running_loop()
         sent = self.core.resubscribe_requests(time.monotonic())
-        futs = []
+        futs: list[Any] = []
         logical = []
         for rid, _data in sent:
             fut: asyncio.Future[Reply] = loop.create_future()
@@ -608,14 +614,20 @@ class StreamClient:
             logical.append(pend.params)
             futs.append(fut)
         # hand user waiters from the previous connection to these requests
-        orphans = self.core.take_orphans()
-        for rid, data in sent:
-            await conn.send_text(data)
-        for o in orphans:
+        for o in self.core.take_orphans():
             if o.method == "subscribe":
                 _chain_orphan(o, logical, futs)
             elif o.waiter is not None and not o.waiter.done():
                 o.waiter.set_result(Reply("", 0, "not connected"))
+        return sent, futs, logical
+
+    async def _resubscribe(
+        self, conn: Connection,
+        prepared: tuple[list[tuple[str, bytes]], list[Any], list[Any]] | None = None,
+    ) -> None:
+        sent, futs, _ = prepared if prepared is not None else self._prepare_resubscribe()
+        for _rid, data in sent:
+            await conn.send_text(data)
         if sent:
             self.counters.resubscribes += 1
         results = await asyncio.gather(*futs, return_exceptions=True)
