@@ -34,11 +34,14 @@ def precisions(sim, symbol, product):
     return spec.price_precision, spec.quantity_precision
 
 
+@pytest.mark.parametrize("compression", [True, False], ids=["deflate", "plain"])
 @pytest.mark.parametrize("product", ["spot", "futures"])
-async def test_live_book_equals_simulator_book(product, transport):
+async def test_live_book_equals_simulator_book(product, compression, transport):
     async with Simulator(**FAST) as sim:
         async with LiveBook("btc_usdt", product=product, ws_url=sim.ws_url,
-                            rest_url=sim.rest_url, transport=transport) as book:
+                            rest_url=sim.rest_url, transport=transport,
+                            compression=compression) as book:
+            assert book._stream._conn.compression is compression
             await book.wait_synced(5)
             await run_until_frames(sim, "btc_usdt", product, 30)
             await settle(sim, book, "btc_usdt", product)

@@ -46,6 +46,16 @@ async def place_resting(http, sim, n: int) -> list[int]:
     return ids
 
 
+async def take_liquidity(http, sim) -> int:
+    """A marketable IOC buy at the best ask: trades at once."""
+    ask = sim.book_snapshot("btc_usdt", depth=1)["asks"][0][0]
+    status, res = await spot(http, "POST", "/v4/order", body={
+        "symbol": "btc_usdt", "side": "BUY", "type": "LIMIT", "timeInForce": "IOC",
+        "bizType": "SPOT", "price": ask, "quantity": "0.01"})
+    assert status == 200 and res["rc"] == 0, res
+    return int(res["result"]["orderId"])
+
+
 async def cancel(http, order_id: int) -> None:
     status, res = await spot(http, "DELETE", f"/v4/order/{order_id}")
     assert status == 200 and res["rc"] == 0, res
@@ -57,6 +67,9 @@ class Collector:
 
     def __call__(self, ev) -> None:
         self.events.append(ev)
+
+    def trades(self) -> list:
+        return [e for e in self.events if isinstance(e, wexcore.UserTrade)]
 
     def states(self, order_id: int) -> list[str]:
         return [str(e.state) for e in self.events
@@ -74,18 +87,25 @@ async def test_spot_private_order_events_once_each_across_reconnects(transport):
                                      on_state=states.append, token_min_interval=0.01,
                                      **KEYS) as stream:
             await stream.subscribe("order", "trade", "balance", callback=got, queue_size=0)
-            ids = []
+            ids, takers = [], []
             for round_ in range(3):
                 new = await place_resting(http, sim, 2)
                 for oid in new:
                     await cancel(http, oid)
                 ids += new
-                await wait_until(lambda: all(got.states(o) == ["NEW", "CANCELED"] for o in ids),
-                                 5.0, "order events")
+                takers.append(await take_liquidity(http, sim))
+                await wait_until(lambda: all(got.states(o) == ["NEW", "CANCELED"] for o in ids)
+                                 and {t.order_id for t in got.trades()} == set(takers),
+                                 5.0, "order and trade events")
                 await sim.disconnect("spot")
                 await wait_until(resubscribed(states, round_ + 2), 5.0, "resubscribed")
             for oid in ids:
                 assert got.states(oid) == ["NEW", "CANCELED"]  # once each, in order
+            # reconciled by id against the exchange's own trade history
+            _, res = await spot(http, "GET", "/v4/trade", {"symbol": "btc_usdt", "limit": 100})
+            rest_ids = sorted(int(t["tradeId"]) for t in res["result"]["items"])
+            stream_ids = sorted(t.trade_id for t in got.trades())
+            assert stream_ids == rest_ids and len(rest_ids) >= 3
             assert stream.counters.reconnects == 3
 
 
