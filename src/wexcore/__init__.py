@@ -20,6 +20,7 @@ from wexcore.errors import (
     WexAPIError,
     WexError,
 )
+from wexcore.rest import AsyncFuturesClient, AsyncSpotClient, FuturesClient, SpotClient
 
 __version__ = "0.1.0"
 
@@ -39,5 +40,9 @@ __all__ = [
     "SequenceGap",
     "DecodeError",
     "PrecisionError",
+    "SpotClient",
+    "AsyncSpotClient",
+    "FuturesClient",
+    "AsyncFuturesClient",
     "__version__",
 ]
