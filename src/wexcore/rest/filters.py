@@ -9,12 +9,13 @@ text).
 
 Checks, in the order the spec lists the filters:
 
+* Precision: more decimals than ``pricePrecision``/``quantityPrecision`` (ORDER_008),
+  checked first.
 * PRICE (LIMIT orders): ``min <= price <= max`` and ``(price - min) % tickSize == 0``
   (F0101 / F0102 / F0103); a ``null`` bound or step is no restriction, and a
   ``null`` min counts as 0 for the step.
 * QUANTITY (when a quantity is given): the same with F0201 / F0202 / F0203.
 * QUOTE_QTY: LIMIT ``price * quantity >= min``; MARKET BUY ``quoteQty >= min`` (F0301).
-* Precision: more decimals than ``pricePrecision``/``quantityPrecision`` (ORDER_008).
 * PROTECTION_LIMIT (LIMIT, when ``last_price`` is given): F0501..F0504.
 * PROTECTION_MARKET (MARKET, when ``last_price`` and the opposite best price are given): F0601.
 * PROTECTION_ONLINE (when ``open_price`` is given, i.e. the caller knows the
@@ -98,6 +99,12 @@ class SymbolFilters:
         qq = to_decimal(quote_qty, "quote_qty") if quote_qty is not None else None
         f = self.filters
 
+        # The format (precision) is checked before the rules, as the exchange
+        # parses the numbers before applying filters.
+        if p is not None and self.price_precision is not None and _places(p) > self.price_precision:
+            raise _fail("ORDER_008", f"{self.symbol}: price {p} has more than {self.price_precision} decimals")
+        if q is not None and self.quantity_precision is not None and _places(q) > self.quantity_precision:
+            raise _fail("ORDER_008", f"{self.symbol}: quantity {q} has more than {self.quantity_precision} decimals")
         if p is not None and "PRICE" in f:
             self._range(f["PRICE"], p, "price", "ORDER_F010")
         if q is not None and "QUANTITY" in f:
@@ -110,10 +117,6 @@ class SymbolFilters:
                     raise _fail("ORDER_F0301", f"{self.symbol}: price*quantity {p * q} < QUOTE_QTY min {mn}")
                 if type == "MARKET" and side == "BUY" and qq is not None and qq < mn:
                     raise _fail("ORDER_F0301", f"{self.symbol}: quoteQty {qq} < QUOTE_QTY min {mn}")
-        if p is not None and self.price_precision is not None and _places(p) > self.price_precision:
-            raise _fail("ORDER_008", f"{self.symbol}: price {p} has more than {self.price_precision} decimals")
-        if q is not None and self.quantity_precision is not None and _places(q) > self.quantity_precision:
-            raise _fail("ORDER_008", f"{self.symbol}: quantity {q} has more than {self.quantity_precision} decimals")
 
         last = to_decimal(last_price, "last_price") if last_price is not None else None
         pl = f.get("PROTECTION_LIMIT")
