@@ -347,9 +347,28 @@ class RequestCore:
         if not more or last is None or str(last) == str(params.get(cursor_arg)):
             return items, None
         nxt = {**params, cursor_arg: last}
-        if "direction" in by_name:
+        if "direction" in by_name and not params.get("direction"):
             nxt["direction"] = "NEXT"
         return items, nxt
+
+    @staticmethod
+    def fresh_items(ep: Endpoint, items: list, seen: set) -> list:
+        """The items of a page not yielded before (cursor endpoints only).
+
+        Guards against a server whose reading of ``direction`` differs from
+        ours (it would send the same page again): iteration stops when a
+        page brings nothing new instead of repeating items.
+        """
+        if ep.paging[0] == "page":
+            return items
+        field = ep.paging[2]
+        out = []
+        for it in items:
+            k = it.get(field) if isinstance(it, dict) else None
+            if k is None or k not in seen:
+                seen.add(k)
+                out.append(it)
+        return out
 
 
 def _table_for(product: str) -> dict[str, Endpoint]:
@@ -520,16 +539,22 @@ class _SyncShell(_Shell):
 
         ``name`` is the method name (e.g. ``"order_history"``); ``params`` are
         its keyword arguments for the first page. Cursor endpoints follow
-        ``hasNext`` with ``fromId``/``id`` = the last item's id and
-        ``direction=NEXT``; page endpoints increment ``page``.
+        ``hasNext`` with ``fromId``/``id`` = the last item's id, in the
+        ``direction`` given (default ``NEXT``); page endpoints increment
+        ``page``. An item already yielded is not yielded again, and a page
+        with nothing new ends the iteration.
         """
         ep = self._table[name]
         if not ep.paging:
             raise ValueError(f"{name} is not a paginated endpoint")
         method = getattr(self, name)
+        seen: set = set()
         while params is not None:
             result = method(**params)
             items, params = RequestCore.next_page(ep, params, result)
+            items = RequestCore.fresh_items(ep, items, seen)
+            if not items:
+                return
             yield from items
 
 
@@ -629,9 +654,13 @@ class _AsyncShell(_Shell):
         if not ep.paging:
             raise ValueError(f"{name} is not a paginated endpoint")
         method = getattr(self, name)
+        seen: set = set()
         while params is not None:
             result = await method(**params)
             items, params = RequestCore.next_page(ep, params, result)
+            items = RequestCore.fresh_items(ep, items, seen)
+            if not items:
+                return
             for item in items:
                 yield item
 

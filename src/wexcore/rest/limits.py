@@ -54,13 +54,15 @@ class RateLimiter:
 
     Args:
         margin: extra seconds added to every window, to absorb the difference
-            between when the client sends and when the server counts
-            (default 0.02 s).
+            between when the client sends and when the server counts (network
+            and scheduling jitter; default 0.05 s). Raise it on a loaded
+            machine or a jittery link: the limiter books send times, the
+            server counts arrival times.
         enabled: ``False`` turns every reservation into a no-op.
         clock: a monotonic clock in seconds (tests pass a fake one).
     """
 
-    def __init__(self, *, margin: float = 0.02, enabled: bool = True,
+    def __init__(self, *, margin: float = 0.05, enabled: bool = True,
                  clock=time.monotonic) -> None:
         self.margin = margin
         self.enabled = enabled
