@@ -64,6 +64,7 @@ from wexcore.errors import (
     WexAPIError,
     WexError,
 )
+from wexcore.rest import AsyncFuturesClient, AsyncSpotClient, FuturesClient, SpotClient
 
 __version__ = "0.1.0"
 
@@ -130,5 +131,9 @@ __all__ = [
     "LiveBooks",
     "ResyncEvent",
     "LatencyStats",
+    "SpotClient",
+    "AsyncSpotClient",
+    "FuturesClient",
+    "AsyncFuturesClient",
     "__version__",
 ]
