@@ -194,7 +194,7 @@ def decimal_to_ticks(value, int precision):
     """
     if precision < 0 or precision > MAX_PRECISION:
         raise ValueError(f"precision must be 0..{MAX_PRECISION}, got {precision}")
-    return _value_to_ticks(value, precision, "value", None)
+    return _value_to_ticks(value, precision, None, None)
 
 
 cdef int64_t _id_value(object v, str field, object topic) except? -2:
