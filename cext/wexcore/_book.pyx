@@ -304,7 +304,9 @@ cdef int _fill_from_obj(wex_depth_msg *m, object obj, int pp, int qp, list keep)
         if len(found) > 1:
             raise DecodeError(f"both {found[0]!r} and {found[1]!r} given", topic=topic, field=found[1])
         if found:
-            _fill_levels(m, side, di[found[0]], found[0], pp, qp, topic)
+            # canonical names, whichever key the message used, so both paths
+            # name a bad level the same way
+            _fill_levels(m, side, di[found[0]], _SIDE_NAMES[side], pp, qp, topic)
     return 0
 
 
