@@ -18,9 +18,9 @@ import orjson
 import pytest
 from order_book import OrderBook as CBook
 from sortedcontainers import SortedDict
-from workload import generate
 
 from wexcore import OrderBook
+from workload import generate
 
 ROUNDS = 7
 

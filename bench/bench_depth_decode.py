@@ -14,10 +14,10 @@ from __future__ import annotations
 import msgspec
 import numpy as np
 import orjson
-from workload import generate
 
 from wexcore import DepthParser
 from wexcore._book import _scan_loop
+from workload import generate
 
 GROUP = "depth_decode"
 

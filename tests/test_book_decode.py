@@ -12,8 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wexcore import (ApplyResult, DecodeError, DepthParser, OrderBook, PrecisionError,
-                     SequenceGap, parse_depth)
+from wexcore import (
+    ApplyResult,
+    DecodeError,
+    DepthParser,
+    OrderBook,
+    PrecisionError,
+    SequenceGap,
+    parse_depth,
+)
 from wexcore._reference.book import ReferenceBook
 
 COMPACT = (b'{"topic":"depth_update","event":"depth_update@btc_usdt","data":{"s":"btc_usdt",'

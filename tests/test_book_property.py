@@ -188,7 +188,8 @@ def test_preparsed_paths_match_reference(product, data):
                 book.apply_levels(first, last, arrs[0], qarrs[0], arrs[1], qarrs[1], prev)
             batch.append((first, last, -1 if prev is None else prev, bids, asks))
             break
-        assert book.apply_levels(first, last, arrs[0], qarrs[0], arrs[1], qarrs[1], prev) == expected
+        got = book.apply_levels(first, last, arrs[0], qarrs[0], arrs[1], qarrs[1], prev)
+        assert got == expected
         batch.append((first, last, -1 if prev is None else prev, bids, asks))
         assert_same(book, ref)
 

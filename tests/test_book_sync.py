@@ -190,8 +190,8 @@ def test_very_large_and_very_small_prices(price, pp, ticks):
 
 def test_snapshot_accepts_unsorted_duplicates_and_zeros():
     book = OrderBook("btc_usdt", 2, 2)
-    book.load_snapshot(spot_snapshot(5, [["1", "1"], ["3", "1"], ["2", "0"], ["3", "4"], ["2", "2"]],
-                                     [["9", "1"], ["7", "0"], ["8", "1"]]))
+    bids = [["1", "1"], ["3", "1"], ["2", "0"], ["3", "4"], ["2", "2"]]
+    book.load_snapshot(spot_snapshot(5, bids, [["9", "1"], ["7", "0"], ["8", "1"]]))
     assert book.bid_ticks(10).tolist() == [[300, 400], [200, 200], [100, 100]]
     assert book.ask_ticks(10).tolist() == [[800, 100], [900, 100]]
 

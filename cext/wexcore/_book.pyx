@@ -380,7 +380,7 @@ cdef class DepthParser:
     cdef list _keep
     cdef readonly int price_precision, quantity_precision
 
-    def __cinit__(self, int price_precision, int quantity_precision):
+    def __init__(self, int price_precision, int quantity_precision):
         if not (0 <= price_precision <= MAX_PRECISION) or not (0 <= quantity_precision <= MAX_PRECISION):
             raise ValueError(f"precisions must be 0..{MAX_PRECISION}")
         self.price_precision = price_precision
@@ -515,8 +515,8 @@ cdef class OrderBook:
     The book starts empty and out of sync; load a snapshot first.
     """
 
-    def __cinit__(self, str symbol, int price_precision, int quantity_precision, *,
-                  str product="spot"):
+    def __init__(self, str symbol, int price_precision, int quantity_precision, *,
+                 str product="spot"):
         if product not in ("spot", "futures"):
             raise ValueError(f"product must be 'spot' or 'futures', got {product!r}")
         if not (0 <= price_precision <= MAX_PRECISION):
