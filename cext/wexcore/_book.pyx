@@ -36,6 +36,30 @@ decoded and validated, its sequence checked and the book's capacity reserved
 *before* the first level changes, so a bad message leaves the book exactly as
 it was.
 
+Spec decisions
+--------------
+* Futures REST depth: the English docs label ``"a"`` Buy and ``"b"`` Sell;
+  the Chinese docs say ``a`` 卖单 (asks) and ``b`` 买单 (bids), as every push
+  message does. ``a`` is read as asks, ``b`` as bids, everywhere.
+* The futures procedure fetches ``/future/market/v1/public/depth?level=500``;
+  the documented endpoint is ``.../public/q/depth`` (level 1-50). Both bodies
+  have the same shape; ``load_snapshot`` takes either.
+* ``pu`` is checked only from the second applied event on: the first event
+  straddles the snapshot id, so its ``pu`` names an id the book never saw.
+* After a gap the book refuses every update (``SequenceGap``, "out of sync")
+  until a snapshot, so nothing is applied on top of a book known to be wrong.
+* A book whose best bid equals its best ask counts as crossed.
+* Futures limited depth carries ``"id"`` (a string in the example) instead of
+  ``u``, and ``"s":"btc_index"`` on a btc_usdt topic: ``replace`` reads the id
+  from ``i``/``id``/``u``/``lastUpdateId`` and does not check the symbol.
+  ``apply`` and ``load_snapshot`` reject a message whose ``s`` differs from
+  the book's symbol (exact bytes).
+* Values: digits below the precision are accepted only when they are zeros;
+  every negative value (also ``-0``) is rejected; a price repeated within one
+  message is applied in order (the last one wins), in a snapshot the last one
+  wins and zero quantities are skipped. Ids are integers (bare or quoted) in
+  0..2**63-1 and never pass through a float.
+
 Threads
 -------
 A book is not thread-safe. ``apply_many`` (and ``apply_levels`` for large
