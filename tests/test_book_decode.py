@@ -280,3 +280,13 @@ def test_big_ids_stay_exact():
     assert book.last_update_id == big + 1
     with pytest.raises(DecodeError, match="range"):
         book.apply({"fi": 2**63, "i": 2**63})
+
+
+def test_message_keys_beside_the_wrapper_are_read_like_the_validating_path():
+    # found by differential fuzzing: "b" outside "data" is not part of the message
+    frame = b'{"topic":"depth_update","data":{"fi":121,"i":123,"a":[]},"b":[["5","1"]]}'
+    book = fresh()
+    assert book.apply(frame) is ApplyResult.APPLIED
+    assert book.quantity_at("5") == 0.0
+    assert book.apply(orjson.loads(frame.replace(b"121", b"124").replace(b"123", b"124"))) == 1
+    assert book.quantity_at("5") == 0.0
