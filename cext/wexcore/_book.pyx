@@ -126,11 +126,79 @@ cdef object _STALE = ApplyResult.STALE
 cdef object _APPLIED = ApplyResult.APPLIED
 cdef object _CROSSED = ApplyResult.CROSSED
 
+# numpy arrays for the read path without numpy's headers (the build adds no
+# numpy include directory): PyArray_New and PyArray_Type are taken from the
+# C-API table numpy exports as a capsule, at the slots numpy's own
+# __multiarray_api.h uses (2 and 93, unchanged since numpy 1.x), and the data
+# pointer is the first field after PyObject_HEAD, as in PyArrayObject_fields.
+# Verified once at import; on any doubt the reads fall back to numpy.empty.
+cdef extern from *:
+    """
+    typedef PyObject *(*wex_array_new_fn)(PyTypeObject *, int, Py_ssize_t const *, int,
+                                          Py_ssize_t const *, void *, int, int, PyObject *);
+    static wex_array_new_fn wex_array_new = NULL;
+    static PyTypeObject *wex_array_type = NULL;
+    typedef struct { PyObject_HEAD char *data; } wex_array_head;
+    static int wex_numpy_bind(PyObject *capsule) {
+        void **api = (void **)PyCapsule_GetPointer(capsule, NULL);
+        if (!api) { PyErr_Clear(); return -1; }
+        wex_array_type = (PyTypeObject *)api[2];
+        wex_array_new = (wex_array_new_fn)api[93];
+        return 0;
+    }
+    static void wex_numpy_unbind(void) { wex_array_new = NULL; }
+    static PyObject *wex_array_2d(Py_ssize_t rows, Py_ssize_t cols, int typenum) {
+        Py_ssize_t dims[2] = {rows, cols};
+        return wex_array_new(wex_array_type, 2, dims, typenum, NULL, NULL, 0, 0, NULL);
+    }
+    static inline char *wex_array_data(PyObject *a) { return ((wex_array_head *)a)->data; }
+    """
+    int wex_numpy_bind(object capsule) except? -1
+    void wex_numpy_unbind()
+    object wex_array_2d(Py_ssize_t rows, Py_ssize_t cols, int typenum)
+    char *wex_array_data(object a)
+
+
 cdef object _np_empty = numpy.empty
 cdef object _F64 = numpy.dtype(numpy.float64)
 cdef object _I64 = numpy.dtype(numpy.int64)
 cdef object _loads = orjson.loads
 cdef object _JSONDecodeError = orjson.JSONDecodeError
+
+cdef int _NPY_F64 = _F64.num
+cdef int _NPY_I64 = _I64.num
+cdef object _capsule = None
+
+
+cdef bint _bind_numpy():
+    """Bind the numpy C-API table and check it makes the arrays we expect."""
+    global _capsule
+    try:
+        try:
+            from numpy._core import _multiarray_umath as _mu
+        except ImportError:  # numpy 1.x
+            from numpy.core import _multiarray_umath as _mu
+        _capsule = _mu._ARRAY_API
+        if wex_numpy_bind(_capsule) != 0:
+            return False
+        probe = wex_array_2d(3, 2, _NPY_I64)
+        (<int64_t *>wex_array_data(probe))[5] = 42
+        if (type(probe) is not numpy.ndarray or probe.shape != (3, 2) or probe.dtype != _I64
+                or probe[2, 1] != 42 or not probe.flags.c_contiguous or not probe.flags.writeable):
+            wex_numpy_unbind()
+            return False
+        probe = wex_array_2d(1, 2, _NPY_F64)
+        (<double *>wex_array_data(probe))[1] = 0.5
+        if probe.dtype != _F64 or probe[0, 1] != 0.5:
+            wex_numpy_unbind()
+            return False
+        return True
+    except Exception:
+        wex_numpy_unbind()
+        return False
+
+
+cdef bint _fast_arrays = _bind_numpy()
 
 cdef double _POW10[23]
 cdef int _k
@@ -1002,14 +1070,16 @@ cdef class OrderBook:
         cdef Py_buffer view
         cdef double *d
         cdef int64_t *t
-        cdef wex_level *top
         if k < 0:
             k = 0
-        arr = _np_empty((k, 2), _I64 if ticks else _F64)
-        if k == 0:
-            return arr
-        PyObject_GetBuffer(arr, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
-        top = s.lv + s.n - 1
+        if _fast_arrays:
+            arr = wex_array_2d(k, 2, _NPY_I64 if ticks else _NPY_F64)
+            view.buf = wex_array_data(arr)
+        else:
+            arr = _np_empty((k, 2), _I64 if ticks else _F64)
+            if k == 0:
+                return arr
+            PyObject_GetBuffer(arr, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
         if ticks:
             t = <int64_t *>view.buf
             for j in range(k):
@@ -1020,7 +1090,8 @@ cdef class OrderBook:
             for j in range(k):
                 d[2 * j] = _price_of(side, s.lv[s.n - 1 - j].key) / self._pscale
                 d[2 * j + 1] = s.lv[s.n - 1 - j].qty / self._qscale
-        PyBuffer_Release(&view)
+        if not _fast_arrays:
+            PyBuffer_Release(&view)
         return arr
 
     def bids(self, Py_ssize_t n=10):
