@@ -458,6 +458,7 @@ cdef object _ticks_array(const int64_t *src, size_t n):
 
 
 @cython.final
+@cython.auto_pickle(False)
 cdef class DepthParser:
     """Reusable depth decoder: raw message -> int64 tick arrays, no allocation
     per message once warmed up.
@@ -593,6 +594,7 @@ cdef int _parse_side(object side) except -1:
 
 
 @cython.final
+@cython.auto_pickle(False)
 cdef class OrderBook:
     """An exact L2 order book for one symbol.
 
