@@ -131,13 +131,24 @@ def test_random_stream_matches_reference(product, data):
     ref = ReferenceBook("btc_usdt", PP, QP, product=product)
     for _ in range(data.draw(st.integers(1, 25))):
         kind = data.draw(st.sampled_from(
-            ["update"] * 8 + ["stale", "gap", "overlap", "snapshot", "pu"]))
+            ["update"] * 8 + ["stale", "gap", "overlap", "snapshot", "pu", "limited"]))
         if kind == "snapshot" or (not ref.in_sync and data.draw(st.booleans())):
             uid = data.draw(st.integers(0, 2**63 - 100))
             bids = data.draw(levels_st)
             asks = data.draw(levels_st)
             snap = build_snapshot(product, uid, bids, asks, data.draw(st.booleans()))
             assert book.load_snapshot(snap) == ref.load_snapshot(snap)
+            assert_same(book, ref)
+            continue
+        if kind == "limited":
+            uid = data.draw(st.integers(max(0, ref.last_update_id - 3), ref.last_update_id + 5))
+            key = "i" if product == "spot" else "id"
+            frame = {"topic": "depth", "event": "depth@btc_usdt,20", "data": {
+                "s": "btc_usdt", key: uid if product == "spot" else str(uid),
+                "a": [[fmt(p, PP, 0), fmt(q, QP, 0)] for p, q in data.draw(levels_st)],
+                "b": [[fmt(p, PP, 0), fmt(q, QP, 0)] for p, q in data.draw(levels_st)]}}
+            msg = dumps(frame, data.draw(st.booleans()))
+            assert book.replace(msg) == ref.replace(msg)
             assert_same(book, ref)
             continue
         first, last = step_ids(data, ref, kind)

@@ -113,6 +113,26 @@ class ReferenceBook:
         self.first_pending = True
         return self._status()
 
+    def replace(self, message: Any) -> int:
+        """A limited-depth message: the contents become the message's levels."""
+        d = self._decode(message)
+        new_id = None
+        for key in ("i", "id", "u", "lastUpdateId"):
+            if d.get(key) is not None:
+                new_id = int(d[key])
+                break
+        if new_id is not None and self.in_sync and new_id < self.last_update_id:
+            return STALE
+        bids = dict(self._levels(d.get("bids", d.get("b", []))))
+        asks = dict(self._levels(d.get("asks", d.get("a", []))))
+        self.bids = {p: q for p, q in bids.items() if q}
+        self.asks = {p: q for p, q in asks.items() if q}
+        if new_id is not None:
+            self.last_update_id = new_id
+        self.in_sync = True
+        self.first_pending = True
+        return self._status()
+
     def apply(self, message: Any) -> int:
         d = self._decode(message)
         if self.futures:
