@@ -290,3 +290,10 @@ def test_message_keys_beside_the_wrapper_are_read_like_the_validating_path():
     assert book.quantity_at("5") == 0.0
     assert book.apply(orjson.loads(frame.replace(b"121", b"124").replace(b"123", b"124"))) == 1
     assert book.quantity_at("5") == 0.0
+
+
+def test_unencodable_str_is_a_decode_error():
+    with pytest.raises(DecodeError, match="UTF-8"):
+        fresh().apply('{"data":{"fi":121,"i":123,"s":"\ud800"}}')
+    with pytest.raises(DecodeError, match="bids"):
+        fresh().apply({"fi": 121, "i": 123, "b": [["\ud800", "1"]]})

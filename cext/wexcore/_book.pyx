@@ -269,7 +269,10 @@ cdef int64_t _value_to_ticks(object v, int precision, str field, object topic) e
         text = str(v)
     else:
         raise DecodeError(f"not a decimal number: {v!r}", topic=topic, field=field)
-    s = PyUnicode_AsUTF8AndSize(text, &n)
+    try:
+        s = PyUnicode_AsUTF8AndSize(text, &n)
+    except UnicodeEncodeError:
+        raise DecodeError(f"not a decimal number: {text!r}", topic=topic, field=field) from None
     rc = wex_dec_to_ticks(s, <size_t>n, precision, &out)
     if rc != WEX_DEC_OK:
         raise _dec_error(rc, text, precision, field, topic, -1)
@@ -417,7 +420,10 @@ cdef int _scan(wex_depth_msg *m, object message, int pp, int qp, list keep) exce
         buf = PyBytes_AS_STRING(message)
         n = PyBytes_GET_SIZE(message)
     elif isinstance(message, str):
-        buf = PyUnicode_AsUTF8AndSize(message, &n)
+        try:
+            buf = PyUnicode_AsUTF8AndSize(message, &n)
+        except UnicodeEncodeError as e:
+            raise DecodeError(f"message is not valid UTF-8: {e.reason}", offset=e.start) from None
     else:
         raise TypeError(f"expected bytes, str or dict, got {type(message).__name__}")
     rc = wex_scan_depth(buf, <size_t>n, pp, qp, m)
