@@ -713,6 +713,8 @@ cdef int _to_int(Parser* p, const unsigned char* s, Py_ssize_t a, Py_ssize_t b,
             v = v * 10 + (s[i] - 48)
             i += 1
         if i == b:
+            if neg and v > _I64_MIN_MAG:
+                _fail(p, "integer out of range", where, field)
             sl.u = v
             sl.kind = K_INT
             if neg and v != 0:
@@ -950,14 +952,17 @@ cdef Py_ssize_t _parse_typed(Parser* p, Py_ssize_t i, Slot* sl, int vtype, int a
         if sl.kind != K_STR:
             _fail(p, "expected a string", i, field)
         sl.kind = K_ENUM
-        if not (sl.flags & F_ESCAPED):
-            first = _enum_first[aux]
-            cnt = _enum_count[aux]
-            for k in range(first, first + cnt):
-                if _enum_len[k] == sl.end - sl.start and \
-                        memcmp(_enum_text[k], s + sl.start, _enum_len[k]) == 0:
-                    sl.idx = <int16_t>k
-                    break
+        ts = s + sl.start
+        tb = sl.end - sl.start
+        if sl.flags & F_ESCAPED:
+            tb = _unescape_ascii(s, sl.start, sl.end, buf, _MAX_NUM)
+            ts = buf
+        first = _enum_first[aux]
+        cnt = _enum_count[aux]
+        for k in range(first, first + cnt):
+            if _enum_len[k] == tb and memcmp(_enum_text[k], ts, tb) == 0:
+                sl.idx = <int16_t>k
+                break
     elif vtype == V_DEC:
         if sl.kind == K_STR:
             if _number_text(p, sl, &ts, &ta, &tb, buf, field):
