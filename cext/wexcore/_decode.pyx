@@ -23,7 +23,7 @@ from cpython.float cimport PyFloat_FromDouble
 from cpython.long cimport PyLong_FromUnsignedLongLong, PyLong_FromLongLong
 from cpython.ref cimport PyObject
 from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free
-from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint64_t, int64_t
+from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint32_t, uint64_t, int64_t
 from libc.string cimport memcmp, memcpy, memset, memchr
 from libc.math cimport isfinite, NAN
 
@@ -683,6 +683,10 @@ cdef int _to_double(Parser* p, const unsigned char* s, Py_ssize_t a, Py_ssize_t 
     return 0
 
 
+cdef uint64_t _U64_TENTH = 1844674407370955161ULL     # (2**64 - 1) // 10
+cdef uint64_t _I64_MIN_MAG = 9223372036854775808ULL   # 2**63
+
+
 cdef int _to_int(Parser* p, const unsigned char* s, Py_ssize_t a, Py_ssize_t b,
                  Slot* sl, Py_ssize_t where, object field) except -1:
     """s[a:b] is a validated JSON number that must have an integral value in
@@ -703,6 +707,21 @@ cdef int _to_int(Parser* p, const unsigned char* s, Py_ssize_t a, Py_ssize_t b,
     if s[i] == 45:
         neg = True
         i += 1
+    if b - i <= 19:
+        # the usual case: plain digits, no fraction or exponent, fits in 64 bits
+        while i < b and 48 <= s[i] <= 57:
+            v = v * 10 + (s[i] - 48)
+            i += 1
+        if i == b:
+            if neg and v > _I64_MIN_MAG:
+                _fail(p, "integer out of range", where, field)
+            sl.u = v
+            sl.kind = K_INT
+            if neg and v != 0:
+                sl.flags |= F_NEG
+            return 0
+        i = a + 1 if neg else a
+        v = 0
     while i < b and 48 <= s[i] <= 57:
         digits[nd] = s[i]
         nd += 1
@@ -738,15 +757,15 @@ cdef int _to_int(Parser* p, const unsigned char* s, Py_ssize_t a, Py_ssize_t b,
                 _fail(p, "expected an integer", where, field)
         ex = 0
     for k in range(keep):
-        if v > 1844674407370955161 or (v == 1844674407370955161 and digits[k] > 53):
+        if v > _U64_TENTH or (v == _U64_TENTH and digits[k] > 53):
             _fail(p, "integer out of range", where, field)
         v = v * 10 + (digits[k] - 48)
     if v != 0:
         for k in range(ex):
-            if v > 1844674407370955161:
+            if v > _U64_TENTH:
                 _fail(p, "integer out of range", where, field)
             v = v * 10
-    if neg and v > 9223372036854775808ULL:
+    if neg and v > _I64_MIN_MAG:
         _fail(p, "integer out of range", where, field)
     sl.u = v
     sl.kind = K_INT
@@ -933,14 +952,17 @@ cdef Py_ssize_t _parse_typed(Parser* p, Py_ssize_t i, Slot* sl, int vtype, int a
         if sl.kind != K_STR:
             _fail(p, "expected a string", i, field)
         sl.kind = K_ENUM
-        if not (sl.flags & F_ESCAPED):
-            first = _enum_first[aux]
-            cnt = _enum_count[aux]
-            for k in range(first, first + cnt):
-                if _enum_len[k] == sl.end - sl.start and \
-                        memcmp(_enum_text[k], s + sl.start, _enum_len[k]) == 0:
-                    sl.idx = <int16_t>k
-                    break
+        ts = s + sl.start
+        tb = sl.end - sl.start
+        if sl.flags & F_ESCAPED:
+            tb = _unescape_ascii(s, sl.start, sl.end, buf, _MAX_NUM)
+            ts = buf
+        first = _enum_first[aux]
+        cnt = _enum_count[aux]
+        for k in range(first, first + cnt):
+            if _enum_len[k] == tb and memcmp(_enum_text[k], ts, tb) == 0:
+                sl.idx = <int16_t>k
+                break
     elif vtype == V_DEC:
         if sl.kind == K_STR:
             if _number_text(p, sl, &ts, &ta, &tb, buf, field):
@@ -1062,10 +1084,15 @@ cdef Py_ssize_t _parse_levels(Parser* p, Py_ssize_t i, Slot* sl, int side, objec
 cdef inline int _match_key(const unsigned char* k, Py_ssize_t kl, int first, int count) noexcept:
     cdef int j
     cdef KeySpec* e
+    cdef Py_ssize_t m
     for j in range(first, first + count):
         e = &_keys[j]
-        if e.keylen == kl and memcmp(e.key, k, kl) == 0:
-            return j
+        if e.keylen == kl and e.key[0] == <char>k[0]:
+            m = 1
+            while m < kl and e.key[m] == <char>k[m]:
+                m += 1
+            if m == kl:
+                return j
     return -1
 
 
@@ -1131,7 +1158,7 @@ cdef object _text(object frame, const unsigned char* buf, int32_t a, int32_t b, 
 
 cdef object _int_value(Slot* sl):
     if sl.flags & F_NEG:
-        if sl.u >= 9223372036854775808ULL:
+        if sl.u >= _I64_MIN_MAG:
             return PyLong_FromLongLong(-9223372036854775807LL - 1)
         return PyLong_FromLongLong(-<int64_t>sl.u)
     return PyLong_FromUnsignedLongLong(sl.u)
@@ -1889,17 +1916,33 @@ cdef class UnknownMessage:
 # ---------------------------------------------------------------------------
 # Building events from slots
 
-cdef int _require(Parser* p, Slot* slots, _Layout layout, tuple names, Py_ssize_t offset) \
+cdef int _missing(Parser* p, Slot* slots, int k, _Layout layout, Py_ssize_t offset) \
         except -1:
-    cdef int slot
-    for name in names:
-        slot = layout.fields[name][0]
-        if slots[slot].kind <= K_EMPTY:
-            what = "null" if slots[slot].kind == K_NULL else \
-                ("empty" if slots[slot].kind == K_EMPTY else "missing")
+    for name, (slot, vtype, eid) in layout.fields.items():
+        if slot == k:
+            what = "null" if slots[k].kind == K_NULL else \
+                ("empty" if slots[k].kind == K_EMPTY else "missing")
             _fail(p, f"{what} required field {name} ({'/'.join(layout.wire[name].split())})",
                   offset, name)
     return 0
+
+
+cdef inline int _require(Parser* p, Slot* slots, uint32_t mask, _Layout layout,
+                         Py_ssize_t offset) except -1:
+    cdef int k = 0
+    while mask:
+        if (mask & 1) and slots[k].kind <= K_EMPTY:
+            _missing(p, slots, k, layout, offset)
+        mask >>= 1
+        k += 1
+    return 0
+
+
+cdef uint32_t _mask(_Layout layout, tuple names) except? 0:
+    cdef uint32_t m = 0
+    for name in names:
+        m |= (<uint32_t>1) << <int>layout.fields[name][0]
+    return m
 
 
 cdef inline void _fill(Event ev, object frame, const unsigned char* buf, object topic,
@@ -1924,6 +1967,22 @@ _REQ_NOTIFY = ("symbol", "notify_type")
 _REQ_DEPTH_UPDATE = ("symbol", "first_update_id", "last_update_id", "bids", "asks")
 _REQ_DEPTH = ("symbol", "update_id", "bids", "asks")
 cdef list _topic_str = list(_TOPIC_NAMES)
+cdef _Layout _L_TRADE = _TRADE, _L_KLINE = _KLINE, _L_TICKER = _TICKER, _L_PRICE = _PRICE
+cdef _Layout _L_FUNDING = _FUNDING, _L_ORDER = _ORDER, _L_BALANCE = _BALANCE
+cdef _Layout _L_POSITION = _POSITION, _L_NOTIFY = _NOTIFY, _L_DEPTH_UPDATE = _DEPTH_UPDATE
+cdef _Layout _L_DEPTH = _DEPTH
+cdef uint32_t _M_TRADE = _mask(_TRADE, _REQ_TRADE)
+cdef uint32_t _M_USER_TRADE = _mask(_TRADE, _REQ_USER_TRADE)
+cdef uint32_t _M_KLINE = _mask(_KLINE, _REQ_KLINE)
+cdef uint32_t _M_TICKER = _mask(_TICKER, _REQ_TICKER)
+cdef uint32_t _M_PRICE = _mask(_PRICE, _REQ_PRICE)
+cdef uint32_t _M_FUNDING = _mask(_FUNDING, _REQ_FUNDING)
+cdef uint32_t _M_ORDER = _mask(_ORDER, _REQ_ORDER)
+cdef uint32_t _M_BALANCE = _mask(_BALANCE, _REQ_BALANCE)
+cdef uint32_t _M_POSITION = _mask(_POSITION, _REQ_POSITION)
+cdef uint32_t _M_NOTIFY = _mask(_NOTIFY, _REQ_NOTIFY)
+cdef uint32_t _M_DEPTH_UPDATE = _mask(_DEPTH_UPDATE, _REQ_DEPTH_UPDATE)
+cdef uint32_t _M_DEPTH = _mask(_DEPTH, _REQ_DEPTH)
 
 
 cdef object _build(Parser* p, int t, Slot* slots, object frame, Py_ssize_t off,
@@ -1939,44 +1998,44 @@ cdef object _build(Parser* p, int t, Slot* slots, object frame, Py_ssize_t off,
         # also sends event "trade" without "@symbol"
         if event_is_bare or slots[4].kind or slots[9].kind or slots[11].kind \
                 or slots[12].kind or slots[13].kind:
-            _require(p, slots, _TRADE, _REQ_USER_TRADE, off)
+            _require(p, slots, _M_USER_TRADE, _L_TRADE, off)
             ev = UserTrade.__new__(UserTrade)
         else:
-            _require(p, slots, _TRADE, _REQ_TRADE, off)
+            _require(p, slots, _M_TRADE, _L_TRADE, off)
             ev = Trade.__new__(Trade)
     elif t == T_KLINE:
-        _require(p, slots, _KLINE, _REQ_KLINE, off)
+        _require(p, slots, _M_KLINE, _L_KLINE, off)
         ev = Kline.__new__(Kline)
     elif t == T_TICKER or t == T_AGG_TICKER or t == T_TICKERS:
-        _require(p, slots, _TICKER, _REQ_TICKER, off)
+        _require(p, slots, _M_TICKER, _L_TICKER, off)
         ev = Ticker.__new__(Ticker)
     elif t == T_INDEX_PRICE:
-        _require(p, slots, _PRICE, _REQ_PRICE, off)
+        _require(p, slots, _M_PRICE, _L_PRICE, off)
         ev = IndexPrice.__new__(IndexPrice)
     elif t == T_MARK_PRICE:
-        _require(p, slots, _PRICE, _REQ_PRICE, off)
+        _require(p, slots, _M_PRICE, _L_PRICE, off)
         ev = MarkPrice.__new__(MarkPrice)
     elif t == T_FUND_RATE:
-        _require(p, slots, _FUNDING, _REQ_FUNDING, off)
+        _require(p, slots, _M_FUNDING, _L_FUNDING, off)
         ev = FundingRate.__new__(FundingRate)
     elif t == T_ORDER:
-        _require(p, slots, _ORDER, _REQ_ORDER, off)
+        _require(p, slots, _M_ORDER, _L_ORDER, off)
         ev = OrderUpdate.__new__(OrderUpdate)
     elif t == T_BALANCE:
-        _require(p, slots, _BALANCE, _REQ_BALANCE, off)
+        _require(p, slots, _M_BALANCE, _L_BALANCE, off)
         ev = BalanceUpdate.__new__(BalanceUpdate)
     elif t == T_POSITION:
-        _require(p, slots, _POSITION, _REQ_POSITION, off)
+        _require(p, slots, _M_POSITION, _L_POSITION, off)
         ev = PositionUpdate.__new__(PositionUpdate)
     elif t == T_NOTIFY:
-        _require(p, slots, _NOTIFY, _REQ_NOTIFY, off)
+        _require(p, slots, _M_NOTIFY, _L_NOTIFY, off)
         ev = Notify.__new__(Notify)
     elif t == T_DEPTH_UPDATE or t == T_DEPTH:
         if t == T_DEPTH_UPDATE:
-            _require(p, slots, _DEPTH_UPDATE, _REQ_DEPTH_UPDATE, off)
+            _require(p, slots, _M_DEPTH_UPDATE, _L_DEPTH_UPDATE, off)
             dv = DepthUpdate.__new__(DepthUpdate)
         else:
-            _require(p, slots, _DEPTH, _REQ_DEPTH, off)
+            _require(p, slots, _M_DEPTH, _L_DEPTH, off)
             dv = DepthSnapshot.__new__(DepthSnapshot)
         nb = _lv_n[0]
         na = _lv_n[1]
