@@ -144,6 +144,7 @@ class Book:
         self.flushed_id = update_id
         self._changed: dict[tuple[str, int], None] = {}
         self._dirty = False
+        self.user_orders = 0  # resting user orders in the book (fast path when 0)
 
     def side(self, side: str) -> dict[int, Level]:
         return self.bids if side == BUY else self.asks
@@ -251,6 +252,7 @@ class Book:
                 got += take_o
                 if order.remaining == 0:
                     level.orders.popleft()
+                    self.user_orders -= 1
             if remaining is not None:
                 remaining -= got
             else:
@@ -267,6 +269,7 @@ class Book:
         if level is None:
             level = levels[price] = Level()
         level.orders.append(order)
+        self.user_orders += 1
         self.touch(side, price)
 
     def remove_order(self, side: str, price: int, order: object) -> None:
@@ -277,6 +280,7 @@ class Book:
             level.orders.remove(order)
         except ValueError:
             return
+        self.user_orders -= 1
         self.touch(side, price)
 
 
@@ -321,6 +325,8 @@ class Market:
     def _user_bounds(self) -> tuple[int | None, int | None]:
         """Best resting user bid and ask: synthetic liquidity never crosses them
         (the synthetic takers trade with user orders instead)."""
+        if not self.book.user_orders:
+            return (None, None)
         bids = [p for p, lv in self.book.bids.items() if lv.orders]
         asks = [p for p, lv in self.book.asks.items() if lv.orders]
         return (max(bids) if bids else None, min(asks) if asks else None)
@@ -351,6 +357,8 @@ class Market:
                            self.mid + rng.choice((-1, 1)) * rng.randint(1, 3))
         for side in (SELL, BUY):
             new = self._band(side)
+            if new == old[side]:
+                continue
             levels = book.side(side)
             for price in [p for p in levels if p not in new and levels[p].synthetic]:
                 book.set_synthetic(side, price, 0)
