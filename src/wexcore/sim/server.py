@@ -55,7 +55,8 @@ INTERVAL_MS = {
 }
 
 IP10 = (Limit(10, 1.0, "ip"),)
-FUT_IP = Limit(1000, 60.0, "ip")
+# "Other endpoints: ... 1000 requests per minute per IP" - one budget for all futures.
+FUT_IP = Limit(1000, 60.0, "ip", group="futures")
 
 
 def _key(n: int, period: float = 1.0) -> tuple[Limit, ...]:
@@ -264,8 +265,12 @@ class Simulator:
                 await t
         self._tasks = []
         for conn in list(self.conns):
-            with contextlib.suppress(Exception):
-                await conn.ws.close()
+            conn.closed = True
+            try:
+                await asyncio.wait_for(conn.ws.close(), 1.0)
+            except Exception:
+                if conn.request.transport is not None:
+                    conn.request.transport.abort()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -1054,8 +1059,10 @@ class Simulator:
                 data = {"s": sym, "t": k["t"], "i": interval, "o": k["o"], "c": k["c"],
                         "h": k["h"], "l": k["l"], "q": k["q"], "v": k["v"]}
             else:
+                o = to_units(k["o"], m.spec.price_precision)
+                c_ = to_units(k["c"], m.spec.price_precision)
                 data = {"s": sym, "o": k["o"], "c": k["c"], "h": k["h"], "l": k["l"],
-                        "a": k["n"], "v": k["v"], "ch": _rate(0, 1), "t": k["t"]}
+                        "a": k["n"], "v": k["v"], "ch": _rate(c_ - o, o), "t": k["t"]}
             return _frame("kline", f"kline@{sym},{interval}", data)
         if topic == "ticker" and product == "spot":
             return _frame("ticker", f"ticker@{sym}", ticker_24h(m, now))
@@ -1130,9 +1137,12 @@ class Simulator:
         if c.closed or c.ws.closed:
             return
         try:
-            await c.ws.send_str(msg)
-        except (ConnectionError, RuntimeError):
+            # A client that stops reading must not stall every other subscriber.
+            await asyncio.wait_for(c.ws.send_str(msg), 2.0)
+        except (ConnectionError, RuntimeError, asyncio.TimeoutError):
             c.closed = True
+            if c.request.transport is not None:
+                c.request.transport.abort()
 
     # -- WebSocket -----------------------------------------------------------
     def _ws_handler(self, product: str, private: bool
