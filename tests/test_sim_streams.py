@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sim_support import fut, recv_json, spot, subscribe, wait_for
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from sim_support import fut, recv_json, spot, subscribe, wait_for
 from wexcore.sim import Simulator
 
 FAST = dict(step_interval=0.002, depth_interval=0.005, stream_interval=0.05,

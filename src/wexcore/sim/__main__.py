@@ -28,8 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def run(args: argparse.Namespace, *, ready: asyncio.Event | None = None,
               stop: asyncio.Event | None = None) -> None:
-    from .server import DEMO_API_KEY, DEMO_SECRET, Simulator
     from .faults import FaultSpec
+    from .server import DEMO_API_KEY, DEMO_SECRET, Simulator
 
     FaultSpec.parse(args.faults)  # fail fast on a bad spelling
     sim = Simulator(host=args.host, port=args.port, symbols=args.symbols.split(","),

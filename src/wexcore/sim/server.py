@@ -1139,7 +1139,7 @@ class Simulator:
         try:
             # A client that stops reading must not stall every other subscriber.
             await asyncio.wait_for(c.ws.send_str(msg), 2.0)
-        except (ConnectionError, RuntimeError, asyncio.TimeoutError):
+        except (TimeoutError, ConnectionError, RuntimeError):
             c.closed = True
             if c.request.transport is not None:
                 c.request.transport.abort()
@@ -1163,7 +1163,7 @@ class Simulator:
                         break
                     try:
                         msg = await ws.receive(timeout=remaining)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         continue
                     if msg.type == WSMsgType.TEXT:
                         if msg.data == "ping":
