@@ -222,7 +222,9 @@ class Engine:
         if order.tif == "GTX" and crosses:
             self._end(order, "EXPIRED")
             return
-        if order.tif == "FOK" and order.type == "LIMIT" and not book.fillable(
+        # FOK needs a known quantity; a MARKET BUY by amount cannot be FOK-checked
+        # against levels and is treated as IOC.
+        if order.tif == "FOK" and order.orig_qty is not None and not book.fillable(
                 order.side, order.price, order.remaining):
             self._end(order, "EXPIRED")
             return
