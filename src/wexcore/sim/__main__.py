@@ -22,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "rest_5xx=0.02,token_ttl=30")
     parser.add_argument("--depth-interval", type=float, default=0.1,
                         help="seconds between depth_update frames (default 0.1)")
+    parser.add_argument("--coin-m", action="store_true",
+                        help="serve the futures routes as COIN-M (inverse) instead of USDT-M")
     parser.add_argument("--no-rate-limits", action="store_true",
                         help="do not enforce the documented rate limits")
 
@@ -35,7 +37,8 @@ async def run(args: argparse.Namespace, *, ready: asyncio.Event | None = None,
     sim = Simulator(host=args.host, port=args.port, symbols=args.symbols.split(","),
                     seed=args.seed, api_key=args.api_key or DEMO_API_KEY,
                     secret=args.secret or DEMO_SECRET, faults=args.faults or None,
-                    depth_interval=args.depth_interval, rate_limits=not args.no_rate_limits)
+                    depth_interval=args.depth_interval, rate_limits=not args.no_rate_limits,
+                    coin_m=args.coin_m)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

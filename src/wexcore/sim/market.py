@@ -84,28 +84,35 @@ class SymbolSpec:
     min_notional: str = "1"
     taker_fee_rate: str = "0.001"
     maker_fee_rate: str = "0.001"
+    inverse: bool = False  # COIN-M: contracts are worth contract_size quote, margined in base
+
+    @property
+    def margin_coin(self) -> str:
+        return self.base if self.inverse else self.quote
 
 
 DEFAULT_SPOT = {
-    "btc_usdt": ("30000.00", 2, 4),
-    "eth_usdt": ("2000.00", 2, 4),
+    "btc": ("30000.00", 2, 4),
+    "eth": ("2000.00", 2, 4),
 }
 DEFAULT_FUTURES_CONTRACT = {"btc": "0.0001", "eth": "0.01"}
+DEFAULT_COIN_M_CONTRACT = {"btc": "100", "eth": "10"}  # USD face value per contract
 
 
 def spot_spec(symbol: str) -> SymbolSpec:
     base, _, quote = symbol.partition("_")
-    price, pp, qp = DEFAULT_SPOT.get(symbol, ("10.0000", 4, 2))
+    price, pp, qp = DEFAULT_SPOT.get(base, ("10.0000", 4, 2))
     return SymbolSpec(symbol, base, quote or "usdt", pp, qp, price)
 
 
-def futures_spec(symbol: str) -> SymbolSpec:
+def futures_spec(symbol: str, coin_m: bool = False) -> SymbolSpec:
     base, _, quote = symbol.partition("_")
-    price, pp, _qp = DEFAULT_SPOT.get(symbol, ("10.0000", 4, 2))
+    price, pp, _qp = DEFAULT_SPOT.get(base, ("10.0000", 4, 2))
+    table = DEFAULT_COIN_M_CONTRACT if coin_m else DEFAULT_FUTURES_CONTRACT
     # Futures quantities are whole contracts (origQty "must be an integer").
     return SymbolSpec(symbol, base, quote or "usdt", pp, 0, price,
-                      contract_size=DEFAULT_FUTURES_CONTRACT.get(base, "1"),
-                      taker_fee_rate="0.0006", maker_fee_rate="0.0002")
+                      contract_size=table.get(base, "1"),
+                      taker_fee_rate="0.0006", maker_fee_rate="0.0002", inverse=coin_m)
 
 
 @dataclass

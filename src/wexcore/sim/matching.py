@@ -15,10 +15,14 @@ Spot accounting (decisions where the spec is silent):
   batch items the engine refused).
 - The synthetic liquidity at a level trades before user orders at that level.
 
-Futures accounting is a linear (USDT-margined) model, enough to drive the
-user streams with real events: opening orders freeze ``price * qty *
-contractSize / leverage``; fills move it to position margin; closing orders
-need an open position; realised PnL and fees settle in the wallet balance.
+Futures accounting, enough to drive the user streams with real events:
+isolated margin at a fixed leverage of 10, hedge-mode LONG/SHORT positions.
+An order's value is ``price * qty * contractSize`` in the quote coin (USDT-M,
+linear) or ``qty * contractSize / price`` in the base coin (COIN-M, inverse);
+opening orders freeze value/leverage; fills move it to position margin;
+closing orders need an open position; realised PnL and fees settle in the
+wallet of the margin coin (linear PnL ``(exit - entry) * qty * cs``, inverse
+``qty * cs * (1/entry - 1/exit)``, sign flipped for shorts).
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ class Order:
 
 @dataclass
 class Position:
+    coin: str = "usdt"  # margin coin
     size: int = 0  # contracts
     entry: Decimal = Decimal(0)
     margin: Decimal = Decimal(0)
@@ -81,8 +86,8 @@ class Account:
     secret: str
     account_id: int
     balances: dict[str, list[Decimal]] = field(default_factory=dict)  # ccy -> [avail, frozen]
-    futures_wallet: Decimal = Decimal(0)
-    futures_order_frozen: Decimal = Decimal(0)
+    futures_wallet: dict[str, Decimal] = field(default_factory=dict)  # coin -> balance
+    futures_order_frozen: dict[str, Decimal] = field(default_factory=dict)
     positions: dict[tuple[str, str], Position] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
 
@@ -105,11 +110,13 @@ class Engine:
         self.user_trades: list[dict] = []
 
     def add_account(self, api_key: str, secret: str, balances: dict[str, str] | None,
-                    futures_usdt: str = "100000") -> Account:
+                    futures_balances: dict[str, str] | None = None) -> Account:
         acct = Account(api_key, secret, 2_146_285_322_559 + len(self.accounts))
         for ccy, amount in (balances or {}).items():
             acct.bal(ccy)[0] = Decimal(amount)
-        acct.futures_wallet = Decimal(futures_usdt)
+        for coin, amount in (futures_balances or {"usdt": "100000"}).items():
+            acct.futures_wallet[coin] = Decimal(amount)
+            acct.futures_order_frozen[coin] = Decimal(0)
         self.accounts[api_key] = acct
         self.by_id[acct.account_id] = acct
         return acct
@@ -313,7 +320,8 @@ class Engine:
     def _release(self, order: Order) -> None:
         if order.product == "futures":
             acct = order.account
-            acct.futures_order_frozen -= order.frozen
+            coin = order.market.spec.margin_coin
+            acct.futures_order_frozen[coin] -= order.frozen
             order.frozen = Decimal(0)
             return
         spec = order.market.spec
@@ -338,7 +346,7 @@ class Engine:
             self._emit_balance(order.account, spec.quote if order.side == BUY else spec.base,
                                order.market)
         else:
-            self._emit_futures_balance(order.account)
+            self._emit_futures_balance(order.account, order.market.spec.margin_coin)
 
     def cancel(self, order: Order) -> bool:
         if order.state in TERMINAL:
@@ -390,7 +398,7 @@ class Engine:
         order = Order(next(self.ids), acct, "futures", market, side, otype, tif, price, qty,
                       None, p.get("clientOrderId"), now, position_side=pside, remaining=qty,
                       updated=now, ip=ip)
-        cs = Decimal(spec.contract_size)
+        coin = spec.margin_coin
         if _is_close(order):
             pos = acct.positions.get((spec.symbol, pside))
             if pos is None or pos.size - pos.close_frozen < qty:
@@ -398,56 +406,68 @@ class Engine:
             pos.close_frozen += qty
         else:
             ref = price if price is not None else market.mark_price()
-            margin = Decimal(ref).scaleb(-spec.price_precision) * qty * cs / order.leverage
-            if acct.futures_wallet - acct.futures_order_frozen - self._position_margin(acct) \
-                    < margin:
+            margin = order_value(spec, ref, qty) / order.leverage
+            free = acct.futures_wallet.get(coin, Decimal(0)) \
+                - acct.futures_order_frozen.get(coin, Decimal(0)) \
+                - self.position_margin(acct, coin)
+            if free < margin:
                 raise SimError("insufficient_balance", "insufficient balance")
-            acct.futures_order_frozen += margin
+            acct.futures_order_frozen[coin] = acct.futures_order_frozen.get(coin, Decimal(0)) \
+                + margin
             order.frozen = margin
         acct.orders[order.id] = order
         self._emit_order(order)
-        self._emit_futures_balance(acct)
+        self._emit_futures_balance(acct, coin)
         self._execute(order)
         return order
 
     @staticmethod
-    def _position_margin(acct: Account) -> Decimal:
-        return sum((p.margin for p in acct.positions.values()), Decimal(0))
+    def position_margin(acct: Account, coin: str) -> Decimal:
+        return sum((p.margin for p in acct.positions.values() if p.coin == coin), Decimal(0))
 
     def _fill_futures(self, order: Order, fill: Fill, trade_id: int, *, taker: bool) -> None:
         market = order.market
         spec = market.spec
         acct = order.account
         cs = Decimal(spec.contract_size)
+        coin = spec.margin_coin
         px = Decimal(fill.price).scaleb(-spec.price_precision)
-        notional = px * fill.qty * cs
+        value = order_value(spec, fill.price, fill.qty)
         rate = Decimal(spec.taker_fee_rate if taker else spec.maker_fee_rate)
-        fee = notional * rate
+        fee = value * rate
         key = (spec.symbol, order.position_side)
-        pos = acct.positions.setdefault(key, Position())
+        pos = acct.positions.setdefault(key, Position(coin=coin))
+        acct.futures_wallet.setdefault(coin, Decimal(0))
+        acct.futures_order_frozen.setdefault(coin, Decimal(0))
         margin_unfrozen = Decimal(0)
         if _is_close(order):
             direction = 1 if order.position_side == "LONG" else -1
-            pnl = (px - pos.entry) * fill.qty * cs * direction
+            if spec.inverse:
+                pnl = fill.qty * cs * (1 / pos.entry - 1 / px) * direction
+            else:
+                pnl = (px - pos.entry) * fill.qty * cs * direction
             released = pos.margin * fill.qty / pos.size if pos.size else Decimal(0)
             pos.margin -= released
             pos.size -= fill.qty
             pos.close_frozen -= fill.qty
             pos.realized += pnl
-            acct.futures_wallet += pnl
+            acct.futures_wallet[coin] += pnl
             if pos.size == 0:
                 pos.entry = Decimal(0)
         else:
             share = order.frozen * fill.qty / order.remaining if taker else \
                 order.frozen * fill.qty / (order.remaining + fill.qty)
             order.frozen -= share
-            acct.futures_order_frozen -= share
+            acct.futures_order_frozen[coin] -= share
             margin_unfrozen = share
-            new_margin = notional / order.leverage
-            pos.entry = (pos.entry * pos.size + px * fill.qty) / (pos.size + fill.qty)
+            if spec.inverse:  # the average entry of inverse contracts is harmonic
+                pos.entry = (pos.size + fill.qty) / (
+                    (pos.size / pos.entry if pos.size else 0) + fill.qty / px)
+            else:
+                pos.entry = (pos.entry * pos.size + px * fill.qty) / (pos.size + fill.qty)
             pos.size += fill.qty
-            pos.margin += new_margin
-        acct.futures_wallet -= fee
+            pos.margin += value / order.leverage
+        acct.futures_wallet[coin] -= fee
         order.fee += fee
         order.executed += fill.qty
         order.executed_quote += fill.price * fill.qty
@@ -474,7 +494,7 @@ class Engine:
             self._release(order)
         self._emit_order(order)
         self._emit_position(acct, market, order.position_side)
-        self._emit_futures_balance(acct)
+        self._emit_futures_balance(acct, coin)
 
     # ---------------------------------------------------------------- events
     def _emit_order(self, order: Order) -> None:
@@ -503,18 +523,31 @@ class Engine:
             "s": market.spec.symbol,
         }))
 
-    def _emit_futures_balance(self, acct: Account) -> None:
-        self.events.append((acct.account_id, "futures", "balance", {
-            "coin": "usdt", "underlyingType": 2,
-            "walletBalance": dec_str(acct.futures_wallet),
-            "openOrderMarginFrozen": dec_str(acct.futures_order_frozen),
-            "isolatedMargin": dec_str(self._position_margin(acct)), "crossedMargin": "0",
-        }))
+    def _emit_futures_balance(self, acct: Account, coin: str) -> None:
+        self.events.append((acct.account_id, "futures", "balance",
+                            futures_balance_view(acct, coin, self.position_margin(acct, coin))))
 
     def _emit_position(self, acct: Account, market: Market, pside: str) -> None:
         pos = acct.positions.get((market.spec.symbol, pside), Position())
         self.events.append((acct.account_id, "futures", "position",
                             position_view(market, pside, pos)))
+
+
+def order_value(spec, price_ticks: int, qty: int) -> Decimal:
+    """Value of ``qty`` contracts at ``price`` in the margin coin."""
+    px = Decimal(price_ticks).scaleb(-spec.price_precision)
+    cs = Decimal(spec.contract_size)
+    return qty * cs / px if spec.inverse else px * qty * cs
+
+
+def futures_balance_view(acct: Account, coin: str, isolated: Decimal) -> dict:
+    wallet = acct.futures_wallet.get(coin, Decimal(0))
+    frozen = acct.futures_order_frozen.get(coin, Decimal(0))
+    return {
+        "coin": coin, "underlyingType": 2 if coin in ("usdt", "usdc") else 1,
+        "walletBalance": dec_str(wallet), "openOrderMarginFrozen": dec_str(frozen),
+        "isolatedMargin": dec_str(isolated), "crossedMargin": "0",
+    }
 
 
 def position_view(market: Market, pside: str, pos: Position) -> dict:
@@ -525,7 +558,7 @@ def position_view(market: Market, pside: str, pos: Position) -> dict:
         "availableCloseSize": str(pos.size - pos.close_frozen),
         "realizedProfit": dec_str(pos.realized), "entryPrice": dec_str(pos.entry),
         "isolatedMargin": dec_str(pos.margin), "openOrderMarginFrozen": "0",
-        "underlyingType": "U_BASED", "leverage": 10,
+        "underlyingType": "COIN_BASED" if market.spec.inverse else "U_BASED", "leverage": 10,
     }
 
 

@@ -37,6 +37,7 @@ from .matching import (
     Engine,
     Order,
     Position,
+    futures_balance_view,
     futures_order_view,
     position_view,
     spot_order_view,
@@ -180,6 +181,8 @@ class Simulator:
         spot_heartbeat, futures_heartbeat: seconds without a client ``ping``
             before the server closes a connection (spec: 60 and 30).
         rate_limits: enforce the documented per-endpoint limits.
+        coin_m: serve the futures routes as COIN-M (inverse contracts margined
+            in the base coin) instead of USDT-M; run two instances for both.
         paused: start with the market paused (no synthetic events).
         clock: optional callable returning epoch milliseconds.
     """
@@ -192,7 +195,7 @@ class Simulator:
                  stream_interval: float = 1.0, funding_interval: float = 60.0,
                  spot_heartbeat: float = 60.0, futures_heartbeat: float = 30.0,
                  rate_limits: bool = True, paused: bool = False, depth_levels: int = 200,
-                 clock: Callable[[], int] | None = None) -> None:
+                 coin_m: bool = False, clock: Callable[[], int] | None = None) -> None:
         self.host = host
         self.port = port
         self.seed = seed
@@ -210,7 +213,7 @@ class Simulator:
         self.markets: dict[str, dict[str, Market]] = {"spot": {}, "futures": {}}
         for sym in self.symbols:
             self.markets["spot"][sym] = Market(spot_spec(sym), seed, depth_levels=depth_levels)
-            self.markets["futures"][sym] = Market(futures_spec(sym), seed,
+            self.markets["futures"][sym] = Market(futures_spec(sym, coin_m), seed,
                                                   depth_levels=depth_levels, product="futures")
         self.engine = Engine(self.clock_ms)
         default_bal = {"usdt": "1000000"}
@@ -218,7 +221,10 @@ class Simulator:
             default_bal.setdefault(sym.split("_")[0], "100")
         self.api_key = api_key
         self.secret = secret
-        self.engine.add_account(api_key, secret, balances if balances is not None else default_bal)
+        self.coin_m = coin_m
+        self.engine.add_account(api_key, secret,
+                                balances if balances is not None else default_bal,
+                                self._futures_balances())
         self.conns: set[Conn] = set()
         self.tokens: dict[str, Token] = {}
         self._tasks: list[asyncio.Task] = []
@@ -299,9 +305,19 @@ class Simulator:
     def resume(self) -> None:
         self.paused = False
 
+    def _futures_balances(self) -> dict[str, str]:
+        # USDT-M margin in usdt; COIN-M margin in each base coin.
+        out = {"usdt": "100000"}
+        for m in self.markets["futures"].values():
+            out.setdefault(m.spec.margin_coin, "100")
+        return out
+
     def add_account(self, api_key: str, secret: str,
-                    balances: dict[str, str] | None = None) -> Account:
-        return self.engine.add_account(api_key, secret, balances or {"usdt": "1000000"})
+                    balances: dict[str, str] | None = None,
+                    futures_balances: dict[str, str] | None = None) -> Account:
+        """Another account (spot balances default to 1,000,000 usdt)."""
+        return self.engine.add_account(api_key, secret, balances or {"usdt": "1000000"},
+                                       futures_balances or self._futures_balances())
 
     def market(self, symbol: str, product: str = "spot") -> Market:
         return self.markets[_product(product)][symbol]
@@ -902,26 +918,26 @@ class Simulator:
     def h_f_listen_key(self, p: dict, a: Account, ip: str) -> Any:
         return self._issue_token(a, "futures", 8 * 3600.0).value
 
-    def _f_balance(self, a: Account) -> dict:
-        iso = self.engine._position_margin(a)
-        avail = a.futures_wallet - a.futures_order_frozen - iso
-        return {"accountId": a.account_id, "userId": a.account_id, "coin": "usdt",
-                "underlyingType": 2, "walletBalance": dec_str(a.futures_wallet),
-                "openOrderMarginFrozen": dec_str(a.futures_order_frozen),
-                "isolatedMargin": dec_str(iso), "crossedMargin": "0",
-                "availableBalance": dec_str(avail), "amount": dec_str(a.futures_wallet),
-                "totalAmount": dec_str(a.futures_wallet), "convertBtcAmount": "0",
-                "convertUsdtAmount": dec_str(a.futures_wallet), "profit": "0",
-                "notProfit": "0", "bonus": "0", "coupon": "0"}
+    def _f_balance(self, a: Account, coin: str) -> dict:
+        iso = self.engine.position_margin(a, coin)
+        view = futures_balance_view(a, coin, iso)
+        wallet = a.futures_wallet.get(coin, Decimal(0))
+        avail = wallet - a.futures_order_frozen.get(coin, Decimal(0)) - iso
+        view.update({"accountId": a.account_id, "userId": a.account_id,
+                     "availableBalance": dec_str(avail), "amount": dec_str(wallet),
+                     "totalAmount": dec_str(wallet), "convertBtcAmount": "0",
+                     "convertUsdtAmount": "0", "profit": "0", "notProfit": "0", "bonus": "0",
+                     "coupon": "0"})
+        return view
 
     def h_f_balance_list(self, p: dict, a: Account, ip: str) -> Any:
-        return [self._f_balance(a)]
+        return [self._f_balance(a, coin) for coin in sorted(a.futures_wallet)]
 
     def h_f_balance_detail(self, p: dict, a: Account, ip: str) -> Any:
         coin = str(p.get("coin") or "usdt").lower()
-        if coin != "usdt":
-            raise SimError("invalid_params", "only usdt margin is simulated")
-        return self._f_balance(a)
+        if coin not in a.futures_wallet:
+            raise SimError("invalid_params", f"no {coin} futures wallet")
+        return self._f_balance(a, coin)
 
     def h_f_positions(self, p: dict, a: Account, ip: str) -> Any:
         sym = str(p.get("symbol") or "").lower()
@@ -1285,7 +1301,8 @@ def futures_symbol_info(m: Market) -> dict:
     tick = fmt(1, s.price_precision)
     return {
         "symbol": s.symbol, "pair": s.symbol, "contractType": "PERPETUAL",
-        "productType": "perpetual", "underlyingType": "U_BASED",
+        "productType": "perpetual",
+        "underlyingType": "COIN_BASED" if s.inverse else "U_BASED",
         "contractSize": s.contract_size, "tradeSwitch": True, "isDisplay": True,
         "isOpenApi": True, "state": 0, "initLeverage": 10, "initPositionType": "ISOLATED",
         "baseCoin": s.base, "quoteCoin": s.quote, "baseCoinPrecision": 8,
