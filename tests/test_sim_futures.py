@@ -8,8 +8,8 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sim_support import fut
 
+from sim_support import fut
 from wexcore.sim import Simulator
 from wexcore.sim.codes import SimError
 from wexcore.sim.market import BUY, SELL, Market, fmt, futures_spec
