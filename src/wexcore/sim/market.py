@@ -20,6 +20,7 @@ import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 BUY, SELL = "BUY", "SELL"
 
@@ -118,17 +119,17 @@ def futures_spec(symbol: str, coin_m: bool = False) -> SymbolSpec:
 @dataclass
 class Level:
     synthetic: int = 0
-    orders: deque = field(default_factory=deque)  # resting user orders, FIFO
+    orders: deque[Any] = field(default_factory=deque)  # resting user orders, FIFO
 
     def total(self) -> int:
-        return self.synthetic + sum(o.remaining for o in self.orders)
+        return self.synthetic + int(sum(o.remaining for o in self.orders))
 
 
 @dataclass
 class Fill:
     price: int
     qty: int
-    maker: object | None  # a resting user Order, or None for synthetic liquidity
+    maker: Any  # a resting user Order, or None for synthetic liquidity
 
 
 @dataclass
@@ -203,7 +204,8 @@ class Book:
         if self.update_id == self.flushed_id:
             self._changed.clear()
             return None
-        asks, bids = [], []
+        asks: list[tuple[int, int]] = []
+        bids: list[tuple[int, int]] = []
         for side, price in sorted(self._changed, key=lambda k: (k[0], k[1])):
             (bids if side == BUY else asks).append((price, self.qty(side, price)))
         bids.reverse()
@@ -243,6 +245,7 @@ class Book:
             if remaining is not None:
                 want = remaining
             else:
+                assert budget is not None
                 want = budget // price
             if want <= 0:
                 break
@@ -263,6 +266,7 @@ class Book:
             if remaining is not None:
                 remaining -= got
             else:
+                assert budget is not None
                 budget -= got * price
             self.touch(maker_side, price)
             if got < want:
@@ -304,7 +308,7 @@ class Market:
         self.depth_levels = depth_levels
         self.half_spread = 1
         self.mid = to_units(spec.initial_price, spec.price_precision)
-        self.lot_scale = max(1, 10 ** spec.quantity_precision // 100)
+        self.lot_scale: int = max(1, int(10 ** spec.quantity_precision) // 100)
         self.trades: deque[PublicTrade] = deque(maxlen=5000)
         self.new_trades: list[PublicTrade] = []
         self.next_trade_id = TRADE_ID_BASE + (mix & 0xFFFF) * 1_000_000
@@ -315,6 +319,7 @@ class Market:
         self.volume = 0
         self.quote_volume = 0
         self.last_trade_time = 0
+        self.market_fills: tuple[str, list[Fill]] | None = None
         self.funding_rate = Decimal(self.rng.randint(-30, 30)) / Decimal(100000)
         self._populate()
 
@@ -425,7 +430,7 @@ class Market:
     def quote_str(self, units: int) -> str:
         return fmt(units, self.spec.price_precision + self.spec.quantity_precision)
 
-    def snapshot(self, n: int | None = None) -> dict:
+    def snapshot(self, n: int | None = None) -> dict[str, Any]:
         return {
             "last_update_id": self.book.update_id,
             "bids": [(self.price_str(p), self.qty_str(q)) for p, q in self.book.levels(BUY, n)],

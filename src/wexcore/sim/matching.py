@@ -31,9 +31,10 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from .codes import SimError
-from .market import BUY, SELL, Fill, Market, PrecisionTooFine, dec_str, to_units
+from .market import BUY, SELL, Fill, Market, PrecisionTooFine, SymbolSpec, dec_str, to_units
 
 ORDER_ID_BASE = 6_216_559_590_087_220_004
 
@@ -95,7 +96,7 @@ class Account:
         return self.balances.setdefault(ccy, [Decimal(0), Decimal(0)])
 
 
-Event = tuple[int, str, str, dict]  # (account_id, product, topic, data)
+Event = tuple[int, str, str, dict[str, Any]]  # (account_id, product, topic, data)
 
 
 class Engine:
@@ -107,7 +108,7 @@ class Engine:
         self.by_id: dict[int, Account] = {}
         self.ids = itertools.count(ORDER_ID_BASE)
         self.events: list[Event] = []
-        self.user_trades: list[dict] = []
+        self.user_trades: list[dict[str, Any]] = []
 
     def add_account(self, api_key: str, secret: str, balances: dict[str, str] | None,
                     futures_balances: dict[str, str] | None = None) -> Account:
@@ -122,7 +123,7 @@ class Engine:
         return acct
 
     # ------------------------------------------------------------------ spot
-    def place_spot(self, acct: Account, market: Market, p: dict, ip: str) -> Order:
+    def place_spot(self, acct: Account, market: Market, p: dict[str, Any], ip: str) -> Order:
         spec = market.spec
         side = _enum(p, "side", (BUY, SELL))
         otype = _enum(p, "type", ("LIMIT", "MARKET"))
@@ -157,9 +158,15 @@ class Engine:
                       client_id, now, remaining=qty or 0, updated=now, ip=ip)
         # freeze
         if side == BUY:
-            need = _q(market, price * qty) if otype == "LIMIT" else _q(market, quote)
+            if otype == "LIMIT":
+                assert price is not None and qty is not None
+                need = _q(market, price * qty)
+            else:
+                assert quote is not None
+                need = _q(market, quote)
             ccy = spec.quote
         else:
+            assert qty is not None
             need = Decimal(qty).scaleb(-spec.quantity_precision)
             ccy = spec.base
         bal = acct.bal(ccy)
@@ -189,12 +196,16 @@ class Engine:
                 raise SimError("ORDER_F0202")
         scale = spec.price_precision + spec.quantity_precision
         min_notional = to_units(spec.min_notional, scale)
-        if otype == "LIMIT" and price * qty < min_notional:
-            raise SimError("ORDER_F0301")
-        if otype == "MARKET" and side == BUY and quote < min_notional:
-            raise SimError("ORDER_F0301")
-        latest = Decimal(market.last)
         if otype == "LIMIT":
+            assert price is not None and qty is not None
+            if price * qty < min_notional:
+                raise SimError("ORDER_F0301")
+        elif side == BUY:
+            assert quote is not None
+            if quote < min_notional:
+                raise SimError("ORDER_F0301")
+        latest = Decimal(market.last)
+        if price is not None:
             # PROTECTION_LIMIT (deviations 0.8, coefficient 4 for buys, 0.8 for sells)
             if side == BUY:
                 if price < latest - latest * Decimal("0.8"):
@@ -248,6 +259,7 @@ class Engine:
             if fill.maker is not None:
                 self._fill(fill.maker, fill, trade.id, taker=False)
         if order.type == "LIMIT" and order.tif in ("GTC", "GTX") and order.remaining > 0:
+            assert order.price is not None
             book.add_order(order.side, order.price, order)
             book.commit()
             return
@@ -351,7 +363,7 @@ class Engine:
     def cancel(self, order: Order) -> bool:
         if order.state in TERMINAL:
             return False
-        if order.type == "LIMIT":
+        if order.type == "LIMIT" and order.price is not None:
             order.market.book.remove_order(order.side, order.price, order)
             order.market.book.commit()
         self._end(order, "CANCELED")
@@ -370,7 +382,7 @@ class Engine:
         market.market_fills = None
 
     # --------------------------------------------------------------- futures
-    def place_futures(self, acct: Account, market: Market, p: dict, ip: str) -> Order:
+    def place_futures(self, acct: Account, market: Market, p: dict[str, Any], ip: str) -> Order:
         spec = market.spec
         side = _enum(p, "orderSide", (BUY, SELL), code="invalid_params")
         otype = _enum(p, "orderType", ("LIMIT", "MARKET"), code="invalid_params")
@@ -435,7 +447,9 @@ class Engine:
         value = order_value(spec, fill.price, fill.qty)
         rate = Decimal(spec.taker_fee_rate if taker else spec.maker_fee_rate)
         fee = value * rate
-        key = (spec.symbol, order.position_side)
+        pside = order.position_side
+        assert pside is not None
+        key = (spec.symbol, pside)
         pos = acct.positions.setdefault(key, Position(coin=coin))
         acct.futures_wallet.setdefault(coin, Decimal(0))
         acct.futures_order_frozen.setdefault(coin, Decimal(0))
@@ -493,7 +507,7 @@ class Engine:
         if order.state == "FILLED":
             self._release(order)
         self._emit_order(order)
-        self._emit_position(acct, market, order.position_side)
+        self._emit_position(acct, market, pside)
         self._emit_futures_balance(acct, coin)
 
     # ---------------------------------------------------------------- events
@@ -533,14 +547,14 @@ class Engine:
                             position_view(market, pside, pos)))
 
 
-def order_value(spec, price_ticks: int, qty: int) -> Decimal:
+def order_value(spec: SymbolSpec, price_ticks: int, qty: int) -> Decimal:
     """Value of ``qty`` contracts at ``price`` in the margin coin."""
     px = Decimal(price_ticks).scaleb(-spec.price_precision)
     cs = Decimal(spec.contract_size)
     return qty * cs / px if spec.inverse else px * qty * cs
 
 
-def futures_balance_view(acct: Account, coin: str, isolated: Decimal) -> dict:
+def futures_balance_view(acct: Account, coin: str, isolated: Decimal) -> dict[str, Any]:
     wallet = acct.futures_wallet.get(coin, Decimal(0))
     frozen = acct.futures_order_frozen.get(coin, Decimal(0))
     return {
@@ -550,7 +564,7 @@ def futures_balance_view(acct: Account, coin: str, isolated: Decimal) -> dict:
     }
 
 
-def position_view(market: Market, pside: str, pos: Position) -> dict:
+def position_view(market: Market, pside: str, pos: Position) -> dict[str, Any]:
     return {
         "symbol": market.spec.symbol, "contractType": "PERPETUAL",
         "positionType": "ISOLATED", "positionSide": pside,
@@ -575,7 +589,7 @@ def avg_price(order: Order) -> str:
         Decimal(1).scaleb(-m.spec.price_precision)))
 
 
-def spot_order_view(order: Order) -> dict:
+def spot_order_view(order: Order) -> dict[str, Any]:
     m = order.market
     spec = m.spec
     return {
@@ -585,7 +599,8 @@ def spot_order_view(order: Order) -> dict:
         "price": m.price_str(order.price) if order.price is not None else None,
         "origQty": m.qty_str(order.orig_qty) if order.orig_qty is not None else None,
         "origQuoteQty": m.quote_str(order.orig_quote) if order.orig_quote is not None
-        else (m.quote_str(order.price * order.orig_qty) if order.price is not None else None),
+        else (m.quote_str(order.price * order.orig_qty)
+              if order.price is not None and order.orig_qty is not None else None),
         "executedQty": m.qty_str(order.executed),
         "leavingQty": m.qty_str(order.remaining if order.state not in TERMINAL else 0),
         "tradeBase": m.qty_str(order.executed),
@@ -597,7 +612,7 @@ def spot_order_view(order: Order) -> dict:
     }
 
 
-def futures_order_view(order: Order, *, stream: bool = False) -> dict:
+def futures_order_view(order: Order, *, stream: bool = False) -> dict[str, Any]:
     m = order.market
     view = {
         "symbol": m.spec.symbol, "orderId": str(order.id), "clientOrderId": order.client_id,
@@ -622,7 +637,8 @@ def _q(market: Market, units: int) -> Decimal:
     return Decimal(units).scaleb(-(market.spec.price_precision + market.spec.quantity_precision))
 
 
-def _enum(p: dict, name: str, allowed: tuple[str, ...], *, code: str = "ORDER_001") -> str:
+def _enum(p: dict[str, Any], name: str, allowed: tuple[str, ...], *,
+          code: str = "ORDER_001") -> str:
     value = p.get(name)
     if not isinstance(value, str) or value.upper() not in allowed:
         raise SimError(code, f"{name} must be one of {', '.join(allowed)}")

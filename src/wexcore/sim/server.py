@@ -227,7 +227,7 @@ class Simulator:
                                 self._futures_balances())
         self.conns: set[Conn] = set()
         self.tokens: dict[str, Token] = {}
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
         self.requests_seen = 0
         #: completed passes of the depth publisher (lets tests wait for "all sent").
@@ -329,7 +329,8 @@ class Simulator:
         """The last update id already sent in a depth-update frame."""
         return self.market(symbol, product).book.flushed_id
 
-    def book_snapshot(self, symbol: str, product: str = "spot", depth: int | None = 50) -> dict:
+    def book_snapshot(self, symbol: str, product: str = "spot",
+                      depth: int | None = 50) -> dict[str, Any]:
         """Top ``depth`` levels as exact decimal strings plus ``last_update_id``."""
         return self.market(symbol, product).snapshot(depth)
 
@@ -412,7 +413,7 @@ class Simulator:
     def _secrets(self) -> dict[str, str]:
         return {k: a.secret for k, a in self.engine.accounts.items()}
 
-    def _spot(self, params: dict, required: bool = True) -> Market:
+    def _spot(self, params: dict[str, Any], required: bool = True) -> Market:
         sym = params.get("symbol")
         if not sym:
             if required:
@@ -423,7 +424,7 @@ class Simulator:
             raise SimError("SYMBOL_001")
         return m
 
-    def _spot_list(self, params: dict) -> list[Market]:
+    def _spot_list(self, params: dict[str, Any]) -> list[Market]:
         names = params.get("symbols")
         if isinstance(names, str) and names:
             names = names.split(",")
@@ -440,20 +441,20 @@ class Simulator:
         return list(self.markets["spot"].values())
 
     # public spot
-    def h_time(self, p: dict, a: Any, ip: str) -> Any:
+    def h_time(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return {"serverTime": self.clock_ms()}
 
-    def h_client(self, p: dict, a: Any, ip: str) -> Any:
+    def h_client(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return {"ip": ip}
 
-    def h_symbol(self, p: dict, a: Any, ip: str) -> Any:
+    def h_symbol(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         markets = self._spot_list(p)
         symbols = [spot_symbol_info(m) for m in markets]
         version = hashlib.md5(orjson.dumps(symbols)).hexdigest()
         return {"time": self.clock_ms(), "version": version,
                 "symbols": None if p.get("version") == version else symbols}
 
-    def h_depth(self, p: dict, a: Any, ip: str) -> Any:
+    def h_depth(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._spot(p)
         limit = _int(p, "limit", 100, 1, 500)
         book = m.book
@@ -463,7 +464,7 @@ class Simulator:
             "asks": [[m.price_str(px), m.qty_str(q)] for px, q in book.levels(SELL, limit)],
         }
 
-    def h_kline(self, p: dict, a: Any, ip: str) -> Any:
+    def h_kline(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._spot(p)
         interval = p.get("interval")
         if interval not in INTERVAL_MS:
@@ -473,17 +474,17 @@ class Simulator:
                  "q": k["q"], "v": k["v"]}
                 for k in klines(m, interval, p.get("startTime"), p.get("endTime"), limit)]
 
-    def _trade_view(self, m: Market, t: Any) -> dict:
+    def _trade_view(self, m: Market, t: Any) -> dict[str, Any]:
         return {"i": t.id, "t": t.time, "p": m.price_str(t.price), "q": m.qty_str(t.qty),
                 "v": m.quote_str(t.price * t.qty), "b": t.buyer_maker}
 
-    def h_trade_recent(self, p: dict, a: Any, ip: str) -> Any:
+    def h_trade_recent(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._spot(p)
         limit = _int(p, "limit", 200, 1, 1000)
         trades = list(m.trades)[-limit:]
         return [self._trade_view(m, t) for t in reversed(trades)]
 
-    def h_trade_history(self, p: dict, a: Any, ip: str) -> Any:
+    def h_trade_history(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._spot(p)
         limit = _int(p, "limit", 200, 1, 1000)
         direction = str(p.get("direction") or "").upper()
@@ -497,7 +498,7 @@ class Simulator:
         trades = trades[-limit:] if direction == "PREV" or from_id is None else trades[:limit]
         return [self._trade_view(m, t) for t in reversed(trades)]
 
-    def h_ticker_full(self, p: dict, a: Any, ip: str) -> Any:
+    def h_ticker_full(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         out = []
         for m in self._spot_list(p):
             t = ticker_24h(m, self.clock_ms())
@@ -505,15 +506,15 @@ class Simulator:
             out.append(t)
         return out
 
-    def h_ticker_price(self, p: dict, a: Any, ip: str) -> Any:
+    def h_ticker_price(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [{"s": m.spec.symbol, "t": m.last_trade_time or self.clock_ms(),
                  "p": m.price_str(m.last)} for m in self._spot_list(p)]
 
-    def h_ticker_book(self, p: dict, a: Any, ip: str) -> Any:
+    def h_ticker_book(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [{"s": m.spec.symbol, "t": self.clock_ms(), **book_ticker(m)}
                 for m in self._spot_list(p)]
 
-    def h_ticker_24h(self, p: dict, a: Any, ip: str) -> Any:
+    def h_ticker_24h(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [ticker_24h(m, self.clock_ms()) for m in self._spot_list(p)]
 
     def _currencies(self) -> list[str]:
@@ -523,13 +524,13 @@ class Simulator:
             seen[m.spec.quote] = None
         return list(seen)
 
-    def h_currencies(self, p: dict, a: Any, ip: str) -> Any:
+    def h_currencies(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [{"id": i + 1, "currency": c, "fullName": c, "logo": None, "cmcLink": None,
                  "weight": 100 - i, "maxPrecision": 8, "depositStatus": 1, "withdrawStatus": 1,
                  "convertEnabled": 1, "transferEnabled": 1}
                 for i, c in enumerate(self._currencies())]
 
-    def h_wallet_currencies(self, p: dict, a: Any, ip: str) -> Any:
+    def h_wallet_currencies(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [{"currency": c.upper(), "supportChains": [{
             "chain": c.upper(), "depositEnabled": True, "withdrawEnabled": True,
             "withdrawFeeAmount": "0.2", "withdrawMinAmount": "10", "depositFeeRate": "0"}]}
@@ -546,10 +547,10 @@ class Simulator:
                            None if product == "spot" else "order not found")
         return order
 
-    def h_order_get(self, p: dict, a: Account, ip: str) -> Any:
+    def h_order_get(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         return spot_order_view(self._order(a, p.get("orderId")))
 
-    def h_order_query(self, p: dict, a: Account, ip: str) -> Any:
+    def h_order_query(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         if p.get("orderId"):
             return spot_order_view(self._order(a, p["orderId"]))
         cid = p.get("clientOrderId")
@@ -560,18 +561,18 @@ class Simulator:
             raise SimError("ORDER_005")
         raise SimError("FAILURE", "orderId or clientOrderId is required")
 
-    def h_order_submit(self, p: dict, a: Account, ip: str) -> Any:
+    def h_order_submit(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         m = self._spot(p)
         order = self.engine.place_spot(a, m, p, ip)
         return {"orderId": str(order.id), "ip": ip}
 
-    def h_order_cancel(self, p: dict, a: Account, ip: str) -> Any:
+    def h_order_cancel(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         order = self._order(a, p.get("orderId"))
         if not self.engine.cancel(order):
             raise SimError("ORDER_005", "order already finished")
         return {"cancelId": str(order.id)}
 
-    def h_order_update(self, p: dict, a: Account, ip: str) -> Any:
+    def h_order_update(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         order = self._order(a, p.get("orderId"))
         if order.state in TERMINAL or order.type != "LIMIT":
             raise SimError("ORDER_005", "only open LIMIT orders can be updated")
@@ -597,7 +598,8 @@ class Simulator:
         bal = acct.bal(ccy)
         if bal[0] + order.frozen < need:
             raise SimError("ORDER_002")
-        book.remove_order(order.side, order.price, order)
+        if order.price is not None:
+            book.remove_order(order.side, order.price, order)
         bal[0] += order.frozen - need
         bal[1] += need - order.frozen
         order.frozen = need
@@ -608,7 +610,7 @@ class Simulator:
         self.engine._execute(order)
         return {"orderId": str(order.id), "modifyId": str(next(self.engine.ids))}
 
-    def h_batch_get(self, p: dict, a: Account, ip: str) -> Any:
+    def h_batch_get(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         ids = p.get("orderIds") or ""
         ids = ids.split(",") if isinstance(ids, str) else ids
         out = []
@@ -617,7 +619,7 @@ class Simulator:
                 out.append(spot_order_view(self._order(a, str(oid).strip())))
         return out
 
-    def h_batch_submit(self, p: dict, a: Account, ip: str) -> Any:
+    def h_batch_submit(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         items = p.get("items")
         if not isinstance(items, list) or not items:
             raise SimError("FAILURE", "items is required")
@@ -633,7 +635,7 @@ class Simulator:
             out.append(entry)
         return {"batchId": str(p.get("clientBatchId") or next(self.engine.ids)), "items": out}
 
-    def h_batch_cancel(self, p: dict, a: Account, ip: str) -> Any:
+    def h_batch_cancel(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         ids = p.get("orderIds") or []
         if isinstance(ids, str):
             ids = ids.split(",")
@@ -642,7 +644,7 @@ class Simulator:
                 self.engine.cancel(self._order(a, str(oid).strip()))
         return {}
 
-    def _filter_orders(self, a: Account, p: dict, *, open_only: bool) -> list[Order]:
+    def _filter_orders(self, a: Account, p: dict[str, Any], *, open_only: bool) -> list[Order]:
         out = []
         sym = p.get("symbol")
         side = p.get("side")
@@ -658,19 +660,19 @@ class Simulator:
             out.append(o)
         return out
 
-    def h_open_orders(self, p: dict, a: Account, ip: str) -> Any:
+    def h_open_orders(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         if p.get("symbol"):
             self._spot(p)
         return [spot_order_view(o) for o in self._filter_orders(a, p, open_only=True)]
 
-    def h_open_orders_cancel(self, p: dict, a: Account, ip: str) -> Any:
+    def h_open_orders_cancel(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         if p.get("symbol"):
             self._spot(p)
         for o in self._filter_orders(a, p, open_only=True):
             self.engine.cancel(o)
         return {}
 
-    def h_history_orders(self, p: dict, a: Account, ip: str) -> Any:
+    def h_history_orders(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         orders = self._filter_orders(a, p, open_only=False)
         if p.get("state"):
             orders = [o for o in orders if o.state == str(p["state"]).upper()]
@@ -683,7 +685,7 @@ class Simulator:
         return {"hasPrev": False, "hasNext": len(orders) > limit,
                 "items": [spot_order_view(o) for o in reversed(orders[-limit:])]}
 
-    def h_trades(self, p: dict, a: Account, ip: str) -> Any:
+    def h_trades(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         rows = [t for t in self.engine.user_trades
                 if t["account"] == a.account_id and t.get("product") != "futures"]
         if p.get("symbol"):
@@ -703,20 +705,20 @@ class Simulator:
             items.append(item)
         return {"hasPrev": False, "hasNext": len(rows) > limit, "items": items}
 
-    def _asset(self, a: Account, ccy: str, idx: int) -> dict:
+    def _asset(self, a: Account, ccy: str, idx: int) -> dict[str, Any]:
         avail, frozen = a.bal(ccy)
         return {"currency": ccy, "currencyId": idx, "frozenAmount": dec_str(frozen),
                 "availableAmount": dec_str(avail), "totalAmount": dec_str(avail + frozen),
                 "convertBtcAmount": "0"}
 
-    def h_balance(self, p: dict, a: Account, ip: str) -> Any:
+    def h_balance(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         ccy = str(p.get("currency") or "").lower()
         if not ccy:
             raise SimError("CURRENCY_001", "currency is required")
         known = self._currencies()
         return self._asset(a, ccy, known.index(ccy) + 1 if ccy in known else 0)
 
-    def h_balances(self, p: dict, a: Account, ip: str) -> Any:
+    def h_balances(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         known = self._currencies()
         wanted = p.get("currencies")
         names = [c.strip().lower() for c in wanted.split(",")] if wanted else \
@@ -724,7 +726,7 @@ class Simulator:
         assets = [self._asset(a, c, known.index(c) + 1 if c in known else 0) for c in names]
         return {"totalBtcAmount": "0", "assets": assets}
 
-    def h_ws_token(self, p: dict, a: Account, ip: str) -> Any:
+    def h_ws_token(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         tok = self._issue_token(a, "spot", 2 * 86400.0)
         return {"accessToken": tok.value, "refreshToken": _secrets.token_hex(24)}
 
@@ -743,45 +745,45 @@ class Simulator:
         return tok
 
     # public futures
-    def _fut(self, p: dict) -> Market:
+    def _fut(self, p: dict[str, Any]) -> Market:
         sym = p.get("symbol")
         m = self.markets["futures"].get(str(sym or "").lower())
         if m is None:
             raise SimError("invalid_symbol", "symbol does not exist")
         return m
 
-    def h_f_client(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_client(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return {"ip": ip}
 
-    def h_f_coins(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_coins(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return sorted({m.spec.base for m in self.markets["futures"].values()})
 
-    def h_f_symbol_detail(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_symbol_detail(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return futures_symbol_info(self._fut(p))
 
-    def h_f_symbol_list(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_symbol_list(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [futures_symbol_info(m) for m in self.markets["futures"].values()]
 
-    def _f_ticker(self, m: Market) -> dict:
+    def _f_ticker(self, m: Market) -> dict[str, Any]:
         return {"s": m.spec.symbol, "t": self.clock_ms(), "o": m.price_str(m.open_price),
                 "c": m.price_str(m.last), "h": m.price_str(m.high), "l": m.price_str(m.low),
                 "a": str(m.volume), "v": m.quote_str(m.quote_volume),
                 "r": _rate(m.last - m.open_price, m.open_price)}
 
-    def h_f_ticker(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_ticker(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return self._f_ticker(self._fut(p))
 
-    def h_f_tickers(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_tickers(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [self._f_ticker(m) for m in self.markets["futures"].values()]
 
-    def h_f_deal(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_deal(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._fut(p)
         num = _int(p, "num", 50, 1, 1000)
         return [{"s": m.spec.symbol, "p": m.price_str(t.price), "a": str(t.qty),
                  "m": "ASK" if t.buyer_maker else "BID", "t": t.time}
                 for t in reversed(list(m.trades)[-num:])]
 
-    def h_f_depth(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_depth(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._fut(p)
         # The spec bounds level to 1..50 but its own Orderbook procedure asks
         # for 500; accept up to 500.
@@ -791,24 +793,24 @@ class Simulator:
                 "a": [[m.price_str(px), m.qty_str(q)] for px, q in book.levels(SELL, level)],
                 "b": [[m.price_str(px), m.qty_str(q)] for px, q in book.levels(BUY, level)]}
 
-    def _price_obj(self, m: Market, ticks: int) -> dict:
+    def _price_obj(self, m: Market, ticks: int) -> dict[str, Any]:
         return {"s": m.spec.symbol, "p": m.price_str(ticks), "t": self.clock_ms()}
 
-    def h_f_index_price(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_index_price(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._fut(p)
         return self._price_obj(m, m.mid)
 
-    def h_f_index_prices(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_index_prices(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [self._price_obj(m, m.mid) for m in self.markets["futures"].values()]
 
-    def h_f_mark_price(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_mark_price(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._fut(p)
         return self._price_obj(m, m.mark_price())
 
-    def h_f_mark_prices(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_mark_prices(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [self._price_obj(m, m.mark_price()) for m in self.markets["futures"].values()]
 
-    def h_f_kline(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_kline(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._fut(p)
         interval = p.get("interval")
         if interval not in INTERVAL_MS:
@@ -818,47 +820,47 @@ class Simulator:
                  "l": k["l"], "a": k["n"], "v": k["v"]}
                 for k in klines(m, interval, p.get("startTime"), p.get("endTime"), limit)]
 
-    def _agg(self, m: Market) -> dict:
+    def _agg(self, m: Market) -> dict[str, Any]:
         t = self._f_ticker(m)
         bk = book_ticker(m)
         t.update(i=m.price_str(m.mid), m=m.price_str(m.mark_price()), ap=bk["ap"], bp=bk["bp"])
         return t
 
-    def h_f_agg_ticker(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_agg_ticker(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return self._agg(self._fut(p))
 
-    def h_f_agg_tickers(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_agg_tickers(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [self._agg(m) for m in self.markets["futures"].values()]
 
-    def h_f_funding_rate(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_funding_rate(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._fut(p)
         return {"hasNext": False, "hasPrev": False, "items": [{
             "collectionInternal": 8, "createdTime": self.clock_ms(),
             "fundingRate": dec_str(m.funding_rate), "id": 1, "symbol": m.spec.symbol}]}
 
-    def h_f_ticker_book(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_ticker_book(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._fut(p)
         return {"s": m.spec.symbol, "t": self.clock_ms(), **book_ticker(m)}
 
-    def h_f_ticker_books(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_ticker_books(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [{"s": m.spec.symbol, "t": self.clock_ms(), **book_ticker(m)}
                 for m in self.markets["futures"].values()]
 
     # private futures
-    def h_f_order_create(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_order_create(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         m = self._fut(p)
         order = self.engine.place_futures(a, m, p, ip)
         # The spec shows an empty object; a real client needs the id, so the
         # result is the order id as a string (as on the live exchange).
         return str(order.id)
 
-    def h_f_order_cancel(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_order_cancel(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         order = self._order(a, p.get("orderId"), "futures")
         if not self.engine.cancel(order):
             raise SimError("invalid_params", "order already finished")
         return str(order.id)
 
-    def h_f_order_cancel_all(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_order_cancel_all(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         sym = str(p.get("symbol") or "").lower()
         if sym and sym not in self.markets["futures"]:
             raise SimError("invalid_symbol", "symbol does not exist")
@@ -867,15 +869,16 @@ class Simulator:
                 self.engine.cancel(o)
         return True
 
-    def h_f_order_detail(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_order_detail(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         return futures_order_view(self._order(a, p.get("orderId"), "futures"))
 
-    def _f_orders(self, a: Account, p: dict, pred: Callable[[Order], bool]) -> list[Order]:
+    def _f_orders(self, a: Account, p: dict[str, Any],
+                  pred: Callable[[Order], bool]) -> list[Order]:
         sym = str(p.get("symbol") or "").lower()
         return [o for o in a.orders.values() if o.product == "futures" and pred(o)
                 and (not sym or o.symbol == sym)]
 
-    def h_f_order_list(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_order_list(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         state = str(p.get("state") or "NEW").upper()
         if state == "NEW":
             pred = lambda o: o.state in ("NEW", "PARTIALLY_FILLED")  # noqa: E731
@@ -894,17 +897,17 @@ class Simulator:
         return {"items": [futures_order_view(o) for o in chunk], "page": page, "ps": size,
                 "total": len(orders)}
 
-    def h_f_open_orders(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_open_orders(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         return [futures_order_view(o) for o in self._f_orders(a, p, lambda o: o.state not in
                                                                TERMINAL)]
 
-    def h_f_order_history(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_order_history(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         orders = self._f_orders(a, p, lambda o: o.state in TERMINAL)
         limit = _int(p, "limit", 10, 1, 100)
         return {"hasPrev": False, "hasNext": len(orders) > limit,
                 "items": [futures_order_view(o) for o in reversed(orders[-limit:])]}
 
-    def h_f_trade_list(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_trade_list(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         rows = [t for t in self.engine.user_trades
                 if t["account"] == a.account_id and t.get("product") == "futures"]
         if p.get("orderId"):
@@ -915,10 +918,10 @@ class Simulator:
              "feeCoin": "usdt", "timestamp": t["time"], "takerMaker": t["takerMaker"].upper()}
             for t in reversed(rows)]}
 
-    def h_f_listen_key(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_listen_key(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         return self._issue_token(a, "futures", 8 * 3600.0).value
 
-    def _f_balance(self, a: Account, coin: str) -> dict:
+    def _f_balance(self, a: Account, coin: str) -> dict[str, Any]:
         iso = self.engine.position_margin(a, coin)
         view = futures_balance_view(a, coin, iso)
         wallet = a.futures_wallet.get(coin, Decimal(0))
@@ -930,16 +933,16 @@ class Simulator:
                      "coupon": "0"})
         return view
 
-    def h_f_balance_list(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_balance_list(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         return [self._f_balance(a, coin) for coin in sorted(a.futures_wallet)]
 
-    def h_f_balance_detail(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_balance_detail(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         coin = str(p.get("coin") or "usdt").lower()
         if coin not in a.futures_wallet:
             raise SimError("invalid_params", f"no {coin} futures wallet")
         return self._f_balance(a, coin)
 
-    def h_f_positions(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_positions(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         sym = str(p.get("symbol") or "").lower()
         out = []
         for (s, side), pos in a.positions.items():
@@ -1269,7 +1272,7 @@ class Simulator:
 
 
 # ---------------------------------------------------------------- views
-def spot_symbol_info(m: Market) -> dict:
+def spot_symbol_info(m: Market) -> dict[str, Any]:
     s = m.spec
     tick = fmt(1, s.price_precision)
     lot = fmt(1, s.quantity_precision)
@@ -1296,7 +1299,7 @@ def spot_symbol_info(m: Market) -> dict:
     }
 
 
-def futures_symbol_info(m: Market) -> dict:
+def futures_symbol_info(m: Market) -> dict[str, Any]:
     s = m.spec
     tick = fmt(1, s.price_precision)
     return {
@@ -1321,7 +1324,7 @@ def futures_symbol_info(m: Market) -> dict:
     }
 
 
-def book_ticker(m: Market) -> dict:
+def book_ticker(m: Market) -> dict[str, Any]:
     bid, ask = m.book.best(BUY), m.book.best(SELL)
     return {
         "ap": m.price_str(ask) if ask is not None else None,
@@ -1337,7 +1340,7 @@ def _rate(change: int, base: int) -> str:
     return str((Decimal(change) / Decimal(base)).quantize(Decimal("0.0001")))
 
 
-def ticker_24h(m: Market, now: int) -> dict:
+def ticker_24h(m: Market, now: int) -> dict[str, Any]:
     return {"s": m.spec.symbol, "t": m.last_trade_time or now,
             "cv": m.price_str(m.last - m.open_price), "cr": _rate(m.last - m.open_price,
                                                                   m.open_price),
@@ -1347,10 +1350,10 @@ def ticker_24h(m: Market, now: int) -> dict:
 
 
 def klines(m: Market, interval: str, start: Any, end: Any, limit: int,
-           now: int | None = None) -> list[dict]:
+           now: int | None = None) -> list[dict[str, Any]]:
     """Candles built from the simulator's own trade record."""
     span = INTERVAL_MS[interval]
-    buckets: dict[int, list] = {}
+    buckets: dict[int, list[Any]] = {}
     for t in m.trades:
         if start is not None and t.time < int(start):
             continue
@@ -1378,7 +1381,7 @@ def klines(m: Market, interval: str, start: Any, end: Any, limit: int,
     return out
 
 
-def _page_by_id(rows: list, p: dict, key: Callable[[Any], int]) -> list:
+def _page_by_id(rows: list[Any], p: dict[str, Any], key: Callable[[Any], int]) -> list[Any]:
     from_id = p.get("fromId")
     if from_id is None:
         return rows
@@ -1388,7 +1391,7 @@ def _page_by_id(rows: list, p: dict, key: Callable[[Any], int]) -> list:
     return [r for r in rows if key(r) < fid]
 
 
-def _int(p: dict, name: str, default: int, lo: int, hi: int) -> int:
+def _int(p: dict[str, Any], name: str, default: int, lo: int, hi: int) -> int:
     raw = p.get(name)
     if raw is None or raw == "":
         return default
@@ -1399,7 +1402,7 @@ def _int(p: dict, name: str, default: int, lo: int, hi: int) -> int:
     return max(lo, min(hi, value))
 
 
-def _parse_body(body: bytes, content_type: str) -> dict:
+def _parse_body(body: bytes, content_type: str) -> dict[str, Any]:
     if content_type == "application/x-www-form-urlencoded":
         return dict(parse_qsl(body.decode(), keep_blank_values=True))
     try:
