@@ -144,3 +144,14 @@ async def test_rest_delay_is_counted():
             for _ in range(3):
                 assert (await http.get("/v4/public/time")).status_code == 200
     assert sim.fault_counts == {"rest_delay": 3}
+
+
+async def test_faults_can_be_changed_while_running():
+    async with Simulator(seed=4, paused=True) as sim:
+        async with httpx.AsyncClient(base_url=sim.rest_url) as http:
+            assert (await http.get("/v4/public/time")).status_code == 200
+            sim.set_faults("rest_5xx=1")
+            assert (await http.get("/v4/public/time")).status_code >= 500
+            sim.set_faults(None)
+            assert (await http.get("/v4/public/time")).status_code == 200
+    assert sim.fault_counts == {"rest_5xx": 1}

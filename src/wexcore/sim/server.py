@@ -298,6 +298,15 @@ class Simulator:
         """How many of each fault were injected so far."""
         return dict(self.faults.counts)
 
+    def set_faults(self, faults: str | FaultSpec | dict[str, Any] | None) -> None:
+        """Change the fault spec of a running simulator (counts are kept)."""
+        spec = FaultSpec.parse(faults)
+        for name, value in vars(spec).items():
+            setattr(self.fault_spec, name, value)
+        if spec.disconnect_every > 0 and not any(
+                getattr(t.get_coro(), "__name__", "") == "_disconnect_loop" for t in self._tasks):
+            self._tasks.append(asyncio.create_task(self._disconnect_loop()))
+
     def pause(self) -> None:
         """Stop the synthetic market (user orders still trade)."""
         self.paused = True
@@ -1139,7 +1148,9 @@ class Simulator:
 
     async def _disconnect_loop(self) -> None:
         while True:
-            await asyncio.sleep(self.fault_spec.disconnect_every)
+            await asyncio.sleep(self.fault_spec.disconnect_every or 1.0)
+            if not self.fault_spec.disconnect_every:
+                continue
             live = sorted((c for c in self.conns if not c.closed), key=id)
             if live:
                 self._abort(self.faults.rng.choice(live))
