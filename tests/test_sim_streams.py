@@ -311,3 +311,29 @@ async def test_futures_cancel_and_cancel_all():
                 "symbol": "btc_usdt", "orderSide": "BUY", "orderType": "LIMIT",
                 "origQty": "1.5", "price": str(bid), "positionSide": "LONG"})
             assert res["returnCode"] == 1 and res["error"]["code"] == "invalid_quantity_scale"
+
+
+async def test_unsubscribe_stops_the_frames():
+    async with Simulator(seed=2, **FAST) as sim:
+        async with connect(f"{sim.ws_url}/public") as ws:
+            await subscribe(ws, "depth_update@btc_usdt")
+            await wait_for(ws, lambda m: m.get("topic") == "depth_update")
+            reply = await subscribe(ws, "depth_update@btc_usdt", method="unsubscribe")
+            assert reply["code"] == 0
+            loop = asyncio.get_running_loop()
+            start, deadline = sim.depth_cycles, loop.time() + 5
+            while sim.depth_cycles < start + 5:  # the publisher ran while the market moved
+                assert loop.time() < deadline
+                await asyncio.sleep(0.005)
+            await ws.send("ping")
+            text = await asyncio.wait_for(ws.recv(), 3)
+            assert text == "pong", f"frame after unsubscribe: {text[:80]}"
+
+
+async def test_malformed_request_is_answered_not_fatal():
+    async with Simulator(seed=2, paused=True) as sim:
+        async with connect(f"{sim.ws_url}/ws/market") as ws:
+            await ws.send("{not json")
+            assert (await recv_json(ws))["code"] == 400
+            await ws.send("ping")
+            assert await asyncio.wait_for(ws.recv(), 2) == "pong"
