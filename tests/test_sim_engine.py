@@ -71,7 +71,7 @@ def check(engine: Engine, market: Market) -> None:
             assert avail + froz == expected[ccy], ccy
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, database=None)
 @given(ops=st.lists(op, min_size=1, max_size=40), seed=st.integers(0, 3))
 def test_random_order_flow_keeps_accounts_consistent(ops, seed):
     clock = iter(range(1_700_000_000_000, 1_800_000_000_000))

@@ -55,7 +55,7 @@ def pnl_and_fees(engine: Engine, acct, spec) -> Decimal:
 
 
 @pytest.mark.parametrize("coin_m", [False, True])
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, database=None)
 @given(ops=st.lists(op, min_size=1, max_size=30), seed=st.integers(0, 2))
 def test_random_futures_flow_keeps_wallets_consistent(coin_m, ops, seed):
     clock = iter(range(1_700_000_000_000, 1_800_000_000_000))
@@ -99,8 +99,8 @@ def test_random_futures_flow_keeps_wallets_consistent(coin_m, ops, seed):
             assert p.size >= p.close_frozen >= 0 and p.margin >= 0
             assert (p.size == 0) == (p.margin == 0)
         expected = start + pnl_and_fees(engine, acct, spec)
-        # inverse division is rounded at 28 significant digits
-        assert abs(acct.futures_wallet[coin] - expected) < Decimal("1e-18")
+        # the sim rounds inverse values to 1e-18 per fill; the recomputation does not
+        assert abs(acct.futures_wallet[coin] - expected) < Decimal("1e-15")
 
 
 async def test_coin_m_instance_settles_in_the_base_coin():
@@ -117,7 +117,7 @@ async def test_coin_m_instance_settles_in_the_base_coin():
             assert res["returnCode"] == 0, res
             _, bal = await fut(http, "GET", "/future/user/v1/balance/detail", {"coin": "btc"})
             px = Decimal(ask[0])
-            value = Decimal(100) / px
+            value = (Decimal(100) / px).quantize(Decimal("1e-18"))  # documented rounding
             fee = value * Decimal("0.0006")
             assert Decimal(bal["result"]["walletBalance"]) == Decimal(100) - fee
             assert Decimal(bal["result"]["isolatedMargin"]) == value / 10

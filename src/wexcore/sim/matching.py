@@ -457,10 +457,10 @@ class Engine:
         if _is_close(order):
             direction = 1 if order.position_side == "LONG" else -1
             if spec.inverse:
-                pnl = fill.qty * cs * (1 / pos.entry - 1 / px) * direction
+                pnl = _qz(fill.qty * cs * (1 / pos.entry - 1 / px) * direction)
             else:
                 pnl = (px - pos.entry) * fill.qty * cs * direction
-            released = pos.margin * fill.qty / pos.size if pos.size else Decimal(0)
+            released = pos.margin if fill.qty >= pos.size else _qz(pos.margin * fill.qty / pos.size)
             pos.margin -= released
             pos.size -= fill.qty
             pos.close_frozen -= fill.qty
@@ -469,8 +469,8 @@ class Engine:
             if pos.size == 0:
                 pos.entry = Decimal(0)
         else:
-            share = order.frozen * fill.qty / order.remaining if taker else \
-                order.frozen * fill.qty / (order.remaining + fill.qty)
+            before = order.remaining if taker else order.remaining + fill.qty
+            share = order.frozen if fill.qty >= before else _qz(order.frozen * fill.qty / before)
             order.frozen -= share
             acct.futures_order_frozen[coin] -= share
             margin_unfrozen = share
@@ -551,7 +551,16 @@ def order_value(spec: SymbolSpec, price_ticks: int, qty: int) -> Decimal:
     """Value of ``qty`` contracts at ``price`` in the margin coin."""
     px = Decimal(price_ticks).scaleb(-spec.price_precision)
     cs = Decimal(spec.contract_size)
-    return qty * cs / px if spec.inverse else px * qty * cs
+    return _qz(qty * cs / px) if spec.inverse else px * qty * cs
+
+
+#: Inverse (COIN-M) values are rounded to 18 decimals, like a coin's smallest
+#: unit, so every later sum and difference is exact in Decimal's 28 digits.
+QUANTUM = Decimal("1e-18")
+
+
+def _qz(x: Decimal) -> Decimal:
+    return x.quantize(QUANTUM)
 
 
 def futures_balance_view(acct: Account, coin: str, isolated: Decimal) -> dict[str, Any]:
