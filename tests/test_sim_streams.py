@@ -178,18 +178,21 @@ async def test_periodic_public_streams_have_the_documented_shapes():
 
 
 async def test_futures_public_streams():
-    async with Simulator(seed=2, **FAST) as sim:
+    async with Simulator(seed=2, funding_interval=0.05, **FAST) as sim:
         async with connect(f"{sim.ws_url}/ws/market") as ws:
             await subscribe(ws, "agg_ticker@btc_usdt", "index_price@btc_usdt",
                             "mark_price@btc_usdt", "depth@btc_usdt,5,1000ms",
-                            "kline@btc_usdt,1m", "trade@btc_usdt", method="SUBSCRIBE")
+                            "kline@btc_usdt,1m", "trade@btc_usdt", "fund_rate@btc_usdt",
+                            method="SUBSCRIBE")
             seen = {}
-            while len(seen) < 6:
+            while len(seen) < 7:
                 m = await recv_json(ws)
                 seen.setdefault(m["topic"], m)
             assert seen["mark_price"]["data"]["s"] == "btc_usdt"
             assert {"i", "m", "bp", "ap"} <= set(seen["agg_ticker"]["data"])
             assert set(seen["trade"]["data"]) == {"s", "p", "a", "m", "t"}
+            assert set(seen["fund_rate"]["data"]) == {"s", "r", "t"}
+            assert seen["depth"]["event"] == "depth@btc_usdt,5"
 
 
 # ------------------------------------------------------------------ private
