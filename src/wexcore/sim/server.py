@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import logging
 import secrets as _secrets
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -229,6 +230,8 @@ class Simulator:
         self.tokens: dict[str, Token] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # set in synchronous use
+        self._thread: threading.Thread | None = None
         self.requests_seen = 0
         #: completed passes of the depth publisher (lets tests wait for "all sent").
         self.depth_cycles = 0
@@ -240,6 +243,52 @@ class Simulator:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    # Synchronous use (e.g. tests of a blocking client): the simulator runs on
+    # its own event loop in a daemon thread.  Methods that read or change the
+    # market (book_snapshot, step, set_faults, ...) hop onto that loop, so they
+    # are safe to call from the caller's thread.
+    def __enter__(self) -> Simulator:
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.call_soon(ready.set)
+            loop.run_forever()
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="wexcore-sim", daemon=True)
+        self._thread.start()
+        ready.wait()
+        self._loop = loop
+        asyncio.run_coroutine_threadsafe(self.start(), loop).result(30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self.stop(), loop).result(30)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(30)
+            self._loop = self._thread = None
+
+    def _on_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn`` on the simulator's loop thread when called from another thread."""
+        loop = self._loop
+        if loop is None or threading.current_thread() is self._thread:
+            return fn(*args)
+
+        async def call() -> Any:
+            result = fn(*args)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result
+
+        return asyncio.run_coroutine_threadsafe(call(), loop).result(30)
 
     async def start(self) -> None:
         app = web.Application(client_max_size=4 * 1024 * 1024)
@@ -296,10 +345,14 @@ class Simulator:
     @property
     def fault_counts(self) -> dict[str, int]:
         """How many of each fault were injected so far."""
-        return dict(self.faults.counts)
+        counts: dict[str, int] = self._on_loop(lambda: dict(self.faults.counts))
+        return counts
 
     def set_faults(self, faults: str | FaultSpec | dict[str, Any] | None) -> None:
         """Change the fault spec of a running simulator (counts are kept)."""
+        if self._loop is not None and threading.current_thread() is not self._thread:
+            self._on_loop(self.set_faults, faults)
+            return
         spec = FaultSpec.parse(faults)
         for name, value in vars(spec).items():
             setattr(self.fault_spec, name, value)
@@ -325,8 +378,10 @@ class Simulator:
                     balances: dict[str, str] | None = None,
                     futures_balances: dict[str, str] | None = None) -> Account:
         """Another account (spot balances default to 1,000,000 usdt)."""
-        return self.engine.add_account(api_key, secret, balances or {"usdt": "1000000"},
-                                       futures_balances or self._futures_balances())
+        acct: Account = self._on_loop(self.engine.add_account, api_key, secret,
+                                      balances or {"usdt": "1000000"},
+                                      futures_balances or self._futures_balances())
+        return acct
 
     def market(self, symbol: str, product: str = "spot") -> Market:
         return self.markets[_product(product)][symbol]
@@ -341,7 +396,8 @@ class Simulator:
     def book_snapshot(self, symbol: str, product: str = "spot",
                       depth: int | None = 50) -> dict[str, Any]:
         """Top ``depth`` levels as exact decimal strings plus ``last_update_id``."""
-        return self.market(symbol, product).snapshot(depth)
+        snap: dict[str, Any] = self._on_loop(self.market(symbol, product).snapshot, depth)
+        return snap
 
     async def quiesce(self, timeout: float = 5.0) -> None:
         """Pause the market and wait until every pending depth change was published."""
@@ -356,8 +412,11 @@ class Simulator:
 
     def step(self, n: int = 1) -> None:
         """Advance every market by ``n`` events by hand (handy while paused)."""
-        for _ in range(n):
-            self._step_markets()
+        def run() -> None:
+            for _ in range(n):
+                self._step_markets()
+
+        self._on_loop(run)
 
     async def disconnect(self, product: str | None = None) -> int:
         """Close WebSocket connections abruptly (counted as ``disconnect``)."""
@@ -370,6 +429,9 @@ class Simulator:
 
     def expire_tokens(self) -> None:
         """Expire every ws-token and listen key now (counted as ``token_expired``)."""
+        if self._loop is not None and threading.current_thread() is not self._thread:
+            self._on_loop(self.expire_tokens)
+            return
         for tok in self.tokens.values():
             tok.expires = 0
             tok.fault_ttl = True
