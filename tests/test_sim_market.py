@@ -223,3 +223,12 @@ async def test_order_submit_is_limited_per_api_key():
                     "quantity": "0.001"})
                 statuses.append(status)
     assert statuses[:20] == [200] * 20 and statuses[20] == 429
+
+
+async def test_malformed_parameters_are_business_errors_not_500(http):
+    r = await http.get("/v4/public/trade/history", params={"symbol": "btc_usdt",
+                                                           "direction": "PREV",
+                                                           "fromId": "abc"})
+    assert r.status_code == 200 and r.json()["rc"] == 1 and r.json()["mc"] == "FAILURE"
+    r = await http.get("/v4/public/depth", params={"symbol": "btc_usdt", "limit": "x"})
+    assert r.json()["mc"] == "FAILURE" and r.json()["ma"] == ["limit must be an integer"]

@@ -476,6 +476,13 @@ class Simulator:
                     exc.status = FUTURES_AUTH_STATUS[exc.code]
                 await self._dispatch()
                 return _error(product, exc)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                # A parameter of the wrong shape (e.g. fromId="abc"): a business
+                # error naming the problem, not a 500.
+                log.debug("bad parameters for %s: %r", route, exc)
+                await self._dispatch()
+                code = "FAILURE" if product == "spot" else "invalid_params"
+                return _error(product, SimError(code, f"invalid parameter: {exc}"))
             await self._dispatch()
             return _ok(product, result)
 
