@@ -235,6 +235,7 @@ class Simulator:
         self.requests_seen = 0
         #: completed passes of the depth publisher (lets tests wait for "all sent").
         self.depth_cycles = 0
+        self._dispatch_lock = asyncio.Lock()
 
     # -- lifecycle -----------------------------------------------------------
     async def __aenter__(self) -> Simulator:
@@ -1046,7 +1047,15 @@ class Simulator:
             await self._dispatch()
 
     async def _dispatch(self) -> None:
-        """Send new public trades and private events to their subscribers."""
+        """Send new public trades and private events to their subscribers.
+
+        Serialised by a lock: handlers and the market loop call it concurrently,
+        and a later batch must never overtake an earlier one on the wire.
+        """
+        async with self._dispatch_lock:
+            await self._dispatch_locked()
+
+    async def _dispatch_locked(self) -> None:
         for product in ("spot", "futures"):
             for m in self.markets[product].values():
                 if not m.new_trades:
