@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         asyncio.run(run(args))
+    except ImportError as exc:
+        print(f"wexcore sim: {exc}", file=sys.stderr)
+        return 2
     except ValueError as exc:
         print(f"wexcore sim: {exc}", file=sys.stderr)
         return 2
