@@ -111,7 +111,7 @@ async def test_rest_5xx_on_an_order_does_not_execute_it():
 
 
 async def test_token_ttl_expires_the_listen_key_and_tells_the_client():
-    async with Simulator(seed=4, paused=True, faults="token_ttl=0.3",
+    async with Simulator(seed=4, paused=True, faults="token_ttl=1",
                          rate_limits=False) as sim:
         async with httpx.AsyncClient(base_url=sim.rest_url) as http:
             _, tok = await spot(http, "POST", "/v4/ws-token")
