@@ -1,0 +1,167 @@
+"""Terminal rendering of live books for ``wexcore demo`` and ``wexcore book``.
+
+Pure functions from book state to text: the commands decide when to draw and
+where.  Two outputs:
+
+* the full-screen view (:func:`render_panel`, :class:`Screen`): top levels per
+  side, spread, mid, update rate, resyncs, last trades, redrawn in place with
+  ANSI cursor-home + clear-to-end (no curses: it works in any terminal that
+  understands VT100 and degrades to plain lines elsewhere);
+* the plain view (:func:`plain_line`): one line per symbol per second, for logs
+  and CI.
+
+Nothing here touches the network or the event loop.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+__all__ = ["BookPanel", "RateMeter", "Screen", "render_panel", "plain_line", "wants_plain",
+           "format_number"]
+
+HOME = "\x1b[H"  # cursor home
+CLEAR_EOS = "\x1b[J"  # clear to the end of the screen
+CLEAR_EOL = "\x1b[K"
+
+
+def wants_plain(stream: TextIO, plain: bool) -> bool:
+    """Plain output when asked, when ``stream`` is not a terminal (CI, pipes,
+    files) or when ``TERM=dumb``: in-place redraws would fill a log with
+    escape codes."""
+    if plain:
+        return True
+    isatty = getattr(stream, "isatty", None)
+    if isatty is None or not isatty():
+        return True
+    return os.environ.get("TERM", "") == "dumb"
+
+
+def format_number(value: float | None, places: int) -> str:
+    """``value`` with ``places`` decimals, or ``-`` when there is none."""
+    if value is None:
+        return "-"
+    return f"{value:.{max(places, 0)}f}"
+
+
+class RateMeter:
+    """Events per second over a sliding window, from a monotonically growing counter."""
+
+    def __init__(self, window: float = 2.0) -> None:
+        self.window = window
+        self._points: deque[tuple[float, int]] = deque()
+
+    def update(self, count: int, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        pts = self._points
+        pts.append((now, count))
+        while len(pts) > 2 and now - pts[0][0] > self.window:
+            pts.popleft()
+        t0, c0 = pts[0]
+        return (count - c0) / (now - t0) if now > t0 else 0.0
+
+
+@dataclass
+class BookPanel:
+    """What one symbol's panel shows; filled by the command from its live book."""
+
+    title: str
+    price_precision: int
+    quantity_precision: int
+    bids: Any = None  # (k, 2) float array or list of (price, quantity)
+    asks: Any = None
+    synced: bool = False
+    last_update_id: int = 0
+    updates: int = 0
+    rate: float = 0.0
+    resyncs: int = 0
+    trades: deque[tuple[int, str, float, float]] = field(
+        default_factory=lambda: deque(maxlen=5))  # (ms, side, price, quantity)
+
+    @property
+    def best_bid(self) -> float | None:
+        return float(self.bids[0][0]) if self.bids is not None and len(self.bids) else None
+
+    @property
+    def best_ask(self) -> float | None:
+        return float(self.asks[0][0]) if self.asks is not None and len(self.asks) else None
+
+    @property
+    def spread(self) -> float | None:
+        b, a = self.best_bid, self.best_ask
+        return None if b is None or a is None else a - b
+
+    @property
+    def mid(self) -> float | None:
+        b, a = self.best_bid, self.best_ask
+        return None if b is None or a is None else (a + b) / 2
+
+
+def render_panel(p: BookPanel, depth: int = 10) -> list[str]:
+    """One symbol as text lines: a header, ``depth`` rows of bid | ask, last trades."""
+    pp, qp = p.price_precision, p.quantity_precision
+    state = "in sync" if p.synced else "SYNCING"
+    lines = [
+        f"{p.title}  [{state}]  id {p.last_update_id}  "
+        f"spread {format_number(p.spread, pp)}  mid {format_number(p.mid, pp + 1)}  "
+        f"{p.rate:6.1f} upd/s  updates {p.updates}  resyncs {p.resyncs}",
+        f"  {'bid qty':>14} {'bid':>12} | {'ask':<12} {'ask qty':<14}",
+    ]
+    bids = p.bids if p.bids is not None else []
+    asks = p.asks if p.asks is not None else []
+    for i in range(depth):
+        if i < len(bids):
+            left = f"{format_number(float(bids[i][1]), qp):>14} {format_number(float(bids[i][0]), pp):>12}"
+        else:
+            left = " " * 27
+        if i < len(asks):
+            right = f"{format_number(float(asks[i][0]), pp):<12} {format_number(float(asks[i][1]), qp):<14}"
+        else:
+            right = ""
+        lines.append(f"  {left} | {right}".rstrip())
+    if p.trades:
+        shown = ", ".join(f"{side} {format_number(q, qp)} @ {format_number(px, pp)}"
+                          for _, side, px, q in list(p.trades)[::-1][:3])
+        lines.append(f"  last trades: {shown}")
+    else:
+        lines.append("  last trades: -")
+    return lines
+
+
+def plain_line(p: BookPanel, elapsed: float) -> str:
+    """One log line for one symbol: touch, spread, mid, rate and counters."""
+    pp, qp = p.price_precision, p.quantity_precision
+    bid = f"{format_number(p.best_bid, pp)} x {format_number(_qty(p.bids), qp)}"
+    ask = f"{format_number(p.best_ask, pp)} x {format_number(_qty(p.asks), qp)}"
+    last = ""
+    if p.trades:
+        _, side, px, q = p.trades[-1]
+        last = f" last {side} {format_number(q, qp)}@{format_number(px, pp)}"
+    return (f"t={elapsed:5.1f}s {p.title} {'synced' if p.synced else 'syncing'} "
+            f"bid {bid} ask {ask} spread {format_number(p.spread, pp)} "
+            f"mid {format_number(p.mid, pp + 1)} upd/s {p.rate:.1f} updates {p.updates} "
+            f"resyncs {p.resyncs}{last}")
+
+
+def _qty(levels: Any) -> float | None:
+    return float(levels[0][1]) if levels is not None and len(levels) else None
+
+
+class Screen:
+    """Redraws a block of lines in place: cursor home, each line overwritten and
+    cleared to its end, then the rest of the screen cleared (no full clear
+    between frames, so the view does not flicker)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def draw(self, lines: Iterable[str]) -> None:
+        body = "".join(f"{line}{CLEAR_EOL}\n" for line in lines)
+        self.stream.write(HOME + body + CLEAR_EOS)
+        self.stream.flush()
