@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import signal
 import sys
 import threading
@@ -34,7 +35,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TextIO
 
-from wexcore.view import BookPanel, RateMeter, Screen, plain_line, render_panel, wants_plain
+from wexcore.view import (
+    BookPanel,
+    RateMeter,
+    Screen,
+    plain_line,
+    render_panel,
+    side_by_side,
+    wants_plain,
+)
 
 __all__ = ["LiveSession", "run_demo", "run_book", "DemoResult"]
 
@@ -141,9 +150,9 @@ class LiveSession:
         lines = [self.header] if self.header else []
         elapsed = time.monotonic() - self.started
         lines.append(f"elapsed {elapsed:5.1f}s   Ctrl-C to stop")
-        for t in self.books:
-            lines.append("")
-            lines += render_panel(t.panel, self.depth)
+        lines.append("")
+        width = shutil.get_terminal_size((120, 40)).columns
+        lines += side_by_side([render_panel(t.panel, self.depth) for t in self.books], width)
         if self.order_events or self.order_event_count:
             lines.append("")
             lines.append("latest order events:")
@@ -418,10 +427,10 @@ async def run_demo(*, seconds: float = 15.0, plain: bool = False, out: TextIO | 
                     assert session.screen is not None
                     session.screen.draw(session.frame())
                 result.faults = {k: v for k, v in sim.fault_counts.items() if v}
+                for s in [*spot.streams, *fut.streams, spot_private, fut_user]:
+                    result.messages += s.counters.messages
+                    result.bytes += s.counters.bytes
                 for books in (spot, fut):
-                    for s in books.streams:
-                        result.messages += s.counters.messages
-                        result.bytes += s.counters.bytes
                     for ev in books.resync_events:
                         result.resync_reasons[ev.reason] = result.resync_reasons.get(
                             ev.reason, 0) + 1

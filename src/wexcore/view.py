@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-__all__ = ["BookPanel", "RateMeter", "Screen", "render_panel", "plain_line", "wants_plain",
-           "format_number"]
+__all__ = ["BookPanel", "RateMeter", "Screen", "render_panel", "side_by_side", "plain_line",
+           "wants_plain", "format_number"]
 
 HOME = "\x1b[H"  # cursor home
 CLEAR_EOS = "\x1b[J"  # clear to the end of the screen
@@ -103,35 +103,50 @@ class BookPanel:
         return None if b is None or a is None else (a + b) / 2
 
 
+PANEL_WIDTH = 50
+
+
 def render_panel(p: BookPanel, depth: int = 10) -> list[str]:
-    """One symbol as text lines: a header, ``depth`` rows of bid | ask, last trades."""
+    """One symbol as text lines at most :data:`PANEL_WIDTH` wide: two header
+    lines, ``depth`` rows of bid | ask, the last trades."""
     pp, qp = p.price_precision, p.quantity_precision
     state = "in sync" if p.synced else "SYNCING"
     lines = [
-        f"{p.title}  [{state}]  id {p.last_update_id}  "
+        f"{p.title}  [{state}]  resyncs {p.resyncs}",
         f"spread {format_number(p.spread, pp)}  mid {format_number(p.mid, pp + 1)}  "
-        f"{p.rate:6.1f} upd/s  updates {p.updates}  resyncs {p.resyncs}",
-        f"  {'bid qty':>14} {'bid':>12} | {'ask':<12} {'ask qty':<14}",
+        f"{p.rate:.1f} upd/s",
+        f"{'bid qty':>11} {'bid':>11} | {'ask':<11} {'ask qty':<11}",
     ]
     bids = p.bids if p.bids is not None else []
     asks = p.asks if p.asks is not None else []
     for i in range(depth):
-        if i < len(bids):
-            left = f"{format_number(float(bids[i][1]), qp):>14} {format_number(float(bids[i][0]), pp):>12}"
-        else:
-            left = " " * 27
-        if i < len(asks):
-            right = f"{format_number(float(asks[i][0]), pp):<12} {format_number(float(asks[i][1]), qp):<14}"
-        else:
-            right = ""
-        lines.append(f"  {left} | {right}".rstrip())
-    if p.trades:
-        shown = ", ".join(f"{side} {format_number(q, qp)} @ {format_number(px, pp)}"
-                          for _, side, px, q in list(p.trades)[::-1][:3])
-        lines.append(f"  last trades: {shown}")
-    else:
-        lines.append("  last trades: -")
-    return lines
+        left = (f"{format_number(float(bids[i][1]), qp):>11} "
+                f"{format_number(float(bids[i][0]), pp):>11}") if i < len(bids) else " " * 23
+        right = (f"{format_number(float(asks[i][0]), pp):<11} "
+                 f"{format_number(float(asks[i][1]), qp):<11}") if i < len(asks) else ""
+        lines.append(f"{left} | {right}".rstrip())
+    lines.append(f"updates {p.updates}  last id {p.last_update_id}")
+    lines.append("last trades:")
+    for _, side, px, q in list(p.trades)[::-1][:3]:
+        lines.append(f"  {side:<4} {format_number(q, qp):>11} @ {format_number(px, pp)}")
+    return [line[:PANEL_WIDTH] for line in lines]
+
+
+def side_by_side(panels: list[list[str]], width: int, gap: int = 3) -> list[str]:
+    """Panels next to each other when ``width`` allows, else one under the other."""
+    if not panels:
+        return []
+    if len(panels) * PANEL_WIDTH + (len(panels) - 1) * gap > width:
+        out: list[str] = []
+        for lines in panels:
+            out += lines + [""]
+        return out[:-1]
+    rows = max(len(lines) for lines in panels)
+    out = []
+    for i in range(rows):
+        cells = [(lines[i] if i < len(lines) else "").ljust(PANEL_WIDTH) for lines in panels]
+        out.append((" " * gap).join(cells).rstrip())
+    return out
 
 
 def plain_line(p: BookPanel, elapsed: float) -> str:
