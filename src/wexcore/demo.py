@@ -255,13 +255,13 @@ def _ticks_levels(levels: list[list[str]], pp: int, qp: int) -> list[tuple[int, 
 async def _verify_against(sim: Any, live: Any, product: str, levels: int = 10) -> bool:
     """True when the live book's top ``levels`` equal the simulator's own book.
 
-    The market is paused first; a book that has not caught up within two
-    seconds (its last frames may have been lost by a fault) is resynced, as a
-    careful user would, before comparing.
+    The market is paused first; a book that has not caught up within a
+    second (its last frames may have been lost by a fault, and no later frame
+    will reveal the gap) is resynced, as a careful user would, before comparing.
     """
     target = sim.published_update_id(live.symbol, product)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + 2.0
+    deadline = loop.time() + 1.0
     while loop.time() < deadline and not (live.synced and live.last_update_id >= target):
         await asyncio.sleep(0.02)
     if not (live.synced and live.last_update_id >= target):

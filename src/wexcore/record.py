@@ -33,7 +33,7 @@ import contextlib
 import gzip
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -245,11 +245,14 @@ async def record(symbols: list[str], path: str, *, product: str = "spot",
                  rest_url: str | None = None, ws_url: str | None = None,
                  seconds: float | None = None, trades: bool = True, use_sim: bool = False,
                  stop: asyncio.Event | None = None, transport: str = "websockets",
+                 on_started: Callable[[list[Any]], None] | None = None,
                  ) -> RecordSummary:
     """Record live books' inputs (and trades) of ``symbols`` to ``path``.
 
     Runs until ``seconds`` pass, ``stop`` is set or Ctrl-C.  ``use_sim``
-    starts an in-process simulator and records from it.
+    starts an in-process simulator and records from it.  ``on_started``
+    receives the recording :class:`~wexcore.LiveBook` objects once they run
+    (read them between awaits only).
     """
     from wexcore.demo import _sigint_sets
     from wexcore.stream.client import StreamClient
@@ -279,6 +282,8 @@ async def record(symbols: list[str], path: str, *, product: str = "spot",
         if trades:
             await stream.subscribe_sink([f"trade@{s}" for s in symbols],
                                         _TradeSink(recorder, product))
+        if on_started is not None:
+            on_started(books)
         with _sigint_sets(stop):
             if seconds is None:
                 await stop.wait()
