@@ -351,3 +351,47 @@ def test_screen_redraws_in_place_and_plain_detection():
     Screen(buf).draw(["x", "y"])
     assert buf.getvalue() == "\x1b[Hx\x1b[K\ny\x1b[K\n\x1b[J"
     assert wants_plain(io.StringIO(), plain=False) is True
+
+
+# ------------------------------------------------------------------ bench
+
+
+def test_bench_quick_table_and_json(capsys, tmp_path):
+    path = tmp_path / "bench.json"
+    assert main(["bench", "--quick", "--no-progress", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    for group in ("signing", "decoding", "book", "end_to_end"):
+        assert re.search(rf"^{group}\s+\S.*wexcore\s+[\d.]+\s+1\.0x$", out, re.M), group
+    assert re.search(r"python hmac\s+[\d.]+\s+[\d.]+x slower", out)
+    doc = orjson.loads(path.read_bytes())
+    rows = doc["results"]
+    assert {r["group"] for r in rows} == {"signing", "decoding", "book", "end_to_end"}
+    wex = {(r["group"], r["case"]): r["median_us"] for r in rows if not r["baseline"]}
+    for r in rows:
+        assert r["median_us"] > 0
+        if r["baseline"]:
+            assert r["ratio"] == pytest.approx(r["median_us"] / wex[(r["group"], r["case"])])
+
+
+def test_bench_skips_missing_optional_baselines(capsys, monkeypatch):
+    for mod in ("msgspec", "sortedcontainers", "order_book"):
+        monkeypatch.setitem(sys.modules, mod, None)
+    assert main(["bench", "--quick", "--no-progress", "--only", "decoding,book",
+                 "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "SortedDict" not in out and "order-book" not in out
+    assert "orjson + dict" in out
+    assert "skipped (optional package not installed): msgspec (not installed)" in out
+
+
+def test_bench_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "bench.png"
+    assert main(["bench", "--quick", "--no-progress", "--only", "signing", "--repeat", "1",
+                 "--png", str(path)]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bench_unknown_group_is_one_line(capsys):
+    assert main(["bench", "--only", "nonsense"]) == 1
+    assert capsys.readouterr().err.startswith("wexcore bench: error: unknown group(s) nonsense")

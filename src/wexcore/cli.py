@@ -229,7 +229,7 @@ file format: one JSON object per line (gzip or zstd); see docs/architecture.md""
   wexcore replay session.jsonl.gz --speed 1    # real time
   wexcore replay session.jsonl.gz --speed 1 --serve 9000   # push frames to ws://127.0.0.1:9000""",
     "bench": """examples:
-  wexcore bench                        # the full table (about a minute)
+  wexcore bench                        # the full table (about 15 s)
   wexcore bench --quick                # a few seconds
   wexcore bench --json bench.json --png bench.png
   wexcore bench --only book,decoding""",
