@@ -108,3 +108,21 @@ def test_matches_decimal_reference(int_part, frac, exp, precision):
             decimal_to_ticks(text, precision)
         return
     assert decimal_to_ticks(text, precision) == expected
+
+
+@pytest.mark.parametrize(
+    "text, precision, error",
+    [
+        # more digits than 64 bits hold, the last non-zero digit in the
+        # integer part: out of range, not a precision error (found by hypothesis)
+        ("200000000000000000010e-1", 0, "range"),
+        ("20000000000000000001.5", 0, "precision"),
+        ("1.00000000000000000000000001", 2, "precision"),
+    ],
+)
+def test_overlong_mantissa_error_kind(text, precision, error):
+    from wexcore import PrecisionError
+    from wexcore._book import decimal_to_ticks
+    with pytest.raises(PrecisionError if error == "precision" else ValueError, match=text.replace(".", r"\.")) as ei:
+        decimal_to_ticks(text, precision)
+    assert isinstance(ei.value, PrecisionError) == (error == "precision")

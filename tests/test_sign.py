@@ -18,14 +18,7 @@ from wexcore._reference import sign as ref
 KEY = "3976eb88-76d0-4f6e-a6b2-a57980770085"
 SECRET = "bc6630d0231fda5cd98794f52c4998659beda290"
 TS = 1641446237201
-DIGESTS = {
-    "HmacMD5": hashlib.md5,
-    "HmacSHA1": hashlib.sha1,
-    "HmacSHA224": hashlib.sha224,
-    "HmacSHA256": hashlib.sha256,
-    "HmacSHA384": hashlib.sha384,
-    "HmacSHA512": hashlib.sha512,
-}
+DIGESTS = ref.DIGESTS
 BACKENDS = ["portable"] + (["sha-ni"] if _sign.sha256_backend() == "sha-ni" else [])
 
 

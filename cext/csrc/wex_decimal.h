@@ -44,13 +44,17 @@ static int wex_dec_scan_general(const char *s, const char *end, int prec,
     int z = 0;             /* zeros seen after the last significant digit */
     int64_t e = 0;         /* -(fraction digits) + explicit exponent */
     int any = 0, overflow = 0;
-    int64_t last_nz_frac = 0; /* fraction position of the last non-zero digit */
     int64_t nfrac = 0;
+    /* power of ten of the last non-zero digit before the exponent: the
+     * number of integer digits after it, or minus its fraction position */
+    int64_t last_nz_pos = 0;
 
     if (p < end && *p == '-') { negative = 1; p++; }
     while (p < end && (unsigned)(*p - '0') < 10u) {
         unsigned d = (unsigned)(*p - '0');
         any = 1;
+        if (d == 0) last_nz_pos++;
+        else last_nz_pos = 0;
         if (d == 0) {
             if (m != 0) z++;
         } else if (!overflow) {
@@ -75,7 +79,7 @@ static int wex_dec_scan_general(const char *s, const char *end, int prec,
             if (d == 0) {
                 if (m != 0) z++;
             } else {
-                last_nz_frac = nfrac;
+                last_nz_pos = -nfrac;
                 if (!overflow) {
                     while (z > 0) {
                         if (m > UINT64_MAX / 10) { overflow = 1; break; }
@@ -110,7 +114,7 @@ static int wex_dec_scan_general(const char *s, const char *end, int prec,
     if (overflow) {
         /* Too many significant digits for 64 bits: a precision error when the
          * last non-zero digit lies below the precision, else out of range. */
-        if (-last_nz_frac + ex < -(int64_t)prec) return WEX_DEC_PRECISION;
+        if (last_nz_pos + ex < -(int64_t)prec) return WEX_DEC_PRECISION;
         return WEX_DEC_RANGE;
     }
     if (m == 0) { *out = 0; return WEX_DEC_OK; }
