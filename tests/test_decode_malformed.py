@@ -271,7 +271,8 @@ def test_fuzz_mutated_fixtures(path, ops):
             item.as_dict()
             repr(item)
         if hasattr(item, "bids"):
-            item.bids, item.asks, item.bid_strings, item.ask_strings
+            assert len(item.bids) == len(item.bid_strings) == item.bid_count
+            assert len(item.asks) == len(item.ask_strings) == item.ask_count
 
 
 def test_fuzz_time_bounded_loop():

@@ -423,7 +423,7 @@ def test_float_precision_is_correctly_rounded():
     texts = ["0.1", "43000.12345678", "1e-7", "123456789012345678901234567890",
              "0.30000000000000004", "9007199254740993", "2.2250738585072014e-308"]
     for text in texts:
-        frame = ('{"topic":"mark_price","data":{"s":"x","t":1,"p":"%s"}}' % text).encode()
+        frame = (f'{{"topic":"mark_price","data":{{"s":"x","t":1,"p":"{text}"}}}}').encode()
         event = decode(frame)
         assert event.price == float(text), text
         assert event.price_string == text

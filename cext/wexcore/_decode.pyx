@@ -1380,7 +1380,7 @@ cdef class Event:
     @property
     def event(self):
         """The wire ``event`` string, or None if the frame had none."""
-        if self._ev_start < 0:
+        if self._ev_start < 0 or self._buf == NULL:
             return None
         return _text(self._frame, self._buf, self._ev_start, self._ev_end, self._ev_flags)
 
