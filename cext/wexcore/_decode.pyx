@@ -2264,7 +2264,7 @@ cdef object _decode_non_object(Parser* p, object frame, Py_ssize_t i):
 cdef object _decode(object frame):
     cdef Parser p
     cdef Py_ssize_t n, i, ks, ke, e, data_pos = -1, data_off = 0
-    cdef int f, t = -1
+    cdef int f, t = -1, data_topic = -1
     cdef const unsigned char* s
     cdef Slot slots[MAX_SLOTS]
     cdef Slot topic_sl, event_sl, id_sl, code_sl, msg_sl
@@ -2352,6 +2352,7 @@ cdef object _decode(object frame):
             elif kl == 4 and memcmp(kp, b"data", 4) == 0:
                 if have_topic and t >= 0:
                     data_off = i
+                    data_topic = t
                     if t == T_TICKERS:
                         i, tickers = _parse_tickers(&p, i, frame, slots)
                     else:
@@ -2402,6 +2403,10 @@ cdef object _decode(object frame):
     if have_topic and t >= 0:
         if not have_data:
             _fail(&p, "missing data", -1, "data")
+        if data_pos < 0 and data_topic != t:
+            # a repeated "topic" key changed the topic after the data was
+            # read: read it again with the final topic's keys (last key wins)
+            data_pos = data_off
         if data_pos >= 0:
             data_off = data_pos
             if t == T_TICKERS:
