@@ -183,7 +183,20 @@ cdef enum:
     MAX_KEYS = 256
     MAX_ENUM_ENTRIES = 64
 
+cdef enum:
+    MAX_LAYOUTS = 16
+    KEY_HASH_SIZE = 128
+
 cdef KeySpec _keys[MAX_KEYS]
+# per layout, an open-addressing table of key indexes (-1: empty)
+cdef int16_t _key_hash[MAX_LAYOUTS][KEY_HASH_SIZE]
+cdef int _nlayouts = 0
+
+
+cdef inline int _hash_key(const unsigned char* k, Py_ssize_t kl) noexcept nogil:
+    return <int>((<Py_ssize_t>k[0] * 7 + <Py_ssize_t>k[kl - 1] * 3 + kl * 13)
+                 & (KEY_HASH_SIZE - 1))
+
 cdef int _nkeys = 0
 cdef list _key_objects = []          # keeps the key bytes alive; names for errors
 cdef list _slot_names = []           # parallel to _keys: field name for errors
@@ -243,9 +256,14 @@ cdef class _Layout:
     cdef readonly dict fields      # field name -> (slot, vtype, enum id)
     cdef readonly dict wire        # field name -> wire keys
 
+    cdef readonly int id
+
     def __init__(self, str name, list spec):
-        global _nkeys
+        global _nkeys, _nlayouts
         self.name = name
+        self.id = _nlayouts
+        _nlayouts += 1
+        assert self.id < MAX_LAYOUTS
         self.first = _nkeys
         self.fields = {}
         self.wire = {}
@@ -269,6 +287,15 @@ cdef class _Layout:
         self.count = _nkeys - self.first
         self.nslots = len(spec)
         assert self.nslots <= MAX_SLOTS
+        assert self.count < KEY_HASH_SIZE // 2
+        cdef int j, h
+        for h in range(KEY_HASH_SIZE):
+            _key_hash[self.id][h] = -1
+        for j in range(self.first, self.first + self.count):
+            h = _hash_key(<const unsigned char*>_keys[j].key, _keys[j].keylen)
+            while _key_hash[self.id][h] >= 0:
+                h = (h + 1) & (KEY_HASH_SIZE - 1)
+            _key_hash[self.id][h] = <int16_t>j
 
 
 # Wire key -> field, per topic. Several keys may fill one field: the spot and
@@ -429,20 +456,23 @@ _TOPIC_NAMES = ("trade", "kline", "depth", "depth_update", "ticker", "tickers", 
 _TOPIC_LAYOUTS = (_TRADE, _KLINE, _DEPTH, _DEPTH_UPDATE, _TICKER, _TICKER, _TICKER, _PRICE,
                   _PRICE, _FUNDING, _BALANCE, _ORDER, _POSITION, _NOTIFY)
 cdef list _topic_bytes = [t.encode() for t in _TOPIC_NAMES]
-cdef int _topic_first[N_TOPICS]
-cdef int _topic_count[N_TOPICS]
+cdef int _topic_layout[N_TOPICS]
 cdef int _topic_nslots[N_TOPICS]
 for _i in range(N_TOPICS):
-    _topic_first[_i] = (<_Layout>_TOPIC_LAYOUTS[_i]).first
-    _topic_count[_i] = (<_Layout>_TOPIC_LAYOUTS[_i]).count
+    _topic_layout[_i] = (<_Layout>_TOPIC_LAYOUTS[_i]).id
     _topic_nslots[_i] = (<_Layout>_TOPIC_LAYOUTS[_i]).nslots
+
+cdef const char* _topic_ptr[N_TOPICS]
+cdef int _topic_len[N_TOPICS]
+for _i in range(N_TOPICS):
+    _topic_ptr[_i] = PyBytes_AS_STRING(_topic_bytes[_i])
+    _topic_len[_i] = len(_topic_bytes[_i])
+
 
 cdef int _topic_lookup(const unsigned char* s, Py_ssize_t n) noexcept:
     cdef int t
-    cdef bytes b
     for t in range(N_TOPICS):
-        b = <bytes>_topic_bytes[t]
-        if PyBytes_GET_SIZE(b) == n and memcmp(PyBytes_AS_STRING(b), s, n) == 0:
+        if _topic_len[t] == n and memcmp(_topic_ptr[t], s, n) == 0:
             return t
     return -1
 
@@ -524,6 +554,13 @@ cdef inline int _hex4(const unsigned char* s) noexcept nogil:
     return v
 
 
+# bytes that may appear in a JSON string as they are: printable ASCII except
+# the quote and the backslash (everything else takes the slow branch)
+cdef uint8_t _PLAIN[256]
+for _i in range(256):
+    _PLAIN[_i] = 1 if (32 <= _i < 128 and _i != 34 and _i != 92) else 0
+
+
 cdef Py_ssize_t _scan_string(Parser* p, Py_ssize_t i, int* flags, object field) except -2:
     """i is just after the opening quote; returns the index of the closing
     quote. Validates escapes (surrogates must pair), control characters and
@@ -535,10 +572,9 @@ cdef Py_ssize_t _scan_string(Parser* p, Py_ssize_t i, int* flags, object field) 
     cdef int f = 0
     cdef int k, cp, lo
     while True:
-        while i < n:
-            c = s[i]
-            if c == 34 or c == 92 or c < 32 or c >= 128:
-                break
+        while i + 1 < n and _PLAIN[s[i]] and _PLAIN[s[i + 1]]:
+            i += 2
+        while i < n and _PLAIN[s[i]]:
             i += 1
         if i >= n:
             _fail(p, "unterminated string", start - 1, field)
@@ -900,6 +936,74 @@ cdef int _number_text(Parser* p, Slot* sl, const unsigned char** ts, Py_ssize_t*
     return 0
 
 
+cdef inline Py_ssize_t _fast_decimal(const unsigned char* s, Py_ssize_t i, Py_ssize_t n,
+                                     double* out) noexcept nogil:
+    """The common spelling of a price: at most 15 digits in all, no exponent.
+    Returns the end index, or -1 when the general path must decide (longer
+    mantissa, exponent, or not a number at all)."""
+    cdef bint neg = False
+    cdef uint64_t m = 0
+    cdef Py_ssize_t start, frac_start
+    cdef Py_ssize_t frac = 0
+    cdef double d
+    if i < n and s[i] == 45:
+        neg = True
+        i += 1
+    start = i
+    if i >= n or not (48 <= s[i] <= 57):
+        return -1
+    if s[i] == 48:
+        i += 1
+    else:
+        while i < n and 48 <= s[i] <= 57:
+            m = m * 10 + (s[i] - 48)
+            i += 1
+    if i < n and s[i] == 46:
+        i += 1
+        frac_start = i
+        while i < n and 48 <= s[i] <= 57:
+            m = m * 10 + (s[i] - 48)
+            i += 1
+        frac = i - frac_start
+        if frac == 0:
+            return -1
+        if i - start - 1 > 15:
+            return -1
+    elif i - start > 15:
+        return -1
+    if i < n and (s[i] == 101 or s[i] == 69):
+        return -1
+    d = <double>m
+    if frac:
+        d = d / _POW10[frac]
+    out[0] = -d if neg else d
+    return i
+
+
+cdef inline Py_ssize_t _fast_integer(const unsigned char* s, Py_ssize_t i, Py_ssize_t n,
+                                     uint64_t* out) noexcept nogil:
+    """Plain non-negative digits, at most 19 of them (no fraction, no
+    exponent, no leading zero): the end index, or -1 for the general path."""
+    cdef Py_ssize_t start = i
+    cdef uint64_t v = 0
+    if i >= n or not (49 <= s[i] <= 57):
+        if i < n and s[i] == 48 and (i + 1 >= n or not (48 <= s[i + 1] <= 57)):
+            if i + 1 < n and (s[i + 1] == 46 or s[i + 1] == 101 or s[i + 1] == 69):
+                return -1
+            out[0] = 0
+            return i + 1
+        return -1
+    while i < n and 48 <= s[i] <= 57:
+        v = v * 10 + (s[i] - 48)
+        i += 1
+    if i - start > 19:
+        return -1
+    if i < n and (s[i] == 46 or s[i] == 101 or s[i] == 69):
+        return -1
+    out[0] = v
+    return i
+
+
 cdef Py_ssize_t _parse_typed(Parser* p, Py_ssize_t i, Slot* sl, int vtype, int aux,
                              object field) except -1:
     cdef const unsigned char* s = p.s
@@ -911,11 +1015,50 @@ cdef Py_ssize_t _parse_typed(Parser* p, Py_ssize_t i, Slot* sl, int vtype, int a
     cdef const unsigned char* ts
     cdef unsigned char buf[_MAX_NUM + 2]
     cdef double d
+    cdef uint64_t u
     if i >= n:
         _fail(p, "unexpected end of frame", i, field)
     c = s[i]
     sl.flags = 0
     sl.idx = -1
+    # fast paths for the spellings the exchange uses; anything else falls
+    # through to the general, validating path below
+    if vtype == V_DEC:
+        if c == 34:
+            e = _fast_decimal(s, i + 1, n, &d)
+            if e > i + 1 and e < n and s[e] == 34:
+                sl.start = <int32_t>(i + 1)
+                sl.end = <int32_t>e
+                sl.flags = F_QUOTED
+                sl.kind = K_DEC
+                sl.d = d
+                return e + 1
+        elif c == 45 or 48 <= c <= 57:
+            e = _fast_decimal(s, i, n, &d)
+            if e > 0 and (e >= n or not (48 <= s[e] <= 57)):
+                sl.start = <int32_t>i
+                sl.end = <int32_t>e
+                sl.kind = K_DEC
+                sl.d = d
+                return e
+    elif vtype == V_INT:
+        if c == 34:
+            e = _fast_integer(s, i + 1, n, &u)
+            if e > i + 1 and e < n and s[e] == 34:
+                sl.start = <int32_t>(i + 1)
+                sl.end = <int32_t>e
+                sl.flags = F_QUOTED
+                sl.kind = K_INT
+                sl.u = u
+                return e + 1
+        elif 48 <= c <= 57:
+            e = _fast_integer(s, i, n, &u)
+            if e > 0 and (e >= n or not (48 <= s[e] <= 57)):
+                sl.start = <int32_t>i
+                sl.end = <int32_t>e
+                sl.kind = K_INT
+                sl.u = u
+                return e
     if c == 34:
         e = _scan_string(p, i + 1, &f, field)
         sl.start = <int32_t>(i + 1)
@@ -1081,22 +1224,28 @@ cdef Py_ssize_t _parse_levels(Parser* p, Py_ssize_t i, Slot* sl, int side, objec
     return i
 
 
-cdef inline int _match_key(const unsigned char* k, Py_ssize_t kl, int first, int count) noexcept:
-    cdef int j
+cdef inline int _match_key(const unsigned char* k, Py_ssize_t kl, int layout) noexcept:
+    cdef int h, j
     cdef KeySpec* e
     cdef Py_ssize_t m
-    for j in range(first, first + count):
+    if kl <= 0:
+        return -1
+    h = _hash_key(k, kl)
+    while True:
+        j = _key_hash[layout][h]
+        if j < 0:
+            return -1
         e = &_keys[j]
-        if e.keylen == kl and e.key[0] == <char>k[0]:
-            m = 1
+        if e.keylen == kl:
+            m = 0
             while m < kl and e.key[m] == <char>k[m]:
                 m += 1
             if m == kl:
                 return j
-    return -1
+        h = (h + 1) & (KEY_HASH_SIZE - 1)
 
 
-cdef Py_ssize_t _parse_object(Parser* p, Py_ssize_t i, int first, int count, Slot* slots,
+cdef Py_ssize_t _parse_object(Parser* p, Py_ssize_t i, int layout, Slot* slots,
                               int nslots) except -1:
     """The data object of a known topic: known keys into slots, the rest
     validated and skipped. Duplicate keys: the last one wins (as in orjson)."""
@@ -1106,7 +1255,10 @@ cdef Py_ssize_t _parse_object(Parser* p, Py_ssize_t i, int first, int count, Slo
     cdef int f, j
     cdef KeySpec* spec
     cdef unsigned char kbuf[64]
-    cdef Py_ssize_t kl
+    cdef Py_ssize_t kl, e
+    cdef Slot* sl
+    cdef double d
+    cdef uint64_t u
     memset(slots, 0, nslots * sizeof(Slot))
     _lv_n[0] = 0
     _lv_n[1] = 0
@@ -1122,15 +1274,50 @@ cdef Py_ssize_t _parse_object(Parser* p, Py_ssize_t i, int first, int count, Slo
         ke = _scan_string(p, ks, &f, "data")
         if f & F_ESCAPED:
             kl = _unescape_ascii(s, ks, ke, kbuf, 64)
-            j = _match_key(kbuf, kl, first, count) if kl >= 0 else -1
+            j = _match_key(kbuf, kl, layout) if kl >= 0 else -1
         else:
-            j = _match_key(s + ks, ke - ks, first, count)
+            j = _match_key(s + ks, ke - ks, layout)
         i = _ws(s, ke + 1, n)
         if i >= n or s[i] != 58:
             _fail(p, "expected ':': " + _describe(s, n, i), i, "data")
         i = _ws(s, i + 1, n)
         if j >= 0:
             spec = &_keys[j]
+            sl = &slots[spec.slot]
+            # the exchange's usual spellings, without a call: a quoted decimal
+            # or a bare integer (anything else: _parse_typed decides)
+            if spec.vtype == V_DEC and i < n and s[i] == 34:
+                e = _fast_decimal(s, i + 1, n, &d)
+                if e > i + 1 and e < n and s[e] == 34:
+                    sl.start = <int32_t>(i + 1)
+                    sl.end = <int32_t>e
+                    sl.flags = F_QUOTED
+                    sl.idx = -1
+                    sl.kind = K_DEC
+                    sl.d = d
+                    i = _ws(s, e + 1, n)
+                    if i < n and s[i] == 44:
+                        i = _ws(s, i + 1, n)
+                        continue
+                    if i < n and s[i] == 125:
+                        return i + 1
+                    _fail(p, "expected ',' or '}': " + _describe(s, n, i), i, "data")
+            elif spec.vtype == V_INT and i < n and 49 <= s[i] <= 57:
+                e = _fast_integer(s, i, n, &u)
+                if e > 0 and (e >= n or not (48 <= s[e] <= 57)):
+                    sl.start = <int32_t>i
+                    sl.end = <int32_t>e
+                    sl.flags = 0
+                    sl.idx = -1
+                    sl.kind = K_INT
+                    sl.u = u
+                    i = _ws(s, e, n)
+                    if i < n and s[i] == 44:
+                        i = _ws(s, i + 1, n)
+                        continue
+                    if i < n and s[i] == 125:
+                        return i + 1
+                    _fail(p, "expected ',' or '}': " + _describe(s, n, i), i, "data")
             if spec.vtype == V_LEVELS:
                 i = _parse_levels(p, i, &slots[spec.slot], spec.aux, _slot_names[j])
             else:
@@ -1183,6 +1370,8 @@ cdef class _Field:
         if obj is None:
             return self
         cdef Event ev = <Event?>obj
+        if ev._s == NULL:
+            return None
         cdef Slot* sl = ev._s + self.slot
         cdef int k = sl.kind
         if k <= K_EMPTY:
@@ -1202,6 +1391,7 @@ cdef class _Field:
         return _text(ev._frame, ev._buf, sl.start, sl.end, sl.flags)
 
 
+@cython.no_gc
 cdef class Event:
     """Base of every decoded message.
 
@@ -1227,7 +1417,7 @@ cdef class Event:
     @property
     def event(self):
         """The wire ``event`` string, or None if the frame had none."""
-        if self._ev_start < 0:
+        if self._ev_start < 0 or self._buf == NULL:
             return None
         return _text(self._frame, self._buf, self._ev_start, self._ev_end, self._ev_flags)
 
@@ -1259,6 +1449,7 @@ cdef tuple _fields(_Layout layout, tuple names):
 
 
 @cython.final
+@cython.no_gc
 cdef class Trade(Event):
     """A public trade (spot ``trade@{symbol}``, futures market ``trade``).
 
@@ -1280,8 +1471,6 @@ cdef class Trade(Event):
     """
     cdef Slot _arr[14]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_TRADE, "symbol")
     time = _Field(_TRADE, "time")
@@ -1301,6 +1490,8 @@ cdef class Trade(Event):
     def side(self):
         """The taker's side: futures ``m`` (BID = BUY, ASK = SELL); spot
         derives it from ``b``: a buyer-maker trade was sold into by the taker."""
+        if self._s == NULL:
+            return None
         cdef Slot* sl = self._s + 10
         if sl.kind == K_ENUM:
             return _enum_members[sl.idx] if sl.idx >= 0 else \
@@ -1314,6 +1505,7 @@ cdef class Trade(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class UserTrade(Event):
     """A fill of one of the user's orders (spot private ``trade``, futures
     user ``trade``).
@@ -1339,8 +1531,6 @@ cdef class UserTrade(Event):
     """
     cdef Slot _arr[14]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_TRADE, "symbol")
     time = _Field(_TRADE, "time")
@@ -1367,6 +1557,7 @@ cdef class UserTrade(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class Kline(Event):
     """A candlestick (``kline@{symbol},{interval}``, both products).
 
@@ -1390,8 +1581,6 @@ cdef class Kline(Event):
     """
     cdef Slot _arr[10]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_KLINE, "symbol")
     time = _Field(_KLINE, "time")
@@ -1414,6 +1603,8 @@ cdef class Kline(Event):
 
     @property
     def interval(self):
+        if self._s == NULL:
+            return None
         cdef Slot* sl = self._s + 2
         if sl.kind == K_STR:
             return _text(self._frame, self._buf, sl.start, sl.end, sl.flags)
@@ -1424,6 +1615,7 @@ cdef class Kline(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class Ticker(Event):
     """24-hour statistics: spot ``ticker`` and ``tickers``, futures
     ``agg_ticker`` (``topic`` tells which).
@@ -1449,8 +1641,6 @@ cdef class Ticker(Event):
     """
     cdef Slot _arr[14]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_TICKER, "symbol")
     time = _Field(_TICKER, "time")
@@ -1484,12 +1674,11 @@ cdef class Ticker(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class IndexPrice(Event):
     """Futures ``index_price``: symbol (s), time (t), price (p)."""
     cdef Slot _arr[3]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_PRICE, "symbol")
     time = _Field(_PRICE, "time")
@@ -1499,12 +1688,11 @@ cdef class IndexPrice(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class MarkPrice(Event):
     """Futures ``mark_price``: symbol (s), time (t), price (p)."""
     cdef Slot _arr[3]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_PRICE, "symbol")
     time = _Field(_PRICE, "time")
@@ -1514,12 +1702,11 @@ cdef class MarkPrice(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class FundingRate(Event):
     """Futures ``fund_rate``: symbol (s), time (t), rate (r)."""
     cdef Slot _arr[3]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_FUNDING, "symbol")
     time = _Field(_FUNDING, "time")
@@ -1528,6 +1715,7 @@ cdef class FundingRate(Event):
     _FIELDS = _fields(_FUNDING, ("symbol", "time", "rate"))
 
 
+@cython.no_gc
 cdef class _DepthBase(Event):
     cdef Level* _levels       # bids then asks
     cdef Py_ssize_t _nb, _na
@@ -1583,6 +1771,7 @@ cdef class _DepthBase(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class DepthUpdate(_DepthBase):
     """An incremental depth message (``depth_update``, both products).
 
@@ -1604,8 +1793,6 @@ cdef class DepthUpdate(_DepthBase):
     """
     cdef Slot _arr[7]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_DEPTH_UPDATE, "symbol")
     time = _Field(_DEPTH_UPDATE, "time")
@@ -1617,6 +1804,7 @@ cdef class DepthUpdate(_DepthBase):
 
 
 @cython.final
+@cython.no_gc
 cdef class DepthSnapshot(_DepthBase):
     """A limited-depth push (``depth@{symbol},{levels}``, both products): the
     top levels, replacing the previous ones.
@@ -1633,8 +1821,6 @@ cdef class DepthSnapshot(_DepthBase):
     """
     cdef Slot _arr[5]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_DEPTH, "symbol")
     time = _Field(_DEPTH, "time")
@@ -1643,6 +1829,7 @@ cdef class DepthSnapshot(_DepthBase):
 
 
 @cython.final
+@cython.no_gc
 cdef class OrderUpdate(Event):
     """An order changed state (spot private ``order``, futures user ``order``).
 
@@ -1677,8 +1864,6 @@ cdef class OrderUpdate(Event):
     """
     cdef Slot _arr[24]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_ORDER, "symbol")
     time = _Field(_ORDER, "time")
@@ -1716,6 +1901,7 @@ cdef class OrderUpdate(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class BalanceUpdate(Event):
     """A balance changed (spot private ``balance``, futures user ``balance``).
 
@@ -1737,8 +1923,6 @@ cdef class BalanceUpdate(Event):
     """
     cdef Slot _arr[11]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     currency = _Field(_BALANCE, "currency")
     time = _Field(_BALANCE, "time")
@@ -1760,6 +1944,7 @@ cdef class BalanceUpdate(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class PositionUpdate(Event):
     """A futures position changed (user ``position``). Keys are the wire's
     camelCase names in snake_case: symbol, contract_type (contractType),
@@ -1768,8 +1953,6 @@ cdef class PositionUpdate(Event):
     open_order_margin_frozen, underlying_type, leverage."""
     cdef Slot _arr[13]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_POSITION, "symbol")
     contract_type = _Field(_POSITION, "contract_type")
@@ -1795,14 +1978,13 @@ cdef class PositionUpdate(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class Notify(Event):
     """A futures risk notification (user ``notify``): symbol, position_type,
     position_side, position_size, notify_type (notifyType: WARN, PARTIAL,
     LIQUIDATION, ADL)."""
     cdef Slot _arr[5]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_NOTIFY, "symbol")
     position_type = _Field(_NOTIFY, "position_type")
@@ -2000,43 +2182,56 @@ cdef object _build(Parser* p, int t, Slot* slots, object frame, Py_ssize_t off,
                 or slots[12].kind or slots[13].kind:
             _require(p, slots, _M_USER_TRADE, _L_TRADE, off)
             ev = UserTrade.__new__(UserTrade)
+            ev._s = (<UserTrade>ev)._arr
         else:
             _require(p, slots, _M_TRADE, _L_TRADE, off)
             ev = Trade.__new__(Trade)
+            ev._s = (<Trade>ev)._arr
     elif t == T_KLINE:
         _require(p, slots, _M_KLINE, _L_KLINE, off)
         ev = Kline.__new__(Kline)
+        ev._s = (<Kline>ev)._arr
     elif t == T_TICKER or t == T_AGG_TICKER or t == T_TICKERS:
         _require(p, slots, _M_TICKER, _L_TICKER, off)
         ev = Ticker.__new__(Ticker)
+        ev._s = (<Ticker>ev)._arr
     elif t == T_INDEX_PRICE:
         _require(p, slots, _M_PRICE, _L_PRICE, off)
         ev = IndexPrice.__new__(IndexPrice)
+        ev._s = (<IndexPrice>ev)._arr
     elif t == T_MARK_PRICE:
         _require(p, slots, _M_PRICE, _L_PRICE, off)
         ev = MarkPrice.__new__(MarkPrice)
+        ev._s = (<MarkPrice>ev)._arr
     elif t == T_FUND_RATE:
         _require(p, slots, _M_FUNDING, _L_FUNDING, off)
         ev = FundingRate.__new__(FundingRate)
+        ev._s = (<FundingRate>ev)._arr
     elif t == T_ORDER:
         _require(p, slots, _M_ORDER, _L_ORDER, off)
         ev = OrderUpdate.__new__(OrderUpdate)
+        ev._s = (<OrderUpdate>ev)._arr
     elif t == T_BALANCE:
         _require(p, slots, _M_BALANCE, _L_BALANCE, off)
         ev = BalanceUpdate.__new__(BalanceUpdate)
+        ev._s = (<BalanceUpdate>ev)._arr
     elif t == T_POSITION:
         _require(p, slots, _M_POSITION, _L_POSITION, off)
         ev = PositionUpdate.__new__(PositionUpdate)
+        ev._s = (<PositionUpdate>ev)._arr
     elif t == T_NOTIFY:
         _require(p, slots, _M_NOTIFY, _L_NOTIFY, off)
         ev = Notify.__new__(Notify)
+        ev._s = (<Notify>ev)._arr
     elif t == T_DEPTH_UPDATE or t == T_DEPTH:
         if t == T_DEPTH_UPDATE:
             _require(p, slots, _M_DEPTH_UPDATE, _L_DEPTH_UPDATE, off)
             dv = DepthUpdate.__new__(DepthUpdate)
+            dv._s = (<DepthUpdate>dv)._arr
         else:
             _require(p, slots, _M_DEPTH, _L_DEPTH, off)
             dv = DepthSnapshot.__new__(DepthSnapshot)
+            dv._s = (<DepthSnapshot>dv)._arr
         nb = _lv_n[0]
         na = _lv_n[1]
         if nb + na:
@@ -2097,7 +2292,7 @@ cdef object _decode_non_object(Parser* p, object frame, Py_ssize_t i):
 cdef object _decode(object frame):
     cdef Parser p
     cdef Py_ssize_t n, i, ks, ke, e, data_pos = -1, data_off = 0
-    cdef int f, t = -1
+    cdef int f, t = -1, data_topic = -1
     cdef const unsigned char* s
     cdef Slot slots[MAX_SLOTS]
     cdef Slot topic_sl, event_sl, id_sl, code_sl, msg_sl
@@ -2185,10 +2380,11 @@ cdef object _decode(object frame):
             elif kl == 4 and memcmp(kp, b"data", 4) == 0:
                 if have_topic and t >= 0:
                     data_off = i
+                    data_topic = t
                     if t == T_TICKERS:
                         i, tickers = _parse_tickers(&p, i, frame, slots)
                     else:
-                        i = _parse_object(&p, i, _topic_first[t], _topic_count[t], slots,
+                        i = _parse_object(&p, i, _topic_layout[t], slots,
                                           _topic_nslots[t])
                     data_pos = -1
                 else:
@@ -2235,12 +2431,16 @@ cdef object _decode(object frame):
     if have_topic and t >= 0:
         if not have_data:
             _fail(&p, "missing data", -1, "data")
+        if data_pos < 0 and data_topic != t:
+            # a repeated "topic" key changed the topic after the data was
+            # read: read it again with the final topic's keys (last key wins)
+            data_pos = data_off
         if data_pos >= 0:
             data_off = data_pos
             if t == T_TICKERS:
                 data_pos, tickers = _parse_tickers(&p, data_pos, frame, slots)
             else:
-                _parse_object(&p, data_pos, _topic_first[t], _topic_count[t], slots,
+                _parse_object(&p, data_pos, _topic_layout[t], slots,
                               _topic_nslots[t])
         if t == T_TICKERS:
             for tk in tickers:
@@ -2300,7 +2500,7 @@ cdef tuple _parse_tickers(Parser* p, Py_ssize_t i, object frame, Slot* slots):
         return i + 1, out
     while True:
         start = i
-        i = _parse_object(p, i, _topic_first[T_TICKERS], _topic_count[T_TICKERS], slots,
+        i = _parse_object(p, i, _topic_layout[T_TICKERS], slots,
                           _topic_nslots[T_TICKERS])
         out.append(_build(p, T_TICKERS, slots, frame, start, False))
         i = _ws(s, i, n)
