@@ -97,28 +97,51 @@ def _run(benchmark, loop, make_batch):
     return result
 
 
+class _RawProto(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.buf = b""
+        self.size = 0
+        self.waiter = None
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        if self.size and len(self.buf) >= self.size:
+            data, self.buf = self.buf[:self.size], self.buf[self.size:]
+            self.waiter.set_result(data)
+
+
 class RawClient:
-    """The floor: pre-built request bytes over one asyncio stream, fixed-size read."""
+    """The floor: pre-built request bytes on one asyncio Protocol connection,
+    a fixed-size response (learned from the first one), no parsing."""
 
     def __init__(self, url: str) -> None:
         self.host, port = url.rsplit("//", 1)[1].split(":")
         self.port = int(port)
         self.req = (f"GET /v4/order/{ORDER_ID} HTTP/1.1\r\nHost: {self.host}\r\n"
                     "Accept: */*\r\n\r\n").encode()
-        self.reader = self.writer = None
-        self.size = None
+        self.proto = None
+        self.transport = None
 
     async def get(self) -> bytes:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-            self.writer.write(self.req)
-            head = await self.reader.readuntil(b"\r\n\r\n")
+        loop = asyncio.get_running_loop()
+        if self.proto is None:
+            self.transport, self.proto = await loop.create_connection(
+                _RawProto, self.host, self.port)
+            self.transport.write(self.req)
+            while b"\r\n\r\n" not in self.proto.buf:
+                await asyncio.sleep(0.001)
+            head, _, rest = self.proto.buf.partition(b"\r\n\r\n")
             n = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
-            body = await self.reader.readexactly(n)
-            self.size = len(head) + n
-            return body
-        self.writer.write(self.req)
-        data = await self.reader.readexactly(self.size)
+            while len(rest) < n:
+                await asyncio.sleep(0.001)
+                rest = self.proto.buf.partition(b"\r\n\r\n")[2]
+            self.proto.size = len(head) + 4 + n
+            self.proto.buf = b""
+            return rest
+        fut = loop.create_future()
+        self.proto.waiter = fut
+        self.transport.write(self.req)
+        data = await fut
         return data[data.index(b"\r\n\r\n") + 4:]
 
 
@@ -134,6 +157,7 @@ def test_raw_floor(benchmark, loop, server_url, ratios):
         return body
 
     body = _run(benchmark, loop, batch)
+    raw.transport.close()
     assert b'"orderId":"6216559590087220004"' in body
     ratios.record(GROUP, "raw asyncio floor", benchmark)
 

@@ -45,6 +45,7 @@ from wexcore.errors import (
     WexAPIError,
 )
 from wexcore.rest import endpoints as _endpoints
+from wexcore.rest._http import AsyncPool, ConnectFailed, HTTPError, SyncPool
 from wexcore.rest._methods import (
     AsyncFuturesMethods,
     AsyncSpotMethods,
@@ -78,7 +79,8 @@ TIME_PATH = "/v4/public/time"
 _JSON_CT = "application/json"
 _FORM_CT = "application/x-www-form-urlencoded"
 # httpx raises these before any byte of the request was written.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, ConnectFailed)
+_TRANSPORT_ERRORS = (httpx.TransportError, HTTPError)
 
 
 def _json_default(obj: Any) -> Any:
@@ -455,13 +457,40 @@ class _Shell:
         return self._filters.get(symbol)
 
 
+def _split_origin(url: str) -> tuple[str, str]:
+    """``("scheme://host:port", "/path?query")``."""
+    i = url.find("/", url.find("//") + 2)
+    return (url, "/") if i < 0 else (url[:i], url[i:])
+
+
 class _SyncShell(_Shell):
     def __init__(self, *args: Any, transport: httpx.BaseTransport | None = None,
                  http_client: httpx.Client | None = None, **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self._http = http_client or httpx.Client(
-            timeout=self._timeout, transport=transport,
-            limits=httpx.Limits(max_keepalive_connections=20, keepalive_expiry=60.0))
+        # httpx when the caller brings a transport or client (tests, proxies);
+        # otherwise the lean keep-alive pool of wexcore.rest._http.
+        if transport is not None or http_client is not None:
+            self._http = http_client or httpx.Client(timeout=self._timeout, transport=transport)
+            self._pools: dict[str, SyncPool] | None = None
+        else:
+            self._http = None
+            self._pools = {self.base_url: SyncPool(self.base_url, timeout=self._timeout)}
+        self._pool = self._pools[self.base_url] if self._pools else None
+        self._base_len = len(self.base_url)
+
+    def _send(self, method: str, url: str, headers: dict, body: bytes | None):
+        """``(status, headers, body)`` over the pool or httpx."""
+        pool = self._pool
+        if pool is not None:
+            if url.startswith(self.base_url):
+                return pool.request(method, url[self._base_len:], headers, body)
+            origin, target = _split_origin(url)
+            other = self._pools.get(origin)
+            if other is None:
+                other = self._pools[origin] = SyncPool(origin, timeout=self._timeout)
+            return other.request(method, target, headers, body)
+        r = self._http.request(method, url, content=body, headers=headers)
+        return r.status_code, r.headers, r.content
 
     def __enter__(self):
         return self
@@ -471,17 +500,19 @@ class _SyncShell(_Shell):
 
     def close(self) -> None:
         """Close the connection pool."""
-        self._http.close()
+        if self._http is not None:
+            self._http.close()
+        for pool in (self._pools or {}).values():
+            pool.close()
 
     def sync_clock(self) -> int:
         """Measure the server-time offset now; return it (ms)."""
         t0 = wall_ms()
-        r = self._http.get(self._time_url)
+        status, headers, content = self._send("GET", self._time_url, {}, None)
         t1 = wall_ms()
-        if r.status_code != 200:
-            self._core.parse_response(self._table.get("server_time") or _endpoints.spot["server_time"],
-                                      r.status_code, r.headers, r.content)
-        self._apply_time(t0, t1, r.content)
+        if status != 200:
+            self._core.parse_response(_endpoints.spot["server_time"], status, headers, content)
+        self._apply_time(t0, t1, content)
         return self._clock.offset_ms
 
     def load_filters(self, symbol: str | None = None) -> None:
@@ -511,16 +542,16 @@ class _SyncShell(_Shell):
             method, url, headers, body = core.build_request(ep, values)
             t0 = time.perf_counter()
             try:
-                r = self._http.request(method, url, content=body, headers=headers)
-            except httpx.TransportError as exc:
+                status, rheaders, content = self._send(method, url, headers, body)
+            except _TRANSPORT_ERRORS as exc:
                 d = core.retry_after_transport(ep, exc, attempt)
                 attempt += 1
                 time.sleep(d)
                 continue
             if log.isEnabledFor(logging.DEBUG):
-                self._log(method, ep.path, r.status_code, t0)
+                self._log(method, ep.path, status, t0)
             try:
-                return core.parse_response(ep, r.status_code, r.headers, r.content)
+                return core.parse_response(ep, status, rheaders, content)
             except WexAPIError as exc:
                 if exc.code == "AUTH_105" and not resynced and self._clock.enabled:
                     resynced = True
@@ -562,10 +593,30 @@ class _AsyncShell(_Shell):
     def __init__(self, *args: Any, transport: httpx.AsyncBaseTransport | None = None,
                  http_client: httpx.AsyncClient | None = None, **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self._http = http_client or httpx.AsyncClient(
-            timeout=self._timeout, transport=transport,
-            limits=httpx.Limits(max_keepalive_connections=20, keepalive_expiry=60.0))
+        if transport is not None or http_client is not None:
+            self._http = http_client or httpx.AsyncClient(timeout=self._timeout,
+                                                          transport=transport)
+            self._pools: dict[str, AsyncPool] | None = None
+        else:
+            self._http = None
+            self._pools = {self.base_url: AsyncPool(self.base_url, timeout=self._timeout)}
+        self._pool = self._pools[self.base_url] if self._pools else None
+        self._base_len = len(self.base_url)
         self._sync_lock: asyncio.Lock | None = None
+
+    async def _send(self, method: str, url: str, headers: dict, body: bytes | None):
+        """``(status, headers, body)`` over the pool or httpx."""
+        pool = self._pool
+        if pool is not None:
+            if url.startswith(self.base_url):
+                return await pool.request(method, url[self._base_len:], headers, body)
+            origin, target = _split_origin(url)
+            other = self._pools.get(origin)
+            if other is None:
+                other = self._pools[origin] = AsyncPool(origin, timeout=self._timeout)
+            return await other.request(method, target, headers, body)
+        r = await self._http.request(method, url, content=body, headers=headers)
+        return r.status_code, r.headers, r.content
 
     async def __aenter__(self):
         return self
@@ -575,19 +626,21 @@ class _AsyncShell(_Shell):
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+        for pool in (self._pools or {}).values():
+            await pool.aclose()
 
     close = aclose
 
     async def sync_clock(self) -> int:
         """Measure the server-time offset now; return it (ms)."""
         t0 = wall_ms()
-        r = await self._http.get(self._time_url)
+        status, headers, content = await self._send("GET", self._time_url, {}, None)
         t1 = wall_ms()
-        if r.status_code != 200:
-            self._core.parse_response(self._table.get("server_time") or _endpoints.spot["server_time"],
-                                      r.status_code, r.headers, r.content)
-        self._apply_time(t0, t1, r.content)
+        if status != 200:
+            self._core.parse_response(_endpoints.spot["server_time"], status, headers, content)
+        self._apply_time(t0, t1, content)
         return self._clock.offset_ms
 
     async def _ensure_clock(self) -> None:
@@ -625,16 +678,16 @@ class _AsyncShell(_Shell):
             method, url, headers, body = core.build_request(ep, values)
             t0 = time.perf_counter()
             try:
-                r = await self._http.request(method, url, content=body, headers=headers)
-            except httpx.TransportError as exc:
+                status, rheaders, content = await self._send(method, url, headers, body)
+            except _TRANSPORT_ERRORS as exc:
                 d = core.retry_after_transport(ep, exc, attempt)
                 attempt += 1
                 await asyncio.sleep(d)
                 continue
             if log.isEnabledFor(logging.DEBUG):
-                self._log(method, ep.path, r.status_code, t0)
+                self._log(method, ep.path, status, t0)
             try:
-                return core.parse_response(ep, r.status_code, r.headers, r.content)
+                return core.parse_response(ep, status, rheaders, content)
             except WexAPIError as exc:
                 if exc.code == "AUTH_105" and not resynced and self._clock.enabled:
                     resynced = True
@@ -682,7 +735,7 @@ _COMMON_DOC = """
             request and every ``clock_sync_interval`` seconds.
         time_url: the server-time endpoint used for clock sync.
         transport / http_client: an httpx transport or client to use instead
-            of the default keep-alive pool (tests, proxies).
+            of wexcore's lean HTTP/1.1 keep-alive pool (tests, proxies, HTTP/2).
 """
 
 
