@@ -36,7 +36,7 @@ from wexcore.rest import RateLimiter
 N = 200  # requests per timed round
 ORDER_ID = 6216559590087220004
 
-SERVER = textwrap.dedent(r'''
+SERVER = textwrap.dedent(r"""
     import asyncio, sys
     BODY = (b'{"rc":0,"mc":"SUCCESS","ma":[],"result":{"symbol":"btc_usdt",'
             b'"orderId":"6216559590087220004","clientOrderId":null,"side":"BUY",'
@@ -70,13 +70,14 @@ SERVER = textwrap.dedent(r'''
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 
     asyncio.run(main())
-''')
+""")
 
 
 @pytest.fixture(scope="module")
 def server_url():
-    proc = subprocess.Popen([sys.executable, "-c", SERVER], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     port = int(proc.stdout.readline())
     yield f"http://127.0.0.1:{port}"
     proc.stdin.close()  # the server exits when its stdin closes
@@ -92,8 +93,9 @@ def loop():
 
 def _run(benchmark, loop, make_batch):
     """Time rounds of N sequential requests; return the per-request median (s)."""
-    result = benchmark.pedantic(lambda: loop.run_until_complete(make_batch()),
-                                rounds=15, iterations=1, warmup_rounds=2)
+    result = benchmark.pedantic(
+        lambda: loop.run_until_complete(make_batch()), rounds=15, iterations=1, warmup_rounds=2
+    )
     return result
 
 
@@ -106,7 +108,7 @@ class _RawProto(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.buf += data
         if self.size and len(self.buf) >= self.size:
-            data, self.buf = self.buf[:self.size], self.buf[self.size:]
+            data, self.buf = self.buf[: self.size], self.buf[self.size :]
             self.waiter.set_result(data)
 
 
@@ -117,8 +119,9 @@ class RawClient:
     def __init__(self, url: str) -> None:
         self.host, port = url.rsplit("//", 1)[1].split(":")
         self.port = int(port)
-        self.req = (f"GET /v4/order/{ORDER_ID} HTTP/1.1\r\nHost: {self.host}\r\n"
-                    "Accept: */*\r\n\r\n").encode()
+        self.req = (
+            f"GET /v4/order/{ORDER_ID} HTTP/1.1\r\nHost: {self.host}\r\nAccept: */*\r\n\r\n"
+        ).encode()
         self.proto = None
         self.transport = None
 
@@ -126,7 +129,8 @@ class RawClient:
         loop = asyncio.get_running_loop()
         if self.proto is None:
             self.transport, self.proto = await loop.create_connection(
-                _RawProto, self.host, self.port)
+                _RawProto, self.host, self.port
+            )
             self.transport.write(self.req)
             while b"\r\n\r\n" not in self.proto.buf:
                 await asyncio.sleep(0.001)
@@ -142,7 +146,7 @@ class RawClient:
         self.proto.waiter = fut
         self.transport.write(self.req)
         data = await fut
-        return data[data.index(b"\r\n\r\n") + 4:]
+        return data[data.index(b"\r\n\r\n") + 4 :]
 
 
 GROUP = "rest signed GET x200"
@@ -166,9 +170,13 @@ def test_ccxt_xt_async(benchmark, loop, server_url, ratios):
     ccxt_async = pytest.importorskip("ccxt.async_support")
 
     async def make():
-        ex = ccxt_async.xt({"apiKey": "3976eb88-76d0-4f6e-a6b2-a57980770085",
-                            "secret": "bc6630d0231fda5cd98794f52c4998659beda290",
-                            "enableRateLimit": False})
+        ex = ccxt_async.xt(
+            {
+                "apiKey": "3976eb88-76d0-4f6e-a6b2-a57980770085",
+                "secret": "bc6630d0231fda5cd98794f52c4998659beda290",
+                "enableRateLimit": False,
+            }
+        )
         ex.urls["api"]["spot"] = server_url
         return ex
 
@@ -188,9 +196,13 @@ def test_ccxt_xt_async(benchmark, loop, server_url, ratios):
 
 
 def test_wexcore_async(benchmark, loop, server_url, ratios):
-    c = wexcore.AsyncSpotClient("3976eb88-76d0-4f6e-a6b2-a57980770085",
-                                "bc6630d0231fda5cd98794f52c4998659beda290",
-                                base_url=server_url, rate_limit=False, sync_clock=False)
+    c = wexcore.AsyncSpotClient(
+        "3976eb88-76d0-4f6e-a6b2-a57980770085",
+        "bc6630d0231fda5cd98794f52c4998659beda290",
+        base_url=server_url,
+        rate_limit=False,
+        sync_clock=False,
+    )
 
     async def batch():
         for _ in range(N):
@@ -208,9 +220,11 @@ def test_wexcore_async(benchmark, loop, server_url, ratios):
 
 def test_wexcore_async_limiter_on(benchmark, loop, server_url, ratios):
     # A limit high enough never to wait: this measures the bookkeeping alone.
-    c = wexcore.AsyncSpotClient("k", "s", base_url=server_url, sync_clock=False,
-                                rate_limit=RateLimiter(enabled=True))
+    c = wexcore.AsyncSpotClient(
+        "k", "s", base_url=server_url, sync_clock=False, rate_limit=RateLimiter(enabled=True)
+    )
     from wexcore.rest.endpoints import Limit, spot
+
     ep = spot["get_order"]
     c._core._buckets[ep.key] = (c.rate_limiter.bucket("h", "k", "g", Limit("apikey", 10**6, 1.0)),)
 
@@ -251,8 +265,10 @@ def _check_overhead(ratios, name: str, goal: float) -> None:
         return
     per = 1e6 / N
     ratio = (ccxt - floor) / (ours - floor)
-    print(f"\nper-request: floor {floor * per:.1f} us, ccxt {ccxt * per:.1f} us, {name} "
-          f"{ours * per:.1f} us; client overhead ccxt {(ccxt - floor) * per:.1f} us vs "
-          f"{name} {(ours - floor) * per:.1f} us = {ratio:.2f}x")
+    print(
+        f"\nper-request: floor {floor * per:.1f} us, ccxt {ccxt * per:.1f} us, {name} "
+        f"{ours * per:.1f} us; client overhead ccxt {(ccxt - floor) * per:.1f} us vs "
+        f"{name} {(ours - floor) * per:.1f} us = {ratio:.2f}x"
+    )
     ratios.goals.append((GROUP, f"{name} overhead", "ccxt xt async overhead", goal, ratio))
     assert ratio >= goal, f"{name} overhead only {ratio:.2f}x smaller than ccxt's (goal {goal}x)"

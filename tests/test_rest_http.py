@@ -3,7 +3,6 @@ connection means for a write (state unknown) versus a refused one (not sent)."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 
@@ -30,7 +29,9 @@ def test_content_length_framing_and_pipelined_rest():
 
 
 def test_chunked_framing():
-    raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n"
+    raw = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n"
+    )
     for cut in range(len(raw) - 1):
         assert parse_response(raw[:cut]) is None
     status, _, body, used, _ = parse_response(raw)
@@ -122,7 +123,7 @@ async def test_async_pool_reuses_and_sends_exact_body():
             st, _, body = await pool.request("POST", "/v4/order?x=1", {"A": "b"}, b'{"k":1}')
             assert (st, body) == (200, OK)
         assert srv.connections == 1
-        assert srv.requests[-1].endswith(b"Content-Length: 7\r\n\r\n{\"k\":1}")
+        assert srv.requests[-1].endswith(b'Content-Length: 7\r\n\r\n{"k":1}')
         await pool.aclose()
     finally:
         srv.close()
@@ -159,17 +160,18 @@ async def test_dropped_order_is_unknown_state_and_read_is_retried(is_async):
         if is_async:
             async with wexcore.AsyncSpotClient("k", "s", **kw) as c:
                 with pytest.raises(OrderStateUnknownError):
-                    await c.place_order("btc_usdt", "BUY", "LIMIT", price="1", quantity="1",
-                                        validate=False)
+                    await c.place_order(
+                        "btc_usdt", "BUY", "LIMIT", price="1", quantity="1", validate=False
+                    )
                 assert await c.balances() == {"n": 1}  # second drop retried
         else:
             with wexcore.SpotClient("k", "s", **kw) as c:
                 with pytest.raises(OrderStateUnknownError):
-                    c.place_order("btc_usdt", "BUY", "LIMIT", price="1", quantity="1",
-                                  validate=False)
+                    c.place_order(
+                        "btc_usdt", "BUY", "LIMIT", price="1", quantity="1", validate=False
+                    )
                 assert c.balances() == {"n": 1}
         # One order attempt only: the write was not re-sent.
         assert sum(r.startswith(b"POST") for r in srv.requests) == 1
     finally:
         srv.close()
-

@@ -22,8 +22,15 @@ import socket
 import ssl as _ssl
 from urllib.parse import urlsplit
 
-__all__ = ["HTTPError", "ConnectFailed", "ConnectionLost", "ReadTimeout",
-           "SyncPool", "AsyncPool", "parse_response"]
+__all__ = [
+    "HTTPError",
+    "ConnectFailed",
+    "ConnectionLost",
+    "ReadTimeout",
+    "SyncPool",
+    "AsyncPool",
+    "parse_response",
+]
 
 
 class HTTPError(Exception):
@@ -71,14 +78,14 @@ def parse_response(buf: bytearray | bytes, eof: bool = False):
                 trailer_end = buf.find(b"\r\n\r\n", nl)
                 if trailer_end < 0:
                     # No trailers: the last chunk is "0\r\n\r\n".
-                    if len(buf) >= nl + 4 and buf[nl:nl + 4] == b"\r\n\r\n":
+                    if len(buf) >= nl + 4 and buf[nl : nl + 4] == b"\r\n\r\n":
                         trailer_end = nl
                     else:
                         return None
                 return status, headers, bytes(body), trailer_end + 4, keep
             if len(buf) < nl + 2 + size + 2:
                 return None
-            body += buf[nl + 2:nl + 2 + size]
+            body += buf[nl + 2 : nl + 2 + size]
             pos = nl + 2 + size + 2
     cl = headers.get("content-length")
     if cl is None:
@@ -90,7 +97,7 @@ def parse_response(buf: bytearray | bytes, eof: bool = False):
     n = int(cl)
     if len(buf) < start + n:
         return None
-    return status, headers, bytes(buf[start:start + n]), start + n, keep
+    return status, headers, bytes(buf[start : start + n]), start + n, keep
 
 
 def _origin(base_url: str) -> tuple[str, int, bool, str]:
@@ -118,8 +125,14 @@ def _request_bytes(method: str, target: str, host: str, headers: dict, body: byt
 class SyncPool:
     """Blocking keep-alive connections to one origin (thread-safe: one socket per caller)."""
 
-    def __init__(self, base_url: str, *, timeout: float = 10.0,
-                 ssl_context: _ssl.SSLContext | None = None, max_idle: int = 8) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        ssl_context: _ssl.SSLContext | None = None,
+        max_idle: int = 8,
+    ) -> None:
         self.host, self.port, self.tls, self.host_header = _origin(base_url)
         self.timeout = timeout
         self.ssl_context = ssl_context or (_ssl.create_default_context() if self.tls else None)
@@ -174,7 +187,7 @@ class SyncPool:
                     else:
                         s.close()
                     return status, headers, body
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             s.close()
             raise ReadTimeout(f"no response within {self.timeout} s") from exc
         except OSError as exc:
@@ -212,7 +225,7 @@ class _Conn(asyncio.Protocol):
             return
         r = parse_response(self.buf)
         if r is not None:
-            del self.buf[:r[3]]
+            del self.buf[: r[3]]
             self.waiter = None
             w.set_result(r)
 
@@ -231,8 +244,14 @@ class _Conn(asyncio.Protocol):
 class AsyncPool:
     """asyncio keep-alive connections to one origin."""
 
-    def __init__(self, base_url: str, *, timeout: float = 10.0,
-                 ssl_context: _ssl.SSLContext | None = None, max_idle: int = 16) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        ssl_context: _ssl.SSLContext | None = None,
+        max_idle: int = 16,
+    ) -> None:
         self.host, self.port, self.tls, self.host_header = _origin(base_url)
         self.timeout = timeout
         self.ssl_context = ssl_context or (_ssl.create_default_context() if self.tls else None)
@@ -243,10 +262,16 @@ class AsyncPool:
         loop = asyncio.get_running_loop()
         try:
             _, proto = await asyncio.wait_for(
-                loop.create_connection(_Conn, self.host, self.port, ssl=self.ssl_context,
-                                       server_hostname=self.host if self.tls else None),
-                self.timeout)
-        except (OSError, asyncio.TimeoutError) as exc:
+                loop.create_connection(
+                    _Conn,
+                    self.host,
+                    self.port,
+                    ssl=self.ssl_context,
+                    server_hostname=self.host if self.tls else None,
+                ),
+                self.timeout,
+            )
+        except (TimeoutError, OSError) as exc:
             raise ConnectFailed(f"connect to {self.host}:{self.port} failed: {exc!r}") from exc
         return proto
 

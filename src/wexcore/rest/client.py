@@ -29,8 +29,9 @@ import asyncio
 import logging
 import random
 import time
+from collections.abc import AsyncIterator, Iterator, Mapping
 from decimal import Decimal
-from typing import Any, AsyncIterator, Iterator, Mapping
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -162,9 +163,17 @@ class RequestCore:
             to ``backoff_max``.
     """
 
-    def __init__(self, product: str, base_url: str, signer: Signer | None,
-                 limiter: RateLimiter | None, *, max_retries: int = 3,
-                 backoff: float = 0.1, backoff_max: float = 2.0) -> None:
+    def __init__(
+        self,
+        product: str,
+        base_url: str,
+        signer: Signer | None,
+        limiter: RateLimiter | None,
+        *,
+        max_retries: int = 3,
+        backoff: float = 0.1,
+        backoff_max: float = 2.0,
+    ) -> None:
         if product not in ("spot", "futures"):
             raise ValueError(f"product must be 'spot' or 'futures', got {product!r}")
         parts = urlsplit(base_url)
@@ -205,7 +214,7 @@ class RequestCore:
         path = ep.path
         query: dict[str, Any] = {}
         body_obj: Any = None
-        for p, v in zip(ep.params, values):
+        for p, v in zip(ep.params, values, strict=True):
             if v is None:
                 if p.required:
                     raise ValueError(f"{ep.name}: {p.arg} is required")
@@ -228,7 +237,8 @@ class RequestCore:
             signer = self.signer
             if signer is None:
                 raise AuthenticationError(
-                    f"{ep.name} is a signed endpoint: create the client with api_key and secret")
+                    f"{ep.name} is a signed endpoint: create the client with api_key and secret"
+                )
             headers.update(signer.headers(ep.method, path, qs or None, body, product=self.product))
         url = self.base_url + path + ("?" + qs if qs else "")
         return ep.method, url, headers, body
@@ -251,8 +261,9 @@ class RequestCore:
         code = code or info
         return code, (msg or info or "")
 
-    def parse_response(self, ep: Endpoint, status: int, headers: Mapping[str, str],
-                       content: bytes) -> Any:
+    def parse_response(
+        self, ep: Endpoint, status: int, headers: Mapping[str, str], content: bytes
+    ) -> Any:
         """The decoded ``result``, or raise the :class:`~wexcore.WexAPIError` subclass for it."""
         try:
             doc = orjson.loads(content) if content else None
@@ -265,15 +276,23 @@ class RequestCore:
                     return doc.get("result")
                 if rc is not None:
                     code, msg = self._code_and_message(doc)
-                    raise error_class(code)(f"{ep.method} {ep.path}: {msg or 'request failed'}",
-                                            http_status=status, code=code, body=content)
-            raise ServerError(f"{ep.method} {ep.path}: response is not a WEX envelope",
-                              http_status=status, body=content)
+                    raise error_class(code)(
+                        f"{ep.method} {ep.path}: {msg or 'request failed'}",
+                        http_status=status,
+                        code=code,
+                        body=content,
+                    )
+            raise ServerError(
+                f"{ep.method} {ep.path}: response is not a WEX envelope",
+                http_status=status,
+                body=content,
+            )
         code, msg = self._code_and_message(doc)
         text = f"{ep.method} {ep.path}: HTTP {status}" + (f" {msg}" if msg else "")
         if status == 429:
-            raise RateLimitError(text, retry_after=_retry_after(headers), http_status=status,
-                                 code=code, body=content)
+            raise RateLimitError(
+                text, retry_after=_retry_after(headers), http_status=status, code=code, body=content
+            )
         cls = error_class(code) if code else WexAPIError
         if cls is WexAPIError:
             cls = status_class(status)
@@ -282,7 +301,7 @@ class RequestCore:
     # -- retries ----------------------------------------------------------
     def backoff_delay(self, attempt: int) -> float:
         """Full-jitter exponential backoff for retry number ``attempt`` (0-based)."""
-        return random.uniform(0.0, min(self.backoff_max, self.backoff * (2 ** attempt)))
+        return random.uniform(0.0, min(self.backoff_max, self.backoff * (2**attempt)))
 
     def retry_after_error(self, ep: Endpoint, exc: WexAPIError, attempt: int) -> float | None:
         """Seconds to wait before sending ``ep`` again, or ``None`` to raise ``exc``."""
@@ -300,15 +319,26 @@ class RequestCore:
         if ep.idempotent:
             if attempt < self.max_retries:
                 return self.backoff_delay(attempt)
-            raise TransportError(f"{ep.method} {ep.path}: {exc!r} after {attempt + 1} attempts",
-                                 method=ep.method, path=ep.path, cause=exc) from exc
+            raise TransportError(
+                f"{ep.method} {ep.path}: {exc!r} after {attempt + 1} attempts",
+                method=ep.method,
+                path=ep.path,
+                cause=exc,
+            ) from exc
         if isinstance(exc, _NOT_SENT):
-            raise TransportError(f"{ep.method} {ep.path}: not sent ({exc!r}); nothing was executed",
-                                 method=ep.method, path=ep.path, cause=exc) from exc
+            raise TransportError(
+                f"{ep.method} {ep.path}: not sent ({exc!r}); nothing was executed",
+                method=ep.method,
+                path=ep.path,
+                cause=exc,
+            ) from exc
         raise OrderStateUnknownError(
             f"{ep.method} {ep.path}: no answer ({exc!r}); the request may or may not have been "
             "executed -- query the order (by client order id) before acting again",
-            method=ep.method, path=ep.path, cause=exc) from exc
+            method=ep.method,
+            path=ep.path,
+            cause=exc,
+        ) from exc
 
     # -- clock and pagination ------------------------------------------------
     @staticmethod
@@ -343,7 +373,9 @@ class RequestCore:
         if isinstance(result, dict) and "hasNext" in result:
             more = bool(result["hasNext"])
         else:
-            limit = params.get("limit") or (by_name["limit"].default if "limit" in by_name else None)
+            limit = params.get("limit") or (
+                by_name["limit"].default if "limit" in by_name else None
+            )
             more = limit is not None and len(items) >= limit
         last = items[-1].get(item_field) if isinstance(items[-1], dict) else None
         if not more or last is None or str(last) == str(params.get(cursor_arg)):
@@ -382,20 +414,36 @@ class _Shell:
 
     _product = "spot"
 
-    def __init__(self, api_key: str | None, secret: str | bytes | None, *, base_url: str,
-                 recv_window: int, algorithm: str, rate_limit: bool | RateLimiter,
-                 max_retries: int, backoff: float, timeout: float, sync_clock: bool,
-                 clock_sync_interval: float | None, time_url: str) -> None:
+    def __init__(
+        self,
+        api_key: str | None,
+        secret: str | bytes | None,
+        *,
+        base_url: str,
+        recv_window: int,
+        algorithm: str,
+        rate_limit: bool | RateLimiter,
+        max_retries: int,
+        backoff: float,
+        timeout: float,
+        sync_clock: bool,
+        clock_sync_interval: float | None,
+        time_url: str,
+    ) -> None:
         if (api_key is None) != (secret is None):
             raise ValueError("api_key and secret must be given together")
-        signer = Signer(api_key, secret, algorithm=algorithm, recv_window=recv_window) \
-            if api_key is not None else None
+        signer = (
+            Signer(api_key, secret, algorithm=algorithm, recv_window=recv_window)
+            if api_key is not None
+            else None
+        )
         if isinstance(rate_limit, RateLimiter):
             limiter: RateLimiter | None = rate_limit
         else:
             limiter = RateLimiter() if rate_limit else None
-        self._core = RequestCore(self._product, base_url, signer, limiter,
-                                 max_retries=max_retries, backoff=backoff)
+        self._core = RequestCore(
+            self._product, base_url, signer, limiter, max_retries=max_retries, backoff=backoff
+        )
         self._signer = signer
         self._clock = ClockSync(clock_sync_interval, enabled=sync_clock and signer is not None)
         self._time_url = time_url
@@ -428,7 +476,7 @@ class _Shell:
         log.debug("%s %s -> %d in %.3f ms", method, path, status, (time.perf_counter() - t0) * 1e3)
 
     def _order_args(self, ep: Endpoint, values: tuple) -> dict[str, Any]:
-        return {p.arg: v for p, v in zip(ep.params, values)}
+        return {p.arg: v for p, v in zip(ep.params, values, strict=True)}
 
     def _apply_time(self, t0: float, t1: float, content: bytes) -> None:
         offset = self._clock.record(t0, t1, RequestCore.server_time_of(content))
@@ -448,8 +496,13 @@ class _Shell:
 
     def _check_order(self, filters: SymbolFilters | None, args: dict[str, Any]) -> None:
         if filters is not None:
-            filters.check_order(args["side"], args["type"], price=args.get("price"),
-                                quantity=args.get("quantity"), quote_qty=args.get("quote_qty"))
+            filters.check_order(
+                args["side"],
+                args["type"],
+                price=args.get("price"),
+                quantity=args.get("quantity"),
+                quote_qty=args.get("quote_qty"),
+            )
 
     def symbol_filters(self, symbol: str) -> SymbolFilters | None:
         """The cached filters of ``symbol`` (loaded by the first validated order
@@ -464,8 +517,13 @@ def _split_origin(url: str) -> tuple[str, str]:
 
 
 class _SyncShell(_Shell):
-    def __init__(self, *args: Any, transport: httpx.BaseTransport | None = None,
-                 http_client: httpx.Client | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
         # httpx when the caller brings a transport or client (tests, proxies);
         # otherwise the lean keep-alive pool of wexcore.rest._http.
@@ -483,7 +541,7 @@ class _SyncShell(_Shell):
         pool = self._pool
         if pool is not None:
             if url.startswith(self.base_url):
-                return pool.request(method, url[self._base_len:], headers, body)
+                return pool.request(method, url[self._base_len :], headers, body)
             origin, target = _split_origin(url)
             other = self._pools.get(origin)
             if other is None:
@@ -590,12 +648,18 @@ class _SyncShell(_Shell):
 
 
 class _AsyncShell(_Shell):
-    def __init__(self, *args: Any, transport: httpx.AsyncBaseTransport | None = None,
-                 http_client: httpx.AsyncClient | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
         if transport is not None or http_client is not None:
-            self._http = http_client or httpx.AsyncClient(timeout=self._timeout,
-                                                          transport=transport)
+            self._http = http_client or httpx.AsyncClient(
+                timeout=self._timeout, transport=transport
+            )
             self._pools: dict[str, AsyncPool] | None = None
         else:
             self._http = None
@@ -609,7 +673,7 @@ class _AsyncShell(_Shell):
         pool = self._pool
         if pool is not None:
             if url.startswith(self.base_url):
-                return await pool.request(method, url[self._base_len:], headers, body)
+                return await pool.request(method, url[self._base_len :], headers, body)
             origin, target = _split_origin(url)
             other = self._pools.get(origin)
             if other is None:
@@ -662,7 +726,9 @@ class _AsyncShell(_Shell):
             args = self._order_args(ep, values)
             sym = args["symbol"]
             if sym not in self._filters:
-                self._store_filters(sym, await self._call(_endpoints.spot["symbols"], (sym, None, None)))
+                self._store_filters(
+                    sym, await self._call(_endpoints.spot["symbols"], (sym, None, None))
+                )
             self._check_order(self._filters.get(sym), args)
         if ep.auth and self._clock.due():
             await self._ensure_clock()
@@ -743,39 +809,80 @@ class SpotClient(_SyncShell, SpotMethods):
     __doc__ = "Blocking client for every WEX spot REST endpoint.\n" + _COMMON_DOC
     _product = "spot"
 
-    def __init__(self, api_key: str | None = None, secret: str | bytes | None = None, *,
-                 base_url: str = SPOT_URL, recv_window: int = 5000,
-                 algorithm: str = "HmacSHA256", rate_limit: bool | RateLimiter = True,
-                 max_retries: int = 3, backoff: float = 0.1, timeout: float = 10.0,
-                 sync_clock: bool = True, clock_sync_interval: float | None = 300.0,
-                 time_url: str | None = None, transport: httpx.BaseTransport | None = None,
-                 http_client: httpx.Client | None = None) -> None:
-        super().__init__(api_key, secret, base_url=base_url, recv_window=recv_window,
-                         algorithm=algorithm, rate_limit=rate_limit, max_retries=max_retries,
-                         backoff=backoff, timeout=timeout, sync_clock=sync_clock,
-                         clock_sync_interval=clock_sync_interval,
-                         time_url=time_url or base_url.rstrip("/") + TIME_PATH,
-                         transport=transport, http_client=http_client)
+    def __init__(
+        self,
+        api_key: str | None = None,
+        secret: str | bytes | None = None,
+        *,
+        base_url: str = SPOT_URL,
+        recv_window: int = 5000,
+        algorithm: str = "HmacSHA256",
+        rate_limit: bool | RateLimiter = True,
+        max_retries: int = 3,
+        backoff: float = 0.1,
+        timeout: float = 10.0,
+        sync_clock: bool = True,
+        clock_sync_interval: float | None = 300.0,
+        time_url: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            secret,
+            base_url=base_url,
+            recv_window=recv_window,
+            algorithm=algorithm,
+            rate_limit=rate_limit,
+            max_retries=max_retries,
+            backoff=backoff,
+            timeout=timeout,
+            sync_clock=sync_clock,
+            clock_sync_interval=clock_sync_interval,
+            time_url=time_url or base_url.rstrip("/") + TIME_PATH,
+            transport=transport,
+            http_client=http_client,
+        )
 
 
 class AsyncSpotClient(_AsyncShell, AsyncSpotMethods):
     __doc__ = "asyncio client for every WEX spot REST endpoint.\n" + _COMMON_DOC
     _product = "spot"
 
-    def __init__(self, api_key: str | None = None, secret: str | bytes | None = None, *,
-                 base_url: str = SPOT_URL, recv_window: int = 5000,
-                 algorithm: str = "HmacSHA256", rate_limit: bool | RateLimiter = True,
-                 max_retries: int = 3, backoff: float = 0.1, timeout: float = 10.0,
-                 sync_clock: bool = True, clock_sync_interval: float | None = 300.0,
-                 time_url: str | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 http_client: httpx.AsyncClient | None = None) -> None:
-        super().__init__(api_key, secret, base_url=base_url, recv_window=recv_window,
-                         algorithm=algorithm, rate_limit=rate_limit, max_retries=max_retries,
-                         backoff=backoff, timeout=timeout, sync_clock=sync_clock,
-                         clock_sync_interval=clock_sync_interval,
-                         time_url=time_url or base_url.rstrip("/") + TIME_PATH,
-                         transport=transport, http_client=http_client)
+    def __init__(
+        self,
+        api_key: str | None = None,
+        secret: str | bytes | None = None,
+        *,
+        base_url: str = SPOT_URL,
+        recv_window: int = 5000,
+        algorithm: str = "HmacSHA256",
+        rate_limit: bool | RateLimiter = True,
+        max_retries: int = 3,
+        backoff: float = 0.1,
+        timeout: float = 10.0,
+        sync_clock: bool = True,
+        clock_sync_interval: float | None = 300.0,
+        time_url: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            secret,
+            base_url=base_url,
+            recv_window=recv_window,
+            algorithm=algorithm,
+            rate_limit=rate_limit,
+            max_retries=max_retries,
+            backoff=backoff,
+            timeout=timeout,
+            sync_clock=sync_clock,
+            clock_sync_interval=clock_sync_interval,
+            time_url=time_url or base_url.rstrip("/") + TIME_PATH,
+            transport=transport,
+            http_client=http_client,
+        )
 
 
 _FUT_DOC = """
@@ -792,42 +899,82 @@ def _futures_url(base_url: str | None, coin_margined: bool) -> str:
 
 
 class FuturesClient(_SyncShell, FuturesMethods):
-    __doc__ = ("Blocking client for every WEX futures REST endpoint.\n" + _COMMON_DOC
-               + _FUT_DOC)
+    __doc__ = "Blocking client for every WEX futures REST endpoint.\n" + _COMMON_DOC + _FUT_DOC
     _product = "futures"
 
-    def __init__(self, api_key: str | None = None, secret: str | bytes | None = None, *,
-                 coin_margined: bool = False, base_url: str | None = None,
-                 recv_window: int = 5000, algorithm: str = "HmacSHA256",
-                 rate_limit: bool | RateLimiter = True, max_retries: int = 3,
-                 backoff: float = 0.1, timeout: float = 10.0, sync_clock: bool = True,
-                 clock_sync_interval: float | None = 300.0, time_url: str | None = None,
-                 transport: httpx.BaseTransport | None = None,
-                 http_client: httpx.Client | None = None) -> None:
-        super().__init__(api_key, secret, base_url=_futures_url(base_url, coin_margined),
-                         recv_window=recv_window, algorithm=algorithm, rate_limit=rate_limit,
-                         max_retries=max_retries, backoff=backoff, timeout=timeout,
-                         sync_clock=sync_clock, clock_sync_interval=clock_sync_interval,
-                         time_url=time_url or SPOT_URL + TIME_PATH,
-                         transport=transport, http_client=http_client)
+    def __init__(
+        self,
+        api_key: str | None = None,
+        secret: str | bytes | None = None,
+        *,
+        coin_margined: bool = False,
+        base_url: str | None = None,
+        recv_window: int = 5000,
+        algorithm: str = "HmacSHA256",
+        rate_limit: bool | RateLimiter = True,
+        max_retries: int = 3,
+        backoff: float = 0.1,
+        timeout: float = 10.0,
+        sync_clock: bool = True,
+        clock_sync_interval: float | None = 300.0,
+        time_url: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            secret,
+            base_url=_futures_url(base_url, coin_margined),
+            recv_window=recv_window,
+            algorithm=algorithm,
+            rate_limit=rate_limit,
+            max_retries=max_retries,
+            backoff=backoff,
+            timeout=timeout,
+            sync_clock=sync_clock,
+            clock_sync_interval=clock_sync_interval,
+            time_url=time_url or SPOT_URL + TIME_PATH,
+            transport=transport,
+            http_client=http_client,
+        )
 
 
 class AsyncFuturesClient(_AsyncShell, AsyncFuturesMethods):
-    __doc__ = ("asyncio client for every WEX futures REST endpoint.\n" + _COMMON_DOC
-               + _FUT_DOC)
+    __doc__ = "asyncio client for every WEX futures REST endpoint.\n" + _COMMON_DOC + _FUT_DOC
     _product = "futures"
 
-    def __init__(self, api_key: str | None = None, secret: str | bytes | None = None, *,
-                 coin_margined: bool = False, base_url: str | None = None,
-                 recv_window: int = 5000, algorithm: str = "HmacSHA256",
-                 rate_limit: bool | RateLimiter = True, max_retries: int = 3,
-                 backoff: float = 0.1, timeout: float = 10.0, sync_clock: bool = True,
-                 clock_sync_interval: float | None = 300.0, time_url: str | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 http_client: httpx.AsyncClient | None = None) -> None:
-        super().__init__(api_key, secret, base_url=_futures_url(base_url, coin_margined),
-                         recv_window=recv_window, algorithm=algorithm, rate_limit=rate_limit,
-                         max_retries=max_retries, backoff=backoff, timeout=timeout,
-                         sync_clock=sync_clock, clock_sync_interval=clock_sync_interval,
-                         time_url=time_url or SPOT_URL + TIME_PATH,
-                         transport=transport, http_client=http_client)
+    def __init__(
+        self,
+        api_key: str | None = None,
+        secret: str | bytes | None = None,
+        *,
+        coin_margined: bool = False,
+        base_url: str | None = None,
+        recv_window: int = 5000,
+        algorithm: str = "HmacSHA256",
+        rate_limit: bool | RateLimiter = True,
+        max_retries: int = 3,
+        backoff: float = 0.1,
+        timeout: float = 10.0,
+        sync_clock: bool = True,
+        clock_sync_interval: float | None = 300.0,
+        time_url: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            secret,
+            base_url=_futures_url(base_url, coin_margined),
+            recv_window=recv_window,
+            algorithm=algorithm,
+            rate_limit=rate_limit,
+            max_retries=max_retries,
+            backoff=backoff,
+            timeout=timeout,
+            sync_clock=sync_clock,
+            clock_sync_interval=clock_sync_interval,
+            time_url=time_url or SPOT_URL + TIME_PATH,
+            transport=transport,
+            http_client=http_client,
+        )
