@@ -175,3 +175,26 @@ async def test_dropped_order_is_unknown_state_and_read_is_retried(is_async):
         assert sum(r.startswith(b"POST") for r in srv.requests) == 1
     finally:
         srv.close()
+
+
+def test_idle_connection_closed_by_server_is_not_reused_for_a_write():
+    closing = {"n": 0}
+
+    def answer_then_close(head):
+        closing["n"] += 1
+        # Answer the first request, then the server drops the idle connection.
+        return _ok(head).replace(b"\r\n\r\n", b"\r\nConnection: keep-alive\r\n\r\n", 1)
+
+    srv = TinyServer(answer_then_close)
+    try:
+        pool = SyncPool(srv.url, timeout=5)
+        pool.request("GET", "/a", {}, None)
+        sock, _ = pool._idle[0]
+        # Simulate the server closing the idle connection: shut our peer down.
+        sock.shutdown(socket.SHUT_RD)
+        st, _, body = pool.request("POST", "/v4/order", {}, b"{}")
+        assert (st, body) == (200, OK)
+        assert srv.connections == 2
+        pool.close()
+    finally:
+        srv.close()

@@ -18,9 +18,16 @@ request may have reached the server.
 from __future__ import annotations
 
 import asyncio
+import select
 import socket
 import ssl as _ssl
+import time
 from urllib.parse import urlsplit
+
+# Servers drop idle keep-alive connections (often after 60 s); one reused
+# after that would turn a write into an "unknown state" for nothing. Idle
+# connections older than this are closed instead of reused.
+IDLE_EXPIRY = 25.0
 
 __all__ = [
     "HTTPError",
@@ -137,7 +144,17 @@ class SyncPool:
         self.timeout = timeout
         self.ssl_context = ssl_context or (_ssl.create_default_context() if self.tls else None)
         self.max_idle = max_idle
-        self._idle: list[socket.socket] = []
+        self._idle: list[tuple[socket.socket, float]] = []
+
+    def _take_idle(self) -> socket.socket | None:
+        now = time.monotonic()
+        while self._idle:
+            s, since = self._idle.pop()
+            # Readable while idle means the peer closed it (or sent junk).
+            if now - since < IDLE_EXPIRY and not select.select([s], [], [], 0)[0]:
+                return s
+            s.close()
+        return None
 
     def _connect(self) -> socket.socket:
         try:
@@ -152,8 +169,10 @@ class SyncPool:
     def request(self, method: str, target: str, headers: dict, body: bytes | None):
         """``(status, headers, body)``."""
         data = _request_bytes(method, target, self.host_header, headers, body)
-        reused = bool(self._idle)
-        s = self._idle.pop() if reused else self._connect()
+        s = self._take_idle()
+        reused = s is not None
+        if s is None:
+            s = self._connect()
         try:
             return self._exchange(s, data)
         except ConnectionLost:
@@ -183,7 +202,7 @@ class SyncPool:
                 if r is not None:
                     status, headers, body, _, keep = r
                     if keep and len(self._idle) < self.max_idle:
-                        self._idle.append(s)
+                        self._idle.append((s, time.monotonic()))
                     else:
                         s.close()
                     return status, headers, body
@@ -195,7 +214,7 @@ class SyncPool:
             raise ConnectionLost(str(exc)) from exc
 
     def close(self) -> None:
-        for s in self._idle:
+        for s, _ in self._idle:
             s.close()
         self._idle.clear()
 
@@ -256,7 +275,7 @@ class AsyncPool:
         self.timeout = timeout
         self.ssl_context = ssl_context or (_ssl.create_default_context() if self.tls else None)
         self.max_idle = max_idle
-        self._idle: list[_Conn] = []
+        self._idle: list[tuple[_Conn, float]] = []
 
     async def _connect(self) -> _Conn:
         loop = asyncio.get_running_loop()
@@ -279,11 +298,13 @@ class AsyncPool:
         """``(status, headers, body)``."""
         data = _request_bytes(method, target, self.host_header, headers, body)
         conn = None
+        now = time.monotonic()
         while self._idle:
-            c = self._idle.pop()
-            if not c.closed:
+            c, since = self._idle.pop()
+            if not c.closed and now - since < IDLE_EXPIRY:
                 conn = c
                 break
+            c.transport.close()
         reused = conn is not None
         if conn is None:
             conn = await self._connect()
@@ -309,13 +330,13 @@ class AsyncPool:
         finally:
             timer.cancel()
         if keep and not conn.closed and len(self._idle) < self.max_idle:
-            self._idle.append(conn)
+            self._idle.append((conn, time.monotonic()))
         else:
             conn.transport.close()
         return status, headers, body
 
     async def aclose(self) -> None:
-        for c in self._idle:
+        for c, _ in self._idle:
             c.transport.close()
         self._idle.clear()
 
