@@ -64,3 +64,49 @@ async def fut(client: httpx.AsyncClient, method: str, path: str, params: dict | 
     r = await client.request(method, url, content=raw.encode() if raw else None,
                              headers=headers)
     return r.status_code, r.json()
+
+
+async def recv_json(ws, timeout: float = 3.0):
+    """Next JSON frame (skipping 'pong'), or raise TimeoutError."""
+    import asyncio
+    while True:
+        text = await asyncio.wait_for(ws.recv(), timeout)
+        if text == "pong":
+            continue
+        return orjson.loads(text)
+
+
+async def wait_for(ws, pred, timeout: float = 5.0):
+    """Read frames until pred(frame) is true; return that frame."""
+    import asyncio
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        left = deadline - loop.time()
+        if left <= 0:
+            raise TimeoutError("condition not met")
+        msg = await recv_json(ws, left)
+        if pred(msg):
+            return msg
+
+
+async def subscribe(ws, *params, listen_key: str | None = None, method: str = "subscribe"):
+    req = {"method": method, "params": list(params), "id": "t1"}
+    if listen_key is not None:
+        req["listenKey"] = listen_key
+    await ws.send(orjson.dumps(req).decode())
+    reply = await wait_for(ws, lambda m: "code" in m and m.get("id") == "t1")
+    return reply
+
+
+async def drain(sim, ws) -> list:
+    """Quiesce the sim, then read every frame it sent before a ping's pong."""
+    import asyncio
+    await sim.quiesce()
+    await ws.send("ping")
+    out = []
+    while True:
+        text = await asyncio.wait_for(ws.recv(), 3)
+        if text == "pong":
+            return out
+        out.append(orjson.loads(text))

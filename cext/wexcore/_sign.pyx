@@ -34,8 +34,11 @@ cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.unicode cimport PyUnicode_DecodeASCII
+from cpython.dict cimport PyDict_Copy, PyDict_Next
+from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.ref cimport PyObject
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
-from libc.string cimport memcpy
+from libc.string cimport memcmp, memcpy
 from posix.time cimport clock_gettime, timespec, CLOCK_REALTIME
 
 import hashlib
@@ -67,6 +70,12 @@ _DIGESTS = {
     "HmacSHA512": hashlib.sha512,
 }
 PRODUCTS = ("spot", "futures")
+cdef str _SPOT = "spot"
+cdef str _FUTURES = "futures"
+cdef str _GET = "GET"
+cdef str _POST = "POST"
+cdef str _PUT = "PUT"
+cdef str _DELETE = "DELETE"
 MAX_RECV_WINDOW = 60000
 
 cdef wex_sha256_blocks_fn _blocks = wex_sha256_blocks_shani if wex_cpu_has_shani() else wex_sha256_blocks_portable
@@ -105,7 +114,82 @@ cdef bint _is_safe_ascii(const unsigned char* p, Py_ssize_t n) noexcept nogil:
     return True
 
 
-cdef str _format_value(object v, str name):
+# A growable byte buffer that starts on the stack: requests of ordinary size
+# never touch the allocator.
+cdef struct Buf:
+    char* data
+    size_t len
+    size_t cap
+    char inline_[1024]
+
+cdef inline void buf_init(Buf* b) noexcept nogil:
+    b.data = b.inline_
+    b.len = 0
+    b.cap = 1024
+
+cdef inline void buf_free(Buf* b) noexcept:
+    if b.data != b.inline_:
+        PyMem_Free(b.data)
+    b.data = b.inline_
+
+cdef int buf_grow(Buf* b, size_t need) except -1:
+    cdef size_t cap = b.cap * 2
+    while cap < need:
+        cap *= 2
+    cdef char* d = <char*>PyMem_Malloc(cap)
+    if d == NULL:
+        raise MemoryError()
+    memcpy(d, b.data, b.len)
+    if b.data != b.inline_:
+        PyMem_Free(b.data)
+    b.data = d
+    b.cap = cap
+    return 0
+
+cdef inline int buf_put(Buf* b, const char* p, size_t n) except -1:
+    if b.len + n > b.cap:
+        buf_grow(b, b.len + n)
+    memcpy(b.data + b.len, p, n)
+    b.len += n
+    return 0
+
+cdef inline int buf_putc(Buf* b, char c) except -1:
+    if b.len + 1 > b.cap:
+        buf_grow(b, b.len + 1)
+    b.data[b.len] = c
+    b.len += 1
+    return 0
+
+cdef int buf_put_int(Buf* b, long long v) except -1:
+    cdef char tmp[24]
+    cdef int i = 24
+    cdef bint neg = v < 0
+    cdef unsigned long long u = <unsigned long long>(-v) if neg else <unsigned long long>v
+    while True:
+        i -= 1
+        tmp[i] = <char>(48 + u % 10)
+        u //= 10
+        if u == 0:
+            break
+    if neg:
+        i -= 1
+        tmp[i] = 45
+    return buf_put(b, &tmp[i], 24 - i)
+
+cdef inline int buf_put_str(Buf* b, str s) except -1:
+    cdef Py_ssize_t n
+    cdef const char* p = PyUnicode_AsUTF8AndSize(s, &n)
+    return buf_put(b, p, n)
+
+cdef int buf_put_escaped(Buf* b, str s) except -1:
+    cdef Py_ssize_t n
+    cdef const char* p = PyUnicode_AsUTF8AndSize(s, &n)
+    if _is_safe_ascii(<const unsigned char*>p, n):
+        return buf_put(b, p, n)
+    return buf_put_str(b, _quote(s, safe=_SAFE))
+
+
+cdef str _format_value(object v, object name):
     if isinstance(v, str):
         return v
     if v is True:
@@ -123,12 +207,93 @@ cdef str _format_value(object v, str name):
     raise TypeError(f"{name}: value of type {type(v).__name__} cannot be sent as a parameter")
 
 
-cdef str _escape(str s):
-    cdef Py_ssize_t n
-    cdef const char* p = PyUnicode_AsUTF8AndSize(s, &n)
-    if _is_safe_ascii(<const unsigned char*>p, n):
-        return s
-    return _quote(s, safe=_SAFE)
+cdef struct Param:
+    PyObject* key
+    PyObject* value
+    const char* kp
+    Py_ssize_t kn
+
+cdef enum:
+    MAX_FAST_PARAMS = 32
+
+
+cdef int _write_value(Buf* b, object k, object v) except -1:
+    cdef long long iv
+    cdef int overflow = 0
+    if type(v) is str:
+        return buf_put_escaped(b, <str>v)
+    if type(v) is int:
+        iv = PyLong_AsLongLongAndOverflow(v, &overflow)
+        if overflow == 0:
+            return buf_put_int(b, iv)
+        return buf_put_str(b, str(v))
+    return buf_put_escaped(b, _format_value(v, k))
+
+
+cdef int _write_params(Buf* b, object params, str what) except -1:
+    """Sorted k=v pairs joined by '&' (see encode_query).
+
+    A plain dict of up to 32 str keys (every real request) is walked in place
+    and its keys sorted by their UTF-8 bytes (the same order as str order) in
+    a small stack array; anything else goes through a generic path.
+    """
+    if isinstance(params, str):
+        return buf_put_str(b, <str>params)
+    cdef Param items[MAX_FAST_PARAMS]
+    cdef Param tmp
+    cdef Py_ssize_t pos = 0, n = 0, i, j, m
+    cdef PyObject* kobj
+    cdef PyObject* vobj
+    cdef int c
+    cdef bint first = True
+    if type(params) is dict and len(<dict>params) <= MAX_FAST_PARAMS:
+        while PyDict_Next(params, &pos, &kobj, &vobj):
+            if type(<object>kobj) is not str:
+                raise TypeError(f"{what}: parameter names must be str, got {type(<object>kobj).__name__}")
+            if <object>vobj is None:
+                continue
+            items[n].key = kobj
+            items[n].value = vobj
+            items[n].kp = PyUnicode_AsUTF8AndSize(<object>kobj, &items[n].kn)
+            # insertion sort: n is small and keys arrive nearly random
+            tmp = items[n]
+            j = n
+            while j > 0:
+                m = items[j - 1].kn if items[j - 1].kn < tmp.kn else tmp.kn
+                c = memcmp(items[j - 1].kp, tmp.kp, m)
+                if c < 0 or (c == 0 and items[j - 1].kn <= tmp.kn):
+                    break
+                items[j] = items[j - 1]
+                j -= 1
+            items[j] = tmp
+            n += 1
+        for i in range(n):
+            if i:
+                buf_putc(b, 38)  # '&'
+            buf_put_escaped(b, <str>items[i].key)
+            buf_putc(b, 61)  # '='
+            _write_value(b, <object>items[i].key, <object>items[i].value)
+        return 0
+    if isinstance(params, Mapping):
+        pairs = params
+    else:
+        pairs = dict(params)
+    keys = list(pairs)
+    for k in keys:
+        if not isinstance(k, str):
+            raise TypeError(f"{what}: parameter names must be str, got {type(k).__name__}")
+    keys.sort()
+    for k in keys:
+        v = pairs[k]
+        if v is None:
+            continue
+        if not first:
+            buf_putc(b, 38)
+        first = False
+        buf_put_escaped(b, <str>k)
+        buf_putc(b, 61)
+        _write_value(b, k, v)
+    return 0
 
 
 cpdef str encode_query(object params):
@@ -147,23 +312,16 @@ cpdef str encode_query(object params):
         return ""
     if isinstance(params, str):
         return params
-    items = params.items() if isinstance(params, Mapping) else params
-    parts = []
-    for k, v in sorted(items, key=_first):
-        if not isinstance(k, str):
-            raise TypeError(f"query: parameter names must be str, got {type(k).__name__}")
-        if v is None:
-            continue
-        parts.append(_escape(k) + "=" + _escape(_format_value(v, k)))
-    return "&".join(parts)
-
-
-def _first(pair):
-    return pair[0]
+    cdef Buf b
+    buf_init(&b)
+    try:
+        _write_params(&b, params, "query")
+        return b.data[:b.len].decode("utf-8")
+    finally:
+        buf_free(&b)
 
 
 cdef inline bint _header_safe(str s):
-    cdef Py_ssize_t i
     for ch in s:
         if not (33 <= ord(ch) <= 126):
             return False
@@ -209,6 +367,7 @@ cdef class Signer:
     cdef bytes _fut_rest
     cdef str _recv_str
     cdef bytes _key_block        # padded key; private, never exposed
+    cdef dict _header_template
 
     def __init__(self, api_key, secret, *, algorithm="HmacSHA256", recv_window=5000):
         if not isinstance(api_key, str):
@@ -256,6 +415,11 @@ cdef class Signer:
             f"&validate-recvwindow={self._recv_str}&validate-timestamp="
         ).encode("ascii")
         self._fut_prefix = f"validate-appkey={self.api_key}&validate-timestamp=".encode("ascii")
+        self._header_template = {
+            "validate-algorithms": self.algorithm,
+            "validate-appkey": self.api_key,
+            "validate-recvwindow": self._recv_str,
+        }
         self._spot_rest = self._absorb_prefix(self._spot_prefix, self._spot_state, &self._spot_done)
         self._fut_rest = self._absorb_prefix(self._fut_prefix, self._fut_state, &self._fut_done)
 
@@ -296,14 +460,15 @@ cdef class Signer:
         clock_gettime(CLOCK_REALTIME, &ts)
         return <long long>ts.tv_sec * 1000 + ts.tv_nsec // 1000000 + self.time_offset_ms
 
-    cdef bytes _build(self, str method, str path, object query, object body, object timestamp,
-                      str product, bint *is_spot, long long *ts_out):
-        """The variable part of the signed string, with its leading constant
-        remainder: bytes ready to hash after the prepared state."""
+    cdef int _write(self, Buf* b, object method, object path, object query, object body,
+                    object timestamp, object product, bint* is_spot, long long* ts_out,
+                    size_t* ts_at) except -1:
+        """Write the constant prefix's unabsorbed tail and the variable part of
+        the signed string into ``b``: the bytes to hash after the prepared state."""
         cdef bint spot
-        if product == "spot":
+        if product is _SPOT or product == "spot":
             spot = True
-        elif product == "futures":
+        elif product is _FUTURES or product == "futures":
             spot = False
         else:
             raise ValueError(f"product must be 'spot' or 'futures', got {product!r}")
@@ -312,63 +477,81 @@ cdef class Signer:
         if timestamp is None:
             ts = self.now_ms()
         else:
-            if isinstance(timestamp, bool) or not isinstance(timestamp, int):
+            if type(timestamp) is not int and (isinstance(timestamp, bool) or not isinstance(timestamp, int)):
                 raise TypeError(f"timestamp must be int milliseconds, got {type(timestamp).__name__}")
             if timestamp < 0 or timestamp > 9999999999999:
                 raise ValueError(f"timestamp out of range: {timestamp}")
             ts = timestamp
         ts_out[0] = ts
+
+        cdef bytes rest = self._spot_rest if spot else self._fut_rest
+        buf_put(b, PyBytes_AS_STRING(rest), PyBytes_GET_SIZE(rest))
+        ts_at[0] = b.len
+        buf_put_int(b, ts)
+        ts_at[1] = b.len
         if spot:
-            if method is None:
-                raise TypeError("method must be str, got NoneType")
-            m = method.upper()
-            if m not in ("GET", "POST", "PUT", "DELETE"):
-                raise ValueError(f"method must be GET, POST, PUT or DELETE, got {method!r}")
-        if not path or path[0] != "/" or not path.isascii() or "?" in path or "#" in path:
+            if method is not _GET and method is not _POST and method is not _PUT and method is not _DELETE:
+                if not isinstance(method, str):
+                    raise TypeError(f"method must be str, got {type(method).__name__}")
+                m = (<str>method).upper()
+                if m not in ("GET", "POST", "PUT", "DELETE"):
+                    raise ValueError(f"method must be GET, POST, PUT or DELETE, got {method!r}")
+                method = m
+            buf_putc(b, 35)  # '#'
+            buf_put_str(b, <str>method)
+
+        if not isinstance(path, str):
+            raise TypeError(f"path must be str, got {type(path).__name__}")
+        cdef Py_ssize_t n
+        cdef const char* p = PyUnicode_AsUTF8AndSize(path, &n)
+        if not _path_ok(<const unsigned char*>p, n):
             raise ValueError(f"path must be an ASCII path starting with '/' without '?' or '#', got {path!r}")
+        buf_putc(b, 35)
+        buf_put(b, p, n)
 
-        cdef bytes q
-        if query is None:
-            q = b""
-        elif isinstance(query, str):
-            q = (<str>query).encode("utf-8")
-        elif isinstance(query, (bytes, bytearray)):
-            raise TypeError("query must be a mapping or an encoded str, got bytes")
-        else:
-            q = encode_query(query).encode("utf-8")
+        cdef size_t mark
+        if query is not None:
+            if isinstance(query, (bytes, bytearray)):
+                raise TypeError("query must be a mapping or an encoded str, got bytes")
+            mark = b.len
+            buf_putc(b, 35)
+            _write_params(b, query, "query")
+            if b.len == mark + 1:  # empty query: no '#' part
+                b.len = mark
 
-        cdef bytes b
-        if body is None:
-            b = b""
-        elif isinstance(body, bytes):
-            b = <bytes>body
-        elif isinstance(body, str):
-            b = (<str>body).encode("utf-8")
-        elif isinstance(body, (bytearray, memoryview)):
-            b = bytes(body)
-        elif isinstance(body, Mapping):
-            b = encode_query(body).encode("utf-8")
-        else:
-            raise TypeError(f"body must be bytes, str, a mapping (form) or None, got {type(body).__name__}")
-
-        parts = [self._spot_rest if spot else self._fut_rest, str(ts).encode("ascii")]
-        if spot:
-            parts.append(b"#" + m.encode("ascii"))
-        parts.append(b"#" + path.encode("ascii"))
-        if q:
-            parts.append(b"#" + q)
-        if b:
-            parts.append(b"#" + b)
-        return b"".join(parts)
+        if body is not None:
+            mark = b.len
+            buf_putc(b, 35)
+            if isinstance(body, bytes):
+                buf_put(b, PyBytes_AS_STRING(body), PyBytes_GET_SIZE(body))
+            elif isinstance(body, str):
+                buf_put_str(b, <str>body)
+            elif isinstance(body, (bytearray, memoryview)):
+                bb = bytes(body)
+                buf_put(b, PyBytes_AS_STRING(bb), PyBytes_GET_SIZE(bb))
+            elif isinstance(body, Mapping):
+                _write_params(b, body, "body")
+            else:
+                raise TypeError(
+                    f"body must be bytes, str, a mapping (form) or None, got {type(body).__name__}")
+            if b.len == mark + 1:
+                b.len = mark
+        return 0
 
     def canonical(self, method, path, query=None, body=None, *, timestamp=None, product="spot"):
         """The exact string that is signed for this request (see module doc)."""
         cdef bint spot
         cdef long long ts
-        rest = self._build(method, path, query, body, timestamp, product, &spot, &ts)
-        prefix = self._spot_prefix if spot else self._fut_prefix
-        head = prefix[:len(prefix) - len(self._spot_rest if spot else self._fut_rest)]
-        return (head + rest).decode("utf-8")
+        cdef Buf b
+        cdef size_t ts_at[2]
+        buf_init(&b)
+        try:
+            self._write(&b, method, path, query, body, timestamp, product, &spot, &ts, ts_at)
+            prefix = self._spot_prefix if spot else self._fut_prefix
+            head = prefix[:len(prefix) - len(self._spot_rest if spot else self._fut_rest)]
+            return (head + b.data[:b.len]).decode("utf-8")
+        finally:
+            buf_free(&b)
 
     def sign(self, method, path, query=None, body=None, *, timestamp=None, product="spot"):
         """The hex signature alone (``validate-signature``)."""
@@ -387,38 +570,53 @@ cdef class Signer:
                 for an x-www-form-urlencoded body (sorted like a query).
             timestamp: milliseconds; defaults to :meth:`now_ms`.
             product: ``"spot"`` or ``"futures"``.
+
+        Returns a new dict with ``validate-algorithms``, ``validate-appkey``,
+        ``validate-recvwindow``, ``validate-timestamp`` and ``validate-signature``.
         """
         cdef bint spot
         cdef long long ts
-        cdef bytes rest = self._build(method, path, query, body, timestamp, product, &spot, &ts)
+        cdef Buf b
         cdef char hexbuf[128]
         cdef uint8_t inner[32]
         cdef uint8_t digest[32]
-        if self._fast:
-            _hmac256_finish(self, rest, spot, inner, digest)
-            wex_hex(digest, 32, hexbuf)
-            sig = PyUnicode_DecodeASCII(hexbuf, 64, NULL)
-        else:
-            prefix = self._spot_prefix if spot else self._fut_prefix
-            head = prefix[:len(prefix) - len(self._spot_rest if spot else self._fut_rest)]
-            h = self._hmac_template.copy()
-            h.update(head)
-            h.update(rest)
-            sig = h.hexdigest()
-        return {
-            "validate-algorithms": self.algorithm,
-            "validate-appkey": self.api_key,
-            "validate-recvwindow": self._recv_str,
-            "validate-timestamp": str(ts),
-            "validate-signature": sig,
-        }
+        cdef size_t ts_at[2]
+        buf_init(&b)
+        try:
+            self._write(&b, method, path, query, body, timestamp, product, &spot, &ts, ts_at)
+            tstr = PyUnicode_DecodeASCII(b.data + ts_at[0], ts_at[1] - ts_at[0], NULL)
+            if self._fast:
+                if spot:
+                    wex_sha256_finish(_blocks, self._spot_state, self._spot_done,
+                                      <const uint8_t*>b.data, b.len, inner)
+                else:
+                    wex_sha256_finish(_blocks, self._fut_state, self._fut_done,
+                                      <const uint8_t*>b.data, b.len, inner)
+                wex_sha256_finish(_blocks, self._outer, 64, inner, 32, digest)
+                wex_hex(digest, 32, hexbuf)
+                sig = PyUnicode_DecodeASCII(hexbuf, 64, NULL)
+            else:
+                prefix = self._spot_prefix if spot else self._fut_prefix
+                head = prefix[:len(prefix) - len(self._spot_rest if spot else self._fut_rest)]
+                h = self._hmac_template.copy()
+                h.update(head)
+                h.update(b.data[:b.len])
+                sig = h.hexdigest()
+        finally:
+            buf_free(&b)
+        out = PyDict_Copy(self._header_template)
+        out["validate-timestamp"] = tstr
+        out["validate-signature"] = sig
+        return out
 
 
-cdef inline void _hmac256_finish(Signer s, bytes rest, bint spot, uint8_t* inner, uint8_t* digest):
-    cdef const uint8_t* p = <const uint8_t*>PyBytes_AS_STRING(rest)
-    cdef size_t n = PyBytes_GET_SIZE(rest)
-    if spot:
-        wex_sha256_finish(_blocks, s._spot_state, s._spot_done, p, n, inner)
-    else:
-        wex_sha256_finish(_blocks, s._fut_state, s._fut_done, p, n, inner)
-    wex_sha256_finish(_blocks, s._outer, 64, inner, 32, digest)
+cdef bint _path_ok(const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    if n == 0 or p[0] != 47:  # '/'
+        return False
+    cdef Py_ssize_t i
+    for i in range(n):
+        if p[i] < 33 or p[i] > 126 or p[i] == 63 or p[i] == 35:  # '?', '#'
+            return False
+    return True
+
+

@@ -5,6 +5,7 @@ The public API is re-exported here; users never import underscore modules.
 
 from __future__ import annotations
 
+from wexcore._book import ApplyResult, DepthParser, OrderBook, decimal_to_ticks, parse_depth
 from wexcore._sign import Signer, encode_query, sha256_backend
 from wexcore.errors import (
     AuthenticationError,
@@ -25,6 +26,11 @@ from wexcore.rest import AsyncFuturesClient, AsyncSpotClient, FuturesClient, Spo
 __version__ = "0.1.0"
 
 __all__ = [
+    "OrderBook",
+    "ApplyResult",
+    "DepthParser",
+    "parse_depth",
+    "decimal_to_ticks",
     "Signer",
     "encode_query",
     "sha256_backend",
