@@ -144,8 +144,10 @@ def test_futures_envelope_error_uses_error_code():
 
 
 def test_futures_success():
-    body = (b'{"error":{"code":"","msg":""},"msgInfo":"",'
-            b'"result":{"orderId":6216559590087220004},"returnCode":0}')
+    body = (
+        b'{"error":{"code":"","msg":""},"msgInfo":"",'
+        b'"result":{"orderId":6216559590087220004},"returnCode":0}'
+    )
     assert _fut_core().parse_response(futures["get_order"], 200, {}, body) == {
         "orderId": 6216559590087220004
     }

@@ -427,3 +427,70 @@ async def test_futures_async(url, limiter):
     ) as c:
         assert await c.ticker("btc_usdt")
         assert (await c.funds()) is not None
+
+
+FUTURES_CALLS = [
+    ("client_ip", (), {}, lambda r: r["ip"] == "127.0.0.1"),
+    ("symbol_coins", (), {}, lambda r: "btc" in r),
+    ("symbol_detail", ("btc_usdt",), {}, lambda r: r["symbol"] == "btc_usdt"),
+    ("symbols", (), {}, lambda r: {s["symbol"] for s in r} >= {"btc_usdt", "eth_usdt"}),
+    ("ticker", ("btc_usdt",), {}, lambda r: r["s"] == "btc_usdt"),
+    ("tickers", (), {}, lambda r: len(r) == 2),
+    ("recent_trades", ("btc_usdt",), {"num": 5}, lambda r: isinstance(r, list)),
+    ("depth", ("btc_usdt",), {"level": 5}, lambda r: len(r["a"]) == 5 and r["u"] > 2**53),
+    ("index_price", ("btc_usdt",), {}, lambda r: Decimal(r["p"]) > 0),
+    ("index_prices", (), {}, lambda r: len(r) == 2),
+    ("mark_price", ("btc_usdt",), {}, lambda r: Decimal(r["p"]) > 0),
+    ("mark_prices", (), {}, lambda r: len(r) == 2),
+    ("klines", ("btc_usdt", "1m"), {"limit": 3}, lambda r: isinstance(r, list)),
+    ("agg_ticker", ("btc_usdt",), {}, lambda r: r["s"] == "btc_usdt"),
+    ("agg_tickers", (), {}, lambda r: len(r) == 2),
+    ("book_ticker", ("btc_usdt",), {}, lambda r: Decimal(r["ap"]) > Decimal(r["bp"])),
+    ("book_tickers", (), {}, lambda r: len(r) == 2),
+    ("balances", (), {}, lambda r: r[0]["coin"] == "usdt"),
+    ("funds", (), {}, lambda r: r[0]["coin"] == "usdt"),
+    ("balance", ("usdt",), {}, lambda r: Decimal(r["walletBalance"]) > 0),
+    ("listen_key", (), {}, lambda r: isinstance(r, str) and len(r) > 10),
+    ("open_orders", (), {}, lambda r: isinstance(r, list)),
+    ("orders", (), {}, lambda r: "items" in r),
+    ("order_history", (), {}, lambda r: "items" in r),
+    ("my_trades", (), {}, lambda r: "items" in r),
+    ("position", (), {}, lambda r: isinstance(r, list)),
+    ("positions", (), {}, lambda r: isinstance(r, list)),
+    ("active_positions", (), {}, lambda r: isinstance(r, list)),
+]
+
+
+@pytest.mark.parametrize("name,args,kw,check", FUTURES_CALLS, ids=[c[0] for c in FUTURES_CALLS])
+def test_futures_endpoint_sync(fut_client, name, args, kw, check):
+    assert check(getattr(fut_client, name)(*args, **kw))
+
+
+@pytest.mark.parametrize("name,args,kw,check", FUTURES_CALLS, ids=[c[0] for c in FUTURES_CALLS])
+async def test_futures_endpoint_async(url, limiter, name, args, kw, check):
+    async with wexcore.AsyncFuturesClient(
+        DEMO_API_KEY,
+        DEMO_SECRET,
+        base_url=url,
+        rate_limit=limiter,
+        time_url=url + "/v4/public/time",
+    ) as c:
+        assert check(await getattr(c, name)(*args, **kw))
+
+
+def test_futures_pagination_cursor_and_page(fut_client):
+    c = fut_client
+    bid = Decimal(str(c.book_ticker("btc_usdt")["bp"]))
+    price = str((bid * Decimal("0.95")).quantize(Decimal("0.01")))
+    ids = [str(c.place_order("btc_usdt", "BUY", "LIMIT", 1, "LONG", price=price)) for _ in range(5)]
+    assert {
+        str(o["orderId"]) for o in c.paginate("orders", symbol="btc_usdt", size=2, state="NEW")
+    } >= set(ids)
+    c.cancel_all_orders("btc_usdt")
+    hist = [str(o["orderId"]) for o in c.paginate("order_history", symbol="btc_usdt", limit=100)]
+    assert set(ids) <= set(hist) and len(hist) == len(set(hist))
+    # SIMULATOR LIMITATION (reported): its futures list-history ignores the
+    # `id` cursor and answers the newest page again with hasNext=true. The
+    # iterator must then stop after that page instead of looping or repeating.
+    small = [str(o["orderId"]) for o in c.paginate("order_history", symbol="btc_usdt", limit=2)]
+    assert len(small) == len(set(small)) == 2
