@@ -56,8 +56,10 @@ def _sample(p):
 
 def _expected_signature(product, method, path, query, body, headers):
     if product == "spot":
-        x = (f"validate-algorithms=HmacSHA256&validate-appkey={KEY}"
-             f"&validate-recvwindow=5000&validate-timestamp={headers['validate-timestamp']}")
+        x = (
+            f"validate-algorithms=HmacSHA256&validate-appkey={KEY}"
+            f"&validate-recvwindow=5000&validate-timestamp={headers['validate-timestamp']}"
+        )
         y = f"#{method}#{path}"
     else:
         x = f"validate-appkey={KEY}&validate-timestamp={headers['validate-timestamp']}"
@@ -88,8 +90,9 @@ def test_build_every_endpoint(ep):
             query_parts[p.name] = q
     method, url, headers, body = _core(ep.product).build_request(ep, tuple(values))
 
-    qs = "&".join(f"{quote(k, safe='')}={quote(v, safe='-_.~,:')}"
-                  for k, v in sorted(query_parts.items()))
+    qs = "&".join(
+        f"{quote(k, safe='')}={quote(v, safe='-_.~,:')}" for k, v in sorted(query_parts.items())
+    )
     if body_array is not None:
         want_body = json.dumps(body_array, separators=(",", ":")).encode()
     elif json_obj:
@@ -100,13 +103,17 @@ def test_build_every_endpoint(ep):
     assert method == ep.method
     assert url == base + path + (f"?{qs}" if qs else "")
     assert body == want_body
-    ct = "application/json" if (ep.product == "spot" or ep.encoding == "json") \
+    ct = (
+        "application/json"
+        if (ep.product == "spot" or ep.encoding == "json")
         else "application/x-www-form-urlencoded"
+    )
     assert headers["Content-Type"] == ct
     if ep.auth:
         assert headers["validate-appkey"] == KEY
         assert headers["validate-signature"] == _expected_signature(
-            ep.product, method, path, qs, body, headers)
+            ep.product, method, path, qs, body, headers
+        )
     else:
         assert not any(h.startswith("validate-") for h in headers)
 
@@ -116,19 +123,30 @@ def test_query_is_percent_encoded_and_signed_as_sent():
     _, url, headers, _ = core.build_request(spot["query_order"], (None, "a b&c=d/é"))
     assert url.endswith("?clientOrderId=a%20b%26c%3Dd%2F%C3%A9")
     assert headers["validate-signature"] == _expected_signature(
-        "spot", "GET", "/v4/order", "clientOrderId=a%20b%26c%3Dd%2F%C3%A9", None, headers)
+        "spot", "GET", "/v4/order", "clientOrderId=a%20b%26c%3Dd%2F%C3%A9", None, headers
+    )
 
 
 def test_spot_order_body_matches_the_spec_sample_shape():
     core = _core("spot")
     ep = spot["place_order"]
-    args = dict(symbol="btc_usdt", clientOrderId=None, side="BUY", type="LIMIT",
-                timeInForce="GTC", bizType="SPOT", price="39000", quantity="2")
+    args = dict(
+        symbol="btc_usdt",
+        clientOrderId=None,
+        side="BUY",
+        type="LIMIT",
+        timeInForce="GTC",
+        bizType="SPOT",
+        price="39000",
+        quantity="2",
+    )
     values = tuple(args.get(p.name) for p in ep.params)
     _, url, _, body = core.build_request(ep, values)
     assert url == "https://sapi.wexex.io/v4/order"
-    assert body == (b'{"symbol":"btc_usdt","side":"BUY","type":"LIMIT","timeInForce":"GTC",'
-                    b'"bizType":"SPOT","price":"39000","quantity":"2"}')
+    assert body == (
+        b'{"symbol":"btc_usdt","side":"BUY","type":"LIMIT","timeInForce":"GTC",'
+        b'"bizType":"SPOT","price":"39000","quantity":"2"}'
+    )
 
 
 def test_decimals_keep_their_text_and_floats_use_repr():

@@ -23,13 +23,15 @@ KEY, SECRET = "my-key-1234", "my-very-secret-value"
 
 
 def ok(result) -> httpx.Response:
-    return httpx.Response(200, content=orjson.dumps({"rc": 0, "mc": "SUCCESS", "ma": [],
-                                                     "result": result}))
+    return httpx.Response(
+        200, content=orjson.dumps({"rc": 0, "mc": "SUCCESS", "ma": [], "result": result})
+    )
 
 
 def err(code, status=200) -> httpx.Response:
-    return httpx.Response(status, content=orjson.dumps({"rc": 1, "mc": code, "ma": [],
-                                                        "result": None}))
+    return httpx.Response(
+        status, content=orjson.dumps({"rc": 1, "mc": code, "ma": [], "result": None})
+    )
 
 
 class Script:
@@ -80,7 +82,9 @@ def test_query_string_is_sent_byte_for_byte():
 
 
 def test_get_retries_502_503_then_succeeds(sleeps):
-    s = Script({"/v4/balances": [err("COMMON_002", 502), err("COMMON_002", 503), ok({"assets": []})]})
+    s = Script(
+        {"/v4/balances": [err("COMMON_002", 502), err("COMMON_002", 503), ok({"assets": []})]}
+    )
     assert make(s).balances() == {"assets": []}
     assert s.paths().count("/v4/balances") == 3
     assert len(sleeps) == 2 and all(0 <= d <= 2.0 for d in sleeps)
@@ -102,8 +106,14 @@ def test_get_500_is_not_retried(sleeps):
 
 
 def test_429_honours_retry_after(sleeps):
-    s = Script({"/v4/public/depth": [httpx.Response(429, headers={"Retry-After": "1.5"}),
-                                     ok({"bids": [], "asks": []})]})
+    s = Script(
+        {
+            "/v4/public/depth": [
+                httpx.Response(429, headers={"Retry-After": "1.5"}),
+                ok({"bids": [], "asks": []}),
+            ]
+        }
+    )
     make(s).depth("btc_usdt")
     assert sleeps == [1.5] or sleeps[0] >= 1.5
 
@@ -133,8 +143,15 @@ def test_unsent_order_is_a_transport_error(sleeps):
 
 
 def test_get_retries_connection_errors(sleeps):
-    s = Script({"/v4/public/depth": [httpx.ConnectError("refused"), httpx.ReadTimeout("slow"),
-                                     ok({"bids": []})]})
+    s = Script(
+        {
+            "/v4/public/depth": [
+                httpx.ConnectError("refused"),
+                httpx.ReadTimeout("slow"),
+                ok({"bids": []}),
+            ]
+        }
+    )
     assert make(s).depth("btc_usdt") == {"bids": []}
     s2 = Script({"/v4/public/depth": [httpx.ConnectError("refused")]})
     with pytest.raises(TransportError):
@@ -144,8 +161,6 @@ def test_get_retries_connection_errors(sleeps):
 def test_clock_synced_before_first_signed_request_with_half_rtt():
     s = Script({"/v4/balances": [ok({})]})
     c = make(s)
-    c.public = None
-    c.depth  # public calls do not sync
     c.balances()
     assert s.paths() == ["/v4/public/time", "/v4/balances"]
     assert 4900 <= c.time_offset_ms <= 5100
@@ -157,6 +172,7 @@ def test_clock_synced_before_first_signed_request_with_half_rtt():
 
 def test_clock_record_is_half_round_trip():
     from wexcore.rest.clock import ClockSync
+
     c = ClockSync()
     assert c.record(1000.0, 1100.0, 2000) == 950  # server read at local 1050
     assert c.round_trip_ms == 100.0 and not c.due()
@@ -185,9 +201,16 @@ def test_auth_105_twice_raises():
 
 
 def test_validation_fetches_filters_once_and_fails_locally():
-    info = {"symbols": [{"symbol": "btc_usdt", "pricePrecision": 2, "quantityPrecision": 4,
-                         "filters": [{"filter": "PRICE", "min": "1", "max": None,
-                                      "tickSize": "0.5"}]}]}
+    info = {
+        "symbols": [
+            {
+                "symbol": "btc_usdt",
+                "pricePrecision": 2,
+                "quantityPrecision": 4,
+                "filters": [{"filter": "PRICE", "min": "1", "max": None, "tickSize": "0.5"}],
+            }
+        ]
+    }
     s = Script({"/v4/public/symbol": [ok(info)], "/v4/order": [ok({"orderId": "7"})]})
     c = make(s)
     with pytest.raises(wexcore.InvalidOrderError) as ei:
@@ -201,8 +224,10 @@ def test_validation_fetches_filters_once_and_fails_locally():
 
 
 def test_cursor_pagination_follows_has_next():
-    pages = [ok({"hasPrev": False, "hasNext": True, "items": [{"orderId": "3"}, {"orderId": "2"}]}),
-             ok({"hasPrev": True, "hasNext": False, "items": [{"orderId": "1"}]})]
+    pages = [
+        ok({"hasPrev": False, "hasNext": True, "items": [{"orderId": "3"}, {"orderId": "2"}]}),
+        ok({"hasPrev": True, "hasNext": False, "items": [{"orderId": "1"}]}),
+    ]
     s = Script({"/v4/history-order": pages})
     items = list(make(s).paginate("order_history", symbol="btc_usdt", limit=2))
     assert [i["orderId"] for i in items] == ["3", "2", "1"]
@@ -212,9 +237,23 @@ def test_cursor_pagination_follows_has_next():
 
 def test_page_pagination_stops_at_total():
     def page(n):
-        return httpx.Response(200, content=orjson.dumps({
-            "returnCode": 0, "msgInfo": "", "error": None,
-            "result": {"page": n, "ps": 2, "total": 3, "items": [{"orderId": n}] * (2 if n == 1 else 1)}}))
+        return httpx.Response(
+            200,
+            content=orjson.dumps(
+                {
+                    "returnCode": 0,
+                    "msgInfo": "",
+                    "error": None,
+                    "result": {
+                        "page": n,
+                        "ps": 2,
+                        "total": 3,
+                        "items": [{"orderId": n}] * (2 if n == 1 else 1),
+                    },
+                }
+            ),
+        )
+
     s = Script({"/future/trade/v1/order/list": [page(1), page(2), page(3)]})
     c = make(s, cls=wexcore.FuturesClient, time_url="http://wex.test/v4/public/time")
     items = list(c.paginate("orders", size=2))
@@ -253,12 +292,19 @@ def test_keys_must_come_in_pairs():
 
 
 async def test_async_client_same_behaviour(sleeps):
-    s = Script({"/v4/balances": [err("COMMON_002", 502), ok({"assets": [1]})],
-                "/v4/order": [httpx.ReadError("reset")],
-                "/v4/history-order": [ok({"hasNext": True, "items": [{"orderId": "5"}]}),
-                                      ok({"hasNext": False, "items": [{"orderId": "4"}]})]})
-    async with wexcore.AsyncSpotClient(KEY, SECRET, base_url="http://wex.test",
-                                       transport=httpx.MockTransport(s), rate_limit=False) as c:
+    s = Script(
+        {
+            "/v4/balances": [err("COMMON_002", 502), ok({"assets": [1]})],
+            "/v4/order": [httpx.ReadError("reset")],
+            "/v4/history-order": [
+                ok({"hasNext": True, "items": [{"orderId": "5"}]}),
+                ok({"hasNext": False, "items": [{"orderId": "4"}]}),
+            ],
+        }
+    )
+    async with wexcore.AsyncSpotClient(
+        KEY, SECRET, base_url="http://wex.test", transport=httpx.MockTransport(s), rate_limit=False
+    ) as c:
         assert await c.balances() == {"assets": [1]}
         with pytest.raises(OrderStateUnknownError):
             await c.place_order("btc_usdt", "SELL", "MARKET", quantity="1", validate=False)

@@ -19,7 +19,13 @@ from wexcore import (
     WexAPIError,
 )
 from wexcore.rest.client import RequestCore
-from wexcore.rest.codes import CODES, AccessDeniedError, OrderNotFoundError, WalletError, error_class
+from wexcore.rest.codes import (
+    CODES,
+    AccessDeniedError,
+    OrderNotFoundError,
+    WalletError,
+    error_class,
+)
 from wexcore.rest.endpoints import futures, spot
 
 SPEC = pathlib.Path("/work/shared/spec")
@@ -65,18 +71,32 @@ def test_every_futures_code_maps_somewhere():
     assert codes - set(CODES) == set()
 
 
-@pytest.mark.parametrize("code,cls", [
-    ("AUTH_103", AuthenticationError), ("AUTH_105", AuthenticationError),
-    ("AUTH_104", AccessDeniedError), ("ORDER_002", InsufficientFundsError),
-    ("FUND_002", InsufficientFundsError), ("TRANSFER_002", InsufficientFundsError),
-    ("WITHDRAW_011", InsufficientFundsError), ("ORDER_F0103", InvalidOrderError),
-    ("SYMBOL_001", InvalidOrderError), ("ORDER_005", NotFoundError),
-    ("COMMON_002", ServerError), ("COMMON_003", ServerError),
-    ("invalid_price", InvalidOrderError), ("invalid_order", OrderNotFoundError),
-    ("more_than_available", InsufficientFundsError), ("GATEWAY_0003", AccessDeniedError),
-    ("WITHDRAW_002", WalletError), ("AUTH_999", AuthenticationError),
-    ("invalid_new_thing", InvalidOrderError), ("totally_unknown", WexAPIError), (None, WexAPIError),
-])
+@pytest.mark.parametrize(
+    "code,cls",
+    [
+        ("AUTH_103", AuthenticationError),
+        ("AUTH_105", AuthenticationError),
+        ("AUTH_104", AccessDeniedError),
+        ("ORDER_002", InsufficientFundsError),
+        ("FUND_002", InsufficientFundsError),
+        ("TRANSFER_002", InsufficientFundsError),
+        ("WITHDRAW_011", InsufficientFundsError),
+        ("ORDER_F0103", InvalidOrderError),
+        ("SYMBOL_001", InvalidOrderError),
+        ("ORDER_005", NotFoundError),
+        ("COMMON_002", ServerError),
+        ("COMMON_003", ServerError),
+        ("invalid_price", InvalidOrderError),
+        ("invalid_order", OrderNotFoundError),
+        ("more_than_available", InsufficientFundsError),
+        ("GATEWAY_0003", AccessDeniedError),
+        ("WITHDRAW_002", WalletError),
+        ("AUTH_999", AuthenticationError),
+        ("invalid_new_thing", InvalidOrderError),
+        ("totally_unknown", WexAPIError),
+        (None, WexAPIError),
+    ],
+)
 def test_error_class(code, cls):
     assert error_class(code) is cls
 
@@ -110,22 +130,40 @@ def test_spot_envelope_error_carries_fields():
 
 
 def test_futures_envelope_error_uses_error_code():
-    body = orjson.dumps({"returnCode": 1, "msgInfo": "failure",
-                         "error": {"code": "invalid_price", "msg": "Invalid price"}, "result": None})
+    body = orjson.dumps(
+        {
+            "returnCode": 1,
+            "msgInfo": "failure",
+            "error": {"code": "invalid_price", "msg": "Invalid price"},
+            "result": None,
+        }
+    )
     with pytest.raises(InvalidOrderError) as ei:
         _fut_core().parse_response(futures["place_order"], 200, {}, body)
     assert ei.value.code == "invalid_price" and "Invalid price" in ei.value.message
 
 
 def test_futures_success():
-    body = b'{"error":{"code":"","msg":""},"msgInfo":"","result":{"orderId":6216559590087220004},"returnCode":0}'
+    body = (
+        b'{"error":{"code":"","msg":""},"msgInfo":"",'
+        b'"result":{"orderId":6216559590087220004},"returnCode":0}'
+    )
     assert _fut_core().parse_response(futures["get_order"], 200, {}, body) == {
-        "orderId": 6216559590087220004}
+        "orderId": 6216559590087220004
+    }
 
 
-@pytest.mark.parametrize("status,cls", [(404, NotFoundError), (500, ServerError),
-                                        (502, ServerError), (503, ServerError),
-                                        (403, AuthenticationError), (400, WexAPIError)])
+@pytest.mark.parametrize(
+    "status,cls",
+    [
+        (404, NotFoundError),
+        (500, ServerError),
+        (502, ServerError),
+        (503, ServerError),
+        (403, AuthenticationError),
+        (400, WexAPIError),
+    ],
+)
 def test_http_status_without_code(status, cls):
     with pytest.raises(cls) as ei:
         _spot_core().parse_response(spot["depth"], status, {}, b"<html>oops</html>")
@@ -133,15 +171,21 @@ def test_http_status_without_code(status, cls):
 
 
 def test_http_error_with_body_code_uses_code():
-    body = orjson.dumps({"returnCode": 1, "msgInfo": "failure",
-                         "error": {"code": "AUTH_105", "msg": "Outdated message"}})
+    body = orjson.dumps(
+        {
+            "returnCode": 1,
+            "msgInfo": "failure",
+            "error": {"code": "AUTH_105", "msg": "Outdated message"},
+        }
+    )
     with pytest.raises(AuthenticationError) as ei:
         _fut_core().parse_response(futures["balances"], 403, {}, body)
     assert (ei.value.code, ei.value.http_status) == ("AUTH_105", 403)
 
 
-@pytest.mark.parametrize("header,want", [("2", 2.0), ("0.5", 0.5), (None, None),
-                                         ("Wed, 21 Oct 2015 07:28:00 GMT", None)])
+@pytest.mark.parametrize(
+    "header,want", [("2", 2.0), ("0.5", 0.5), (None, None), ("Wed, 21 Oct 2015 07:28:00 GMT", None)]
+)
 def test_429_retry_after(header, want):
     headers = {"retry-after": header} if header is not None else {}
     with pytest.raises(RateLimitError) as ei:

@@ -45,6 +45,7 @@ class SimThread:
     def call(self, fn, *args, **kw):
         async def _do():
             return fn(*args, **kw)
+
         return self.run(_do())
 
     def close(self) -> None:
@@ -82,8 +83,9 @@ def spot_client(url, limiter):
 
 @pytest.fixture
 async def aspot_client(url, limiter):
-    async with wexcore.AsyncSpotClient(DEMO_API_KEY, DEMO_SECRET, base_url=url,
-                                       rate_limit=limiter) as c:
+    async with wexcore.AsyncSpotClient(
+        DEMO_API_KEY, DEMO_SECRET, base_url=url, rate_limit=limiter
+    ) as c:
         yield c
 
 
@@ -134,8 +136,9 @@ def _far_buy_price(client) -> str:
 def test_order_lifecycle_sync(spot_client):
     c = spot_client
     price = _far_buy_price(c)
-    placed = c.place_order("btc_usdt", "BUY", "LIMIT", price=price, quantity="0.0100",
-                           client_order_id="life_sync_1")
+    placed = c.place_order(
+        "btc_usdt", "BUY", "LIMIT", price=price, quantity="0.0100", client_order_id="life_sync_1"
+    )
     oid = placed["orderId"]
     got = c.get_order(oid)
     assert (got["orderId"], got["state"], Decimal(got["price"])) == (oid, "NEW", Decimal(price))
@@ -145,7 +148,9 @@ def test_order_lifecycle_sync(spot_client):
     amended = c.amend_order(oid, price=new_price, quantity="0.0200")
     assert amended["orderId"] == oid
     got = c.get_order(oid)
-    assert Decimal(got["price"]) == Decimal(new_price) and Decimal(got["origQty"]) == Decimal("0.02")
+    assert Decimal(got["price"]) == Decimal(new_price) and Decimal(got["origQty"]) == Decimal(
+        "0.02"
+    )
     assert c.cancel_order(oid)["cancelId"] == oid
     assert c.get_order(oid)["state"] == "CANCELED"
     with pytest.raises(NotFoundError) as ei:
@@ -168,8 +173,18 @@ async def test_order_lifecycle_async(aspot_client, spot_client):
 def test_batch_orders(spot_client):
     c = spot_client
     price = _far_buy_price(c)
-    items = [{"symbol": "btc_usdt", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
-              "bizType": "SPOT", "price": price, "quantity": q} for q in ("0.0010", "0.0020")]
+    items = [
+        {
+            "symbol": "btc_usdt",
+            "side": "BUY",
+            "type": "LIMIT",
+            "timeInForce": "GTC",
+            "bizType": "SPOT",
+            "price": price,
+            "quantity": q,
+        }
+        for q in ("0.0010", "0.0020")
+    ]
     res = c.place_orders(items, client_batch_id="batch_1")
     ids = [it["orderId"] for it in res["items"]]
     assert len(ids) == 2
@@ -185,7 +200,9 @@ def test_batch_orders(spot_client):
 
 def test_large_ids_stay_exact(spot_client):
     price = _far_buy_price(spot_client)
-    oid = spot_client.place_order("btc_usdt", "BUY", "LIMIT", price=price, quantity="0.0010")["orderId"]
+    oid = spot_client.place_order("btc_usdt", "BUY", "LIMIT", price=price, quantity="0.0010")[
+        "orderId"
+    ]
     assert spot_client.get_order(int(oid))["orderId"] == oid  # int in, exact text back
     spot_client.cancel_order(oid)
     ds = spot_client.depth("btc_usdt", limit=1)
@@ -197,6 +214,7 @@ def test_ws_token(spot_client):
 
 
 # -- errors, triggered for real ------------------------------------------------
+
 
 def test_bad_signature(url):
     with wexcore.SpotClient(DEMO_API_KEY, "not-the-secret", base_url=url, rate_limit=False) as c:
@@ -213,8 +231,9 @@ def test_unknown_key(url):
 
 
 def test_stale_timestamp_without_clock_sync(url):
-    with wexcore.SpotClient(DEMO_API_KEY, DEMO_SECRET, base_url=url, rate_limit=False,
-                            sync_clock=False) as c:
+    with wexcore.SpotClient(
+        DEMO_API_KEY, DEMO_SECRET, base_url=url, rate_limit=False, sync_clock=False
+    ) as c:
         c.signer.time_offset_ms = -10_000
         with pytest.raises(AuthenticationError) as ei:
             c.balances()
@@ -240,13 +259,13 @@ def test_insufficient_funds(simt, url, limiter):
 
 
 BAD_ORDERS = [
-    dict(side="BUY", type="LIMIT", price="0", quantity="0.01"),               # PRICE min
-    dict(side="BUY", type="LIMIT", price="100.001", quantity="0.01"),         # precision
-    dict(side="BUY", type="LIMIT", price="100.00", quantity="0.00001"),       # precision
-    dict(side="BUY", type="LIMIT", price="100.00", quantity="0"),             # QUANTITY min
-    dict(side="BUY", type="LIMIT", price="100.00", quantity="200000"),        # QUANTITY max
-    dict(side="BUY", type="LIMIT", price="100.00", quantity="0.0001"),        # QUOTE_QTY
-    dict(side="BUY", type="MARKET", quote_qty="0.5"),                         # QUOTE_QTY market
+    dict(side="BUY", type="LIMIT", price="0", quantity="0.01"),  # PRICE min
+    dict(side="BUY", type="LIMIT", price="100.001", quantity="0.01"),  # precision
+    dict(side="BUY", type="LIMIT", price="100.00", quantity="0.00001"),  # precision
+    dict(side="BUY", type="LIMIT", price="100.00", quantity="0"),  # QUANTITY min
+    dict(side="BUY", type="LIMIT", price="100.00", quantity="200000"),  # QUANTITY max
+    dict(side="BUY", type="LIMIT", price="100.00", quantity="0.0001"),  # QUOTE_QTY
+    dict(side="BUY", type="MARKET", quote_qty="0.5"),  # QUOTE_QTY market
 ]
 
 
@@ -264,14 +283,16 @@ def test_protection_limit_from_the_exchange(spot_client):
     last = Decimal(spot_client.ticker_prices(symbol="btc_usdt")[0]["p"])
     low = str((last * Decimal("0.1")).quantize(Decimal("0.01")))
     with pytest.raises(InvalidOrderError) as ei:
-        spot_client.place_order("btc_usdt", "BUY", "LIMIT", price=low, quantity="0.0100",
-                                validate=False)
+        spot_client.place_order(
+            "btc_usdt", "BUY", "LIMIT", price=low, quantity="0.0100", validate=False
+        )
     assert ei.value.code == "ORDER_F0501"
     # With the last price at hand, the local check gives the same answer.
     spot_client.load_filters("btc_usdt")
     with pytest.raises(InvalidOrderError) as local:
-        spot_client.symbol_filters("btc_usdt").check_order("BUY", "LIMIT", price=low,
-                                                           quantity="0.01", last_price=last)
+        spot_client.symbol_filters("btc_usdt").check_order(
+            "BUY", "LIMIT", price=low, quantity="0.01", last_price=last
+        )
     assert local.value.code == "ORDER_F0501"
 
 
@@ -301,8 +322,14 @@ async def test_burst_with_limiter_waits_instead_async(url, limiter):
 def test_5xx_with_retry():
     s = SimThread(seed=3, paused=True, faults="rest_5xx=0.4")
     try:
-        with wexcore.SpotClient(DEMO_API_KEY, DEMO_SECRET, base_url=s.sim.rest_url,
-                                rate_limit=False, max_retries=8, backoff=0.001) as c:
+        with wexcore.SpotClient(
+            DEMO_API_KEY,
+            DEMO_SECRET,
+            base_url=s.sim.rest_url,
+            rate_limit=False,
+            max_retries=8,
+            backoff=0.001,
+        ) as c:
             for _ in range(8):
                 assert "assets" in c.balances()
         counts = s.sim.fault_counts
@@ -313,11 +340,12 @@ def test_5xx_with_retry():
 
 # -- pagination ----------------------------------------------------------------
 
+
 def test_paginate_order_history_across_pages(spot_client):
     c = spot_client
     price = _far_buy_price(c)
     ids = []
-    for i in range(5):
+    for _ in range(5):
         oid = c.place_order("btc_usdt", "BUY", "LIMIT", price=price, quantity="0.0010")["orderId"]
         c.cancel_order(oid)
         ids.append(oid)
@@ -332,29 +360,45 @@ def test_paginate_historical_trades(spot_client):
     # SIMULATOR QUIRK (reported): on /v4/public/trade/history the simulator
     # reads PREV as "older than fromId", while on its private history
     # endpoints NEXT means older. We walk back in time with PREV here.
-    ids = [t["i"] for t in spot_client.paginate("historical_trades", symbol="btc_usdt",
-                                                limit=20, direction="PREV")]
+    ids = [
+        t["i"]
+        for t in spot_client.paginate(
+            "historical_trades", symbol="btc_usdt", limit=20, direction="PREV"
+        )
+    ]
     assert len(ids) == len(set(ids))
     assert ids[:50] == [t["i"] for t in newest[:50]]  # newest first, across 3 pages
     # With NEXT the simulator sends newer trades (the same page again): the
     # iterator stops instead of repeating them.
-    ids_next = [t["i"] for t in spot_client.paginate("historical_trades", symbol="btc_usdt",
-                                                     limit=20, direction="NEXT")]
+    ids_next = [
+        t["i"]
+        for t in spot_client.paginate(
+            "historical_trades", symbol="btc_usdt", limit=20, direction="NEXT"
+        )
+    ]
     assert len(ids_next) == len(set(ids_next)) == 20
 
 
 async def test_paginate_async(aspot_client):
-    seen = [o["orderId"] async for o in aspot_client.paginate("order_history",
-                                                               symbol="btc_usdt", limit=2)]
+    seen = [
+        o["orderId"]
+        async for o in aspot_client.paginate("order_history", symbol="btc_usdt", limit=2)
+    ]
     assert len(seen) == len(set(seen))
 
 
 # -- futures ---------------------------------------------------------------------
 
+
 @pytest.fixture
 def fut_client(url, limiter):
-    with wexcore.FuturesClient(DEMO_API_KEY, DEMO_SECRET, base_url=url, rate_limit=limiter,
-                               time_url=url + "/v4/public/time") as c:
+    with wexcore.FuturesClient(
+        DEMO_API_KEY,
+        DEMO_SECRET,
+        base_url=url,
+        rate_limit=limiter,
+        time_url=url + "/v4/public/time",
+    ) as c:
         yield c
 
 
@@ -374,8 +418,79 @@ def test_futures_public_and_order_cycle(fut_client):
 
 
 async def test_futures_async(url, limiter):
-    async with wexcore.AsyncFuturesClient(DEMO_API_KEY, DEMO_SECRET, base_url=url,
-                                          rate_limit=limiter,
-                                          time_url=url + "/v4/public/time") as c:
+    async with wexcore.AsyncFuturesClient(
+        DEMO_API_KEY,
+        DEMO_SECRET,
+        base_url=url,
+        rate_limit=limiter,
+        time_url=url + "/v4/public/time",
+    ) as c:
         assert await c.ticker("btc_usdt")
         assert (await c.funds()) is not None
+
+
+FUTURES_CALLS = [
+    ("client_ip", (), {}, lambda r: r["ip"] == "127.0.0.1"),
+    ("symbol_coins", (), {}, lambda r: "btc" in r),
+    ("symbol_detail", ("btc_usdt",), {}, lambda r: r["symbol"] == "btc_usdt"),
+    ("symbols", (), {}, lambda r: {s["symbol"] for s in r} >= {"btc_usdt", "eth_usdt"}),
+    ("ticker", ("btc_usdt",), {}, lambda r: r["s"] == "btc_usdt"),
+    ("tickers", (), {}, lambda r: len(r) == 2),
+    ("recent_trades", ("btc_usdt",), {"num": 5}, lambda r: isinstance(r, list)),
+    ("depth", ("btc_usdt",), {"level": 5}, lambda r: len(r["a"]) == 5 and r["u"] > 2**53),
+    ("index_price", ("btc_usdt",), {}, lambda r: Decimal(r["p"]) > 0),
+    ("index_prices", (), {}, lambda r: len(r) == 2),
+    ("mark_price", ("btc_usdt",), {}, lambda r: Decimal(r["p"]) > 0),
+    ("mark_prices", (), {}, lambda r: len(r) == 2),
+    ("klines", ("btc_usdt", "1m"), {"limit": 3}, lambda r: isinstance(r, list)),
+    ("agg_ticker", ("btc_usdt",), {}, lambda r: r["s"] == "btc_usdt"),
+    ("agg_tickers", (), {}, lambda r: len(r) == 2),
+    ("book_ticker", ("btc_usdt",), {}, lambda r: Decimal(r["ap"]) > Decimal(r["bp"])),
+    ("book_tickers", (), {}, lambda r: len(r) == 2),
+    ("balances", (), {}, lambda r: r[0]["coin"] == "usdt"),
+    ("funds", (), {}, lambda r: r[0]["coin"] == "usdt"),
+    ("balance", ("usdt",), {}, lambda r: Decimal(r["walletBalance"]) > 0),
+    ("listen_key", (), {}, lambda r: isinstance(r, str) and len(r) > 10),
+    ("open_orders", (), {}, lambda r: isinstance(r, list)),
+    ("orders", (), {}, lambda r: "items" in r),
+    ("order_history", (), {}, lambda r: "items" in r),
+    ("my_trades", (), {}, lambda r: "items" in r),
+    ("position", (), {}, lambda r: isinstance(r, list)),
+    ("positions", (), {}, lambda r: isinstance(r, list)),
+    ("active_positions", (), {}, lambda r: isinstance(r, list)),
+]
+
+
+@pytest.mark.parametrize("name,args,kw,check", FUTURES_CALLS, ids=[c[0] for c in FUTURES_CALLS])
+def test_futures_endpoint_sync(fut_client, name, args, kw, check):
+    assert check(getattr(fut_client, name)(*args, **kw))
+
+
+@pytest.mark.parametrize("name,args,kw,check", FUTURES_CALLS, ids=[c[0] for c in FUTURES_CALLS])
+async def test_futures_endpoint_async(url, limiter, name, args, kw, check):
+    async with wexcore.AsyncFuturesClient(
+        DEMO_API_KEY,
+        DEMO_SECRET,
+        base_url=url,
+        rate_limit=limiter,
+        time_url=url + "/v4/public/time",
+    ) as c:
+        assert check(await getattr(c, name)(*args, **kw))
+
+
+def test_futures_pagination_cursor_and_page(fut_client):
+    c = fut_client
+    bid = Decimal(str(c.book_ticker("btc_usdt")["bp"]))
+    price = str((bid * Decimal("0.95")).quantize(Decimal("0.01")))
+    ids = [str(c.place_order("btc_usdt", "BUY", "LIMIT", 1, "LONG", price=price)) for _ in range(5)]
+    assert {
+        str(o["orderId"]) for o in c.paginate("orders", symbol="btc_usdt", size=2, state="NEW")
+    } >= set(ids)
+    c.cancel_all_orders("btc_usdt")
+    hist = [str(o["orderId"]) for o in c.paginate("order_history", symbol="btc_usdt", limit=100)]
+    assert set(ids) <= set(hist) and len(hist) == len(set(hist))
+    # SIMULATOR LIMITATION (reported): its futures list-history ignores the
+    # `id` cursor and answers the newest page again with hasNext=true. The
+    # iterator must then stop after that page instead of looping or repeating.
+    small = [str(o["orderId"]) for o in c.paginate("order_history", symbol="btc_usdt", limit=2)]
+    assert len(small) == len(set(small)) == 2

@@ -39,8 +39,9 @@ def _spec_sections(name: str) -> list[tuple[str, int, str, list[str]]]:
 
 
 @needs_spec
-@pytest.mark.parametrize("fname,table", [("spot-en.txt", SPOT_ENDPOINTS),
-                                         ("futures-en.txt", FUTURES_ENDPOINTS)])
+@pytest.mark.parametrize(
+    "fname,table", [("spot-en.txt", SPOT_ENDPOINTS), ("futures-en.txt", FUTURES_ENDPOINTS)]
+)
 def test_every_spec_path_is_in_the_table_and_back(fname, table):
     spec_paths = {p for _, _, p, _ in _spec_sections(fname)}
     table_paths = {ep.path for ep in table}
@@ -64,7 +65,9 @@ def test_row_matches_its_spec_section(ep):
         else:
             assert re.search(rf"^(item\.)?{re.escape(p.name)} ", text, re.M), p.name
     # Every stated per-endpoint limit is in the row (shared futures limits come on top).
-    for count, per, scope in re.findall(r"(\d+)\s?(?:/|\s?requests?\s?/)\s?(s|second|10s)\s?(?:/|per )?\s?(ip|apikey)", text, re.I):
+    for count, per, scope in re.findall(
+        r"(\d+)\s?(?:/|\s?requests?\s?/)\s?(s|second|10s)\s?(?:/|per )?\s?(ip|apikey)", text, re.I
+    ):
         want = (scope.lower(), int(count), 10.0 if per == "10s" else 1.0)
         assert want in {(lim.scope, lim.count, lim.per) for lim in ep.limits}
     if "does not require a signature" in text:
@@ -93,7 +96,10 @@ def test_method_choices_for_spot_writes():
     assert spot["cancel_order"].method == "DELETE"
     assert (spot["amend_order"].method, spot["amend_order"].encoding) == ("PUT", "json")
     assert (spot["cancel_orders"].method, spot["cancel_orders"].encoding) == ("DELETE", "json")
-    assert (spot["cancel_open_orders"].method, spot["cancel_open_orders"].encoding) == ("DELETE", "json")
+    assert (spot["cancel_open_orders"].method, spot["cancel_open_orders"].encoding) == (
+        "DELETE",
+        "json",
+    )
     assert spot["ws_token"].method == "POST"
     for ep in FUTURES_ENDPOINTS:
         if ep.method == "POST":
@@ -103,13 +109,20 @@ def test_method_choices_for_spot_writes():
 
 
 def test_generated_methods_are_up_to_date():
-    assert _codegen.TARGET.read_text() == _codegen.generate(), \
+    assert _codegen.TARGET.read_text() == _codegen.generate(), (
         "run: python -m wexcore.rest._codegen"
+    )
 
 
-@pytest.mark.parametrize("cls,table", [
-    (wexcore.SpotClient, spot), (wexcore.AsyncSpotClient, spot),
-    (wexcore.FuturesClient, futures), (wexcore.AsyncFuturesClient, futures)])
+@pytest.mark.parametrize(
+    "cls,table",
+    [
+        (wexcore.SpotClient, spot),
+        (wexcore.AsyncSpotClient, spot),
+        (wexcore.FuturesClient, futures),
+        (wexcore.AsyncFuturesClient, futures),
+    ],
+)
 def test_every_endpoint_has_a_documented_method(cls, table):
     is_async = cls.__name__.startswith("Async")
     for name, ep in table.items():
@@ -130,15 +143,32 @@ def test_names_users_rely_on():
     assert list(sig.parameters)[:2] == ["api_key", "secret"]
     assert sig.parameters["base_url"].default == "https://sapi.wexex.io"
     for cls in (wexcore.SpotClient, wexcore.AsyncSpotClient):
-        for name in ("server_time", "symbols", "depth", "place_order", "get_order",
-                     "cancel_order", "open_orders", "balances", "paginate"):
+        for name in (
+            "server_time",
+            "symbols",
+            "depth",
+            "place_order",
+            "get_order",
+            "cancel_order",
+            "open_orders",
+            "balances",
+            "paginate",
+        ):
             assert hasattr(cls, name), name
         assert list(inspect.signature(cls.depth).parameters) == ["self", "symbol", "limit"]
         assert list(inspect.signature(cls.get_order).parameters) == ["self", "order_id"]
         assert list(inspect.signature(cls.cancel_order).parameters) == ["self", "order_id"]
     for cls in (wexcore.FuturesClient, wexcore.AsyncFuturesClient):
-        for name in ("symbols", "depth", "place_order", "get_order", "cancel_order",
-                     "open_orders", "balances", "paginate"):
+        for name in (
+            "symbols",
+            "depth",
+            "place_order",
+            "get_order",
+            "cancel_order",
+            "open_orders",
+            "balances",
+            "paginate",
+        ):
             assert hasattr(cls, name), name
 
 
@@ -151,4 +181,6 @@ def test_futures_base_urls():
 def test_futures_shared_limits():
     lim = {(x.group, x.count, x.per) for x in futures["balance"].limits}
     assert ("futures-ip", 1000, 60.0) in lim and ("futures-assets", 3, 1.0) in lim
-    assert ("futures-ip", 1000, 60.0) in {(x.group, x.count, x.per) for x in futures["depth"].limits}
+    assert ("futures-ip", 1000, 60.0) in {
+        (x.group, x.count, x.per) for x in futures["depth"].limits
+    }

@@ -39,8 +39,11 @@ def test_burst_waits_instead_of_exceeding():
 
 
 @settings(max_examples=60, deadline=None)
-@given(count=st.integers(1, 12), per=st.sampled_from([0.5, 1.0, 10.0]),
-       gaps=st.lists(st.floats(0, 0.3), min_size=1, max_size=60))
+@given(
+    count=st.integers(1, 12),
+    per=st.sampled_from([0.5, 1.0, 10.0]),
+    gaps=st.lists(st.floats(0, 0.3), min_size=1, max_size=60),
+)
 def test_never_more_than_count_in_any_window(count, per, gaps):
     clock = FakeClock()
     lim = RateLimiter(margin=0.0, clock=clock)
@@ -84,7 +87,10 @@ def test_buckets_are_per_key_and_shared_groups():
     shared = {x for x in f1 if x.count == 1000} & {x for x in f2 if x.count == 1000}
     assert len(shared) == 1
     # Different hosts do not share.
-    assert lim.buckets_for(spot["depth"], "h1", None)[0] is not lim.buckets_for(spot["depth"], "h2", None)[0]
+    assert (
+        lim.buckets_for(spot["depth"], "h1", None)[0]
+        is not lim.buckets_for(spot["depth"], "h2", None)[0]
+    )
 
 
 def test_margin_widens_the_window():

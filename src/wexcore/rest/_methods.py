@@ -4,13 +4,14 @@ from ``endpoints.py``: do not edit by hand."""
 # ruff: noqa: E501
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Mapping, Sequence, Union
+from typing import Any
 
 from wexcore.rest.endpoints import futures as _F
 from wexcore.rest.endpoints import spot as _S
 
-Number = Union[Decimal, str, int, float]
+Number = Decimal | str | int | float
 
 _S_server_time = _S['server_time']
 _S_client_ip = _S['client_ip']

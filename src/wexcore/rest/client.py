@@ -29,8 +29,9 @@ import asyncio
 import logging
 import random
 import time
+from collections.abc import AsyncIterator, Iterator, Mapping
 from decimal import Decimal
-from typing import Any, AsyncIterator, Iterator, Mapping
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -45,6 +46,7 @@ from wexcore.errors import (
     WexAPIError,
 )
 from wexcore.rest import endpoints as _endpoints
+from wexcore.rest._http import AsyncPool, ConnectFailed, HTTPError, SyncPool
 from wexcore.rest._methods import (
     AsyncFuturesMethods,
     AsyncSpotMethods,
@@ -78,7 +80,8 @@ TIME_PATH = "/v4/public/time"
 _JSON_CT = "application/json"
 _FORM_CT = "application/x-www-form-urlencoded"
 # httpx raises these before any byte of the request was written.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, ConnectFailed)
+_TRANSPORT_ERRORS = (httpx.TransportError, HTTPError)
 
 
 def _json_default(obj: Any) -> Any:
@@ -160,9 +163,17 @@ class RequestCore:
             to ``backoff_max``.
     """
 
-    def __init__(self, product: str, base_url: str, signer: Signer | None,
-                 limiter: RateLimiter | None, *, max_retries: int = 3,
-                 backoff: float = 0.1, backoff_max: float = 2.0) -> None:
+    def __init__(
+        self,
+        product: str,
+        base_url: str,
+        signer: Signer | None,
+        limiter: RateLimiter | None,
+        *,
+        max_retries: int = 3,
+        backoff: float = 0.1,
+        backoff_max: float = 2.0,
+    ) -> None:
         if product not in ("spot", "futures"):
             raise ValueError(f"product must be 'spot' or 'futures', got {product!r}")
         parts = urlsplit(base_url)
@@ -203,7 +214,7 @@ class RequestCore:
         path = ep.path
         query: dict[str, Any] = {}
         body_obj: Any = None
-        for p, v in zip(ep.params, values):
+        for p, v in zip(ep.params, values, strict=True):
             if v is None:
                 if p.required:
                     raise ValueError(f"{ep.name}: {p.arg} is required")
@@ -226,7 +237,8 @@ class RequestCore:
             signer = self.signer
             if signer is None:
                 raise AuthenticationError(
-                    f"{ep.name} is a signed endpoint: create the client with api_key and secret")
+                    f"{ep.name} is a signed endpoint: create the client with api_key and secret"
+                )
             headers.update(signer.headers(ep.method, path, qs or None, body, product=self.product))
         url = self.base_url + path + ("?" + qs if qs else "")
         return ep.method, url, headers, body
@@ -249,8 +261,9 @@ class RequestCore:
         code = code or info
         return code, (msg or info or "")
 
-    def parse_response(self, ep: Endpoint, status: int, headers: Mapping[str, str],
-                       content: bytes) -> Any:
+    def parse_response(
+        self, ep: Endpoint, status: int, headers: Mapping[str, str], content: bytes
+    ) -> Any:
         """The decoded ``result``, or raise the :class:`~wexcore.WexAPIError` subclass for it."""
         try:
             doc = orjson.loads(content) if content else None
@@ -263,15 +276,23 @@ class RequestCore:
                     return doc.get("result")
                 if rc is not None:
                     code, msg = self._code_and_message(doc)
-                    raise error_class(code)(f"{ep.method} {ep.path}: {msg or 'request failed'}",
-                                            http_status=status, code=code, body=content)
-            raise ServerError(f"{ep.method} {ep.path}: response is not a WEX envelope",
-                              http_status=status, body=content)
+                    raise error_class(code)(
+                        f"{ep.method} {ep.path}: {msg or 'request failed'}",
+                        http_status=status,
+                        code=code,
+                        body=content,
+                    )
+            raise ServerError(
+                f"{ep.method} {ep.path}: response is not a WEX envelope",
+                http_status=status,
+                body=content,
+            )
         code, msg = self._code_and_message(doc)
         text = f"{ep.method} {ep.path}: HTTP {status}" + (f" {msg}" if msg else "")
         if status == 429:
-            raise RateLimitError(text, retry_after=_retry_after(headers), http_status=status,
-                                 code=code, body=content)
+            raise RateLimitError(
+                text, retry_after=_retry_after(headers), http_status=status, code=code, body=content
+            )
         cls = error_class(code) if code else WexAPIError
         if cls is WexAPIError:
             cls = status_class(status)
@@ -280,7 +301,7 @@ class RequestCore:
     # -- retries ----------------------------------------------------------
     def backoff_delay(self, attempt: int) -> float:
         """Full-jitter exponential backoff for retry number ``attempt`` (0-based)."""
-        return random.uniform(0.0, min(self.backoff_max, self.backoff * (2 ** attempt)))
+        return random.uniform(0.0, min(self.backoff_max, self.backoff * (2**attempt)))
 
     def retry_after_error(self, ep: Endpoint, exc: WexAPIError, attempt: int) -> float | None:
         """Seconds to wait before sending ``ep`` again, or ``None`` to raise ``exc``."""
@@ -298,15 +319,26 @@ class RequestCore:
         if ep.idempotent:
             if attempt < self.max_retries:
                 return self.backoff_delay(attempt)
-            raise TransportError(f"{ep.method} {ep.path}: {exc!r} after {attempt + 1} attempts",
-                                 method=ep.method, path=ep.path, cause=exc) from exc
+            raise TransportError(
+                f"{ep.method} {ep.path}: {exc!r} after {attempt + 1} attempts",
+                method=ep.method,
+                path=ep.path,
+                cause=exc,
+            ) from exc
         if isinstance(exc, _NOT_SENT):
-            raise TransportError(f"{ep.method} {ep.path}: not sent ({exc!r}); nothing was executed",
-                                 method=ep.method, path=ep.path, cause=exc) from exc
+            raise TransportError(
+                f"{ep.method} {ep.path}: not sent ({exc!r}); nothing was executed",
+                method=ep.method,
+                path=ep.path,
+                cause=exc,
+            ) from exc
         raise OrderStateUnknownError(
             f"{ep.method} {ep.path}: no answer ({exc!r}); the request may or may not have been "
             "executed -- query the order (by client order id) before acting again",
-            method=ep.method, path=ep.path, cause=exc) from exc
+            method=ep.method,
+            path=ep.path,
+            cause=exc,
+        ) from exc
 
     # -- clock and pagination ------------------------------------------------
     @staticmethod
@@ -341,7 +373,9 @@ class RequestCore:
         if isinstance(result, dict) and "hasNext" in result:
             more = bool(result["hasNext"])
         else:
-            limit = params.get("limit") or (by_name["limit"].default if "limit" in by_name else None)
+            limit = params.get("limit") or (
+                by_name["limit"].default if "limit" in by_name else None
+            )
             more = limit is not None and len(items) >= limit
         last = items[-1].get(item_field) if isinstance(items[-1], dict) else None
         if not more or last is None or str(last) == str(params.get(cursor_arg)):
@@ -380,20 +414,36 @@ class _Shell:
 
     _product = "spot"
 
-    def __init__(self, api_key: str | None, secret: str | bytes | None, *, base_url: str,
-                 recv_window: int, algorithm: str, rate_limit: bool | RateLimiter,
-                 max_retries: int, backoff: float, timeout: float, sync_clock: bool,
-                 clock_sync_interval: float | None, time_url: str) -> None:
+    def __init__(
+        self,
+        api_key: str | None,
+        secret: str | bytes | None,
+        *,
+        base_url: str,
+        recv_window: int,
+        algorithm: str,
+        rate_limit: bool | RateLimiter,
+        max_retries: int,
+        backoff: float,
+        timeout: float,
+        sync_clock: bool,
+        clock_sync_interval: float | None,
+        time_url: str,
+    ) -> None:
         if (api_key is None) != (secret is None):
             raise ValueError("api_key and secret must be given together")
-        signer = Signer(api_key, secret, algorithm=algorithm, recv_window=recv_window) \
-            if api_key is not None else None
+        signer = (
+            Signer(api_key, secret, algorithm=algorithm, recv_window=recv_window)
+            if api_key is not None
+            else None
+        )
         if isinstance(rate_limit, RateLimiter):
             limiter: RateLimiter | None = rate_limit
         else:
             limiter = RateLimiter() if rate_limit else None
-        self._core = RequestCore(self._product, base_url, signer, limiter,
-                                 max_retries=max_retries, backoff=backoff)
+        self._core = RequestCore(
+            self._product, base_url, signer, limiter, max_retries=max_retries, backoff=backoff
+        )
         self._signer = signer
         self._clock = ClockSync(clock_sync_interval, enabled=sync_clock and signer is not None)
         self._time_url = time_url
@@ -426,7 +476,7 @@ class _Shell:
         log.debug("%s %s -> %d in %.3f ms", method, path, status, (time.perf_counter() - t0) * 1e3)
 
     def _order_args(self, ep: Endpoint, values: tuple) -> dict[str, Any]:
-        return {p.arg: v for p, v in zip(ep.params, values)}
+        return {p.arg: v for p, v in zip(ep.params, values, strict=True)}
 
     def _apply_time(self, t0: float, t1: float, content: bytes) -> None:
         offset = self._clock.record(t0, t1, RequestCore.server_time_of(content))
@@ -446,8 +496,13 @@ class _Shell:
 
     def _check_order(self, filters: SymbolFilters | None, args: dict[str, Any]) -> None:
         if filters is not None:
-            filters.check_order(args["side"], args["type"], price=args.get("price"),
-                                quantity=args.get("quantity"), quote_qty=args.get("quote_qty"))
+            filters.check_order(
+                args["side"],
+                args["type"],
+                price=args.get("price"),
+                quantity=args.get("quantity"),
+                quote_qty=args.get("quote_qty"),
+            )
 
     def symbol_filters(self, symbol: str) -> SymbolFilters | None:
         """The cached filters of ``symbol`` (loaded by the first validated order
@@ -455,13 +510,45 @@ class _Shell:
         return self._filters.get(symbol)
 
 
+def _split_origin(url: str) -> tuple[str, str]:
+    """``("scheme://host:port", "/path?query")``."""
+    i = url.find("/", url.find("//") + 2)
+    return (url, "/") if i < 0 else (url[:i], url[i:])
+
+
 class _SyncShell(_Shell):
-    def __init__(self, *args: Any, transport: httpx.BaseTransport | None = None,
-                 http_client: httpx.Client | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
-        self._http = http_client or httpx.Client(
-            timeout=self._timeout, transport=transport,
-            limits=httpx.Limits(max_keepalive_connections=20, keepalive_expiry=60.0))
+        # httpx when the caller brings a transport or client (tests, proxies);
+        # otherwise the lean keep-alive pool of wexcore.rest._http.
+        if transport is not None or http_client is not None:
+            self._http = http_client or httpx.Client(timeout=self._timeout, transport=transport)
+            self._pools: dict[str, SyncPool] | None = None
+        else:
+            self._http = None
+            self._pools = {self.base_url: SyncPool(self.base_url, timeout=self._timeout)}
+        self._pool = self._pools[self.base_url] if self._pools else None
+        self._base_len = len(self.base_url)
+
+    def _send(self, method: str, url: str, headers: dict, body: bytes | None):
+        """``(status, headers, body)`` over the pool or httpx."""
+        pool = self._pool
+        if pool is not None:
+            if url.startswith(self.base_url):
+                return pool.request(method, url[self._base_len :], headers, body)
+            origin, target = _split_origin(url)
+            other = self._pools.get(origin)
+            if other is None:
+                other = self._pools[origin] = SyncPool(origin, timeout=self._timeout)
+            return other.request(method, target, headers, body)
+        r = self._http.request(method, url, content=body, headers=headers)
+        return r.status_code, r.headers, r.content
 
     def __enter__(self):
         return self
@@ -471,17 +558,19 @@ class _SyncShell(_Shell):
 
     def close(self) -> None:
         """Close the connection pool."""
-        self._http.close()
+        if self._http is not None:
+            self._http.close()
+        for pool in (self._pools or {}).values():
+            pool.close()
 
     def sync_clock(self) -> int:
         """Measure the server-time offset now; return it (ms)."""
         t0 = wall_ms()
-        r = self._http.get(self._time_url)
+        status, headers, content = self._send("GET", self._time_url, {}, None)
         t1 = wall_ms()
-        if r.status_code != 200:
-            self._core.parse_response(self._table.get("server_time") or _endpoints.spot["server_time"],
-                                      r.status_code, r.headers, r.content)
-        self._apply_time(t0, t1, r.content)
+        if status != 200:
+            self._core.parse_response(_endpoints.spot["server_time"], status, headers, content)
+        self._apply_time(t0, t1, content)
         return self._clock.offset_ms
 
     def load_filters(self, symbol: str | None = None) -> None:
@@ -511,16 +600,16 @@ class _SyncShell(_Shell):
             method, url, headers, body = core.build_request(ep, values)
             t0 = time.perf_counter()
             try:
-                r = self._http.request(method, url, content=body, headers=headers)
-            except httpx.TransportError as exc:
+                status, rheaders, content = self._send(method, url, headers, body)
+            except _TRANSPORT_ERRORS as exc:
                 d = core.retry_after_transport(ep, exc, attempt)
                 attempt += 1
                 time.sleep(d)
                 continue
             if log.isEnabledFor(logging.DEBUG):
-                self._log(method, ep.path, r.status_code, t0)
+                self._log(method, ep.path, status, t0)
             try:
-                return core.parse_response(ep, r.status_code, r.headers, r.content)
+                return core.parse_response(ep, status, rheaders, content)
             except WexAPIError as exc:
                 if exc.code == "AUTH_105" and not resynced and self._clock.enabled:
                     resynced = True
@@ -559,13 +648,39 @@ class _SyncShell(_Shell):
 
 
 class _AsyncShell(_Shell):
-    def __init__(self, *args: Any, transport: httpx.AsyncBaseTransport | None = None,
-                 http_client: httpx.AsyncClient | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
-        self._http = http_client or httpx.AsyncClient(
-            timeout=self._timeout, transport=transport,
-            limits=httpx.Limits(max_keepalive_connections=20, keepalive_expiry=60.0))
+        if transport is not None or http_client is not None:
+            self._http = http_client or httpx.AsyncClient(
+                timeout=self._timeout, transport=transport
+            )
+            self._pools: dict[str, AsyncPool] | None = None
+        else:
+            self._http = None
+            self._pools = {self.base_url: AsyncPool(self.base_url, timeout=self._timeout)}
+        self._pool = self._pools[self.base_url] if self._pools else None
+        self._base_len = len(self.base_url)
         self._sync_lock: asyncio.Lock | None = None
+
+    async def _send(self, method: str, url: str, headers: dict, body: bytes | None):
+        """``(status, headers, body)`` over the pool or httpx."""
+        pool = self._pool
+        if pool is not None:
+            if url.startswith(self.base_url):
+                return await pool.request(method, url[self._base_len :], headers, body)
+            origin, target = _split_origin(url)
+            other = self._pools.get(origin)
+            if other is None:
+                other = self._pools[origin] = AsyncPool(origin, timeout=self._timeout)
+            return await other.request(method, target, headers, body)
+        r = await self._http.request(method, url, content=body, headers=headers)
+        return r.status_code, r.headers, r.content
 
     async def __aenter__(self):
         return self
@@ -575,19 +690,21 @@ class _AsyncShell(_Shell):
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+        for pool in (self._pools or {}).values():
+            await pool.aclose()
 
     close = aclose
 
     async def sync_clock(self) -> int:
         """Measure the server-time offset now; return it (ms)."""
         t0 = wall_ms()
-        r = await self._http.get(self._time_url)
+        status, headers, content = await self._send("GET", self._time_url, {}, None)
         t1 = wall_ms()
-        if r.status_code != 200:
-            self._core.parse_response(self._table.get("server_time") or _endpoints.spot["server_time"],
-                                      r.status_code, r.headers, r.content)
-        self._apply_time(t0, t1, r.content)
+        if status != 200:
+            self._core.parse_response(_endpoints.spot["server_time"], status, headers, content)
+        self._apply_time(t0, t1, content)
         return self._clock.offset_ms
 
     async def _ensure_clock(self) -> None:
@@ -609,7 +726,9 @@ class _AsyncShell(_Shell):
             args = self._order_args(ep, values)
             sym = args["symbol"]
             if sym not in self._filters:
-                self._store_filters(sym, await self._call(_endpoints.spot["symbols"], (sym, None, None)))
+                self._store_filters(
+                    sym, await self._call(_endpoints.spot["symbols"], (sym, None, None))
+                )
             self._check_order(self._filters.get(sym), args)
         if ep.auth and self._clock.due():
             await self._ensure_clock()
@@ -625,16 +744,16 @@ class _AsyncShell(_Shell):
             method, url, headers, body = core.build_request(ep, values)
             t0 = time.perf_counter()
             try:
-                r = await self._http.request(method, url, content=body, headers=headers)
-            except httpx.TransportError as exc:
+                status, rheaders, content = await self._send(method, url, headers, body)
+            except _TRANSPORT_ERRORS as exc:
                 d = core.retry_after_transport(ep, exc, attempt)
                 attempt += 1
                 await asyncio.sleep(d)
                 continue
             if log.isEnabledFor(logging.DEBUG):
-                self._log(method, ep.path, r.status_code, t0)
+                self._log(method, ep.path, status, t0)
             try:
-                return core.parse_response(ep, r.status_code, r.headers, r.content)
+                return core.parse_response(ep, status, rheaders, content)
             except WexAPIError as exc:
                 if exc.code == "AUTH_105" and not resynced and self._clock.enabled:
                     resynced = True
@@ -682,7 +801,7 @@ _COMMON_DOC = """
             request and every ``clock_sync_interval`` seconds.
         time_url: the server-time endpoint used for clock sync.
         transport / http_client: an httpx transport or client to use instead
-            of the default keep-alive pool (tests, proxies).
+            of wexcore's lean HTTP/1.1 keep-alive pool (tests, proxies, HTTP/2).
 """
 
 
@@ -690,39 +809,80 @@ class SpotClient(_SyncShell, SpotMethods):
     __doc__ = "Blocking client for every WEX spot REST endpoint.\n" + _COMMON_DOC
     _product = "spot"
 
-    def __init__(self, api_key: str | None = None, secret: str | bytes | None = None, *,
-                 base_url: str = SPOT_URL, recv_window: int = 5000,
-                 algorithm: str = "HmacSHA256", rate_limit: bool | RateLimiter = True,
-                 max_retries: int = 3, backoff: float = 0.1, timeout: float = 10.0,
-                 sync_clock: bool = True, clock_sync_interval: float | None = 300.0,
-                 time_url: str | None = None, transport: httpx.BaseTransport | None = None,
-                 http_client: httpx.Client | None = None) -> None:
-        super().__init__(api_key, secret, base_url=base_url, recv_window=recv_window,
-                         algorithm=algorithm, rate_limit=rate_limit, max_retries=max_retries,
-                         backoff=backoff, timeout=timeout, sync_clock=sync_clock,
-                         clock_sync_interval=clock_sync_interval,
-                         time_url=time_url or base_url.rstrip("/") + TIME_PATH,
-                         transport=transport, http_client=http_client)
+    def __init__(
+        self,
+        api_key: str | None = None,
+        secret: str | bytes | None = None,
+        *,
+        base_url: str = SPOT_URL,
+        recv_window: int = 5000,
+        algorithm: str = "HmacSHA256",
+        rate_limit: bool | RateLimiter = True,
+        max_retries: int = 3,
+        backoff: float = 0.1,
+        timeout: float = 10.0,
+        sync_clock: bool = True,
+        clock_sync_interval: float | None = 300.0,
+        time_url: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            secret,
+            base_url=base_url,
+            recv_window=recv_window,
+            algorithm=algorithm,
+            rate_limit=rate_limit,
+            max_retries=max_retries,
+            backoff=backoff,
+            timeout=timeout,
+            sync_clock=sync_clock,
+            clock_sync_interval=clock_sync_interval,
+            time_url=time_url or base_url.rstrip("/") + TIME_PATH,
+            transport=transport,
+            http_client=http_client,
+        )
 
 
 class AsyncSpotClient(_AsyncShell, AsyncSpotMethods):
     __doc__ = "asyncio client for every WEX spot REST endpoint.\n" + _COMMON_DOC
     _product = "spot"
 
-    def __init__(self, api_key: str | None = None, secret: str | bytes | None = None, *,
-                 base_url: str = SPOT_URL, recv_window: int = 5000,
-                 algorithm: str = "HmacSHA256", rate_limit: bool | RateLimiter = True,
-                 max_retries: int = 3, backoff: float = 0.1, timeout: float = 10.0,
-                 sync_clock: bool = True, clock_sync_interval: float | None = 300.0,
-                 time_url: str | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 http_client: httpx.AsyncClient | None = None) -> None:
-        super().__init__(api_key, secret, base_url=base_url, recv_window=recv_window,
-                         algorithm=algorithm, rate_limit=rate_limit, max_retries=max_retries,
-                         backoff=backoff, timeout=timeout, sync_clock=sync_clock,
-                         clock_sync_interval=clock_sync_interval,
-                         time_url=time_url or base_url.rstrip("/") + TIME_PATH,
-                         transport=transport, http_client=http_client)
+    def __init__(
+        self,
+        api_key: str | None = None,
+        secret: str | bytes | None = None,
+        *,
+        base_url: str = SPOT_URL,
+        recv_window: int = 5000,
+        algorithm: str = "HmacSHA256",
+        rate_limit: bool | RateLimiter = True,
+        max_retries: int = 3,
+        backoff: float = 0.1,
+        timeout: float = 10.0,
+        sync_clock: bool = True,
+        clock_sync_interval: float | None = 300.0,
+        time_url: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            secret,
+            base_url=base_url,
+            recv_window=recv_window,
+            algorithm=algorithm,
+            rate_limit=rate_limit,
+            max_retries=max_retries,
+            backoff=backoff,
+            timeout=timeout,
+            sync_clock=sync_clock,
+            clock_sync_interval=clock_sync_interval,
+            time_url=time_url or base_url.rstrip("/") + TIME_PATH,
+            transport=transport,
+            http_client=http_client,
+        )
 
 
 _FUT_DOC = """
@@ -739,42 +899,82 @@ def _futures_url(base_url: str | None, coin_margined: bool) -> str:
 
 
 class FuturesClient(_SyncShell, FuturesMethods):
-    __doc__ = ("Blocking client for every WEX futures REST endpoint.\n" + _COMMON_DOC
-               + _FUT_DOC)
+    __doc__ = "Blocking client for every WEX futures REST endpoint.\n" + _COMMON_DOC + _FUT_DOC
     _product = "futures"
 
-    def __init__(self, api_key: str | None = None, secret: str | bytes | None = None, *,
-                 coin_margined: bool = False, base_url: str | None = None,
-                 recv_window: int = 5000, algorithm: str = "HmacSHA256",
-                 rate_limit: bool | RateLimiter = True, max_retries: int = 3,
-                 backoff: float = 0.1, timeout: float = 10.0, sync_clock: bool = True,
-                 clock_sync_interval: float | None = 300.0, time_url: str | None = None,
-                 transport: httpx.BaseTransport | None = None,
-                 http_client: httpx.Client | None = None) -> None:
-        super().__init__(api_key, secret, base_url=_futures_url(base_url, coin_margined),
-                         recv_window=recv_window, algorithm=algorithm, rate_limit=rate_limit,
-                         max_retries=max_retries, backoff=backoff, timeout=timeout,
-                         sync_clock=sync_clock, clock_sync_interval=clock_sync_interval,
-                         time_url=time_url or SPOT_URL + TIME_PATH,
-                         transport=transport, http_client=http_client)
+    def __init__(
+        self,
+        api_key: str | None = None,
+        secret: str | bytes | None = None,
+        *,
+        coin_margined: bool = False,
+        base_url: str | None = None,
+        recv_window: int = 5000,
+        algorithm: str = "HmacSHA256",
+        rate_limit: bool | RateLimiter = True,
+        max_retries: int = 3,
+        backoff: float = 0.1,
+        timeout: float = 10.0,
+        sync_clock: bool = True,
+        clock_sync_interval: float | None = 300.0,
+        time_url: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            secret,
+            base_url=_futures_url(base_url, coin_margined),
+            recv_window=recv_window,
+            algorithm=algorithm,
+            rate_limit=rate_limit,
+            max_retries=max_retries,
+            backoff=backoff,
+            timeout=timeout,
+            sync_clock=sync_clock,
+            clock_sync_interval=clock_sync_interval,
+            time_url=time_url or SPOT_URL + TIME_PATH,
+            transport=transport,
+            http_client=http_client,
+        )
 
 
 class AsyncFuturesClient(_AsyncShell, AsyncFuturesMethods):
-    __doc__ = ("asyncio client for every WEX futures REST endpoint.\n" + _COMMON_DOC
-               + _FUT_DOC)
+    __doc__ = "asyncio client for every WEX futures REST endpoint.\n" + _COMMON_DOC + _FUT_DOC
     _product = "futures"
 
-    def __init__(self, api_key: str | None = None, secret: str | bytes | None = None, *,
-                 coin_margined: bool = False, base_url: str | None = None,
-                 recv_window: int = 5000, algorithm: str = "HmacSHA256",
-                 rate_limit: bool | RateLimiter = True, max_retries: int = 3,
-                 backoff: float = 0.1, timeout: float = 10.0, sync_clock: bool = True,
-                 clock_sync_interval: float | None = 300.0, time_url: str | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 http_client: httpx.AsyncClient | None = None) -> None:
-        super().__init__(api_key, secret, base_url=_futures_url(base_url, coin_margined),
-                         recv_window=recv_window, algorithm=algorithm, rate_limit=rate_limit,
-                         max_retries=max_retries, backoff=backoff, timeout=timeout,
-                         sync_clock=sync_clock, clock_sync_interval=clock_sync_interval,
-                         time_url=time_url or SPOT_URL + TIME_PATH,
-                         transport=transport, http_client=http_client)
+    def __init__(
+        self,
+        api_key: str | None = None,
+        secret: str | bytes | None = None,
+        *,
+        coin_margined: bool = False,
+        base_url: str | None = None,
+        recv_window: int = 5000,
+        algorithm: str = "HmacSHA256",
+        rate_limit: bool | RateLimiter = True,
+        max_retries: int = 3,
+        backoff: float = 0.1,
+        timeout: float = 10.0,
+        sync_clock: bool = True,
+        clock_sync_interval: float | None = 300.0,
+        time_url: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            secret,
+            base_url=_futures_url(base_url, coin_margined),
+            recv_window=recv_window,
+            algorithm=algorithm,
+            rate_limit=rate_limit,
+            max_retries=max_retries,
+            backoff=backoff,
+            timeout=timeout,
+            sync_clock=sync_clock,
+            clock_sync_interval=clock_sync_interval,
+            time_url=time_url or SPOT_URL + TIME_PATH,
+            transport=transport,
+            http_client=http_client,
+        )

@@ -36,6 +36,7 @@ and in ``docs/rest.md``:
   binary float ever rounds a price.
 """
 
+# ruff: noqa: E501  (rows carry the spec's own descriptions verbatim)
 from __future__ import annotations
 
 import re

@@ -25,8 +25,9 @@ Checks, in the order the spec lists the filters:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any
 
 from wexcore.errors import InvalidOrderError
 
@@ -74,22 +75,39 @@ class SymbolFilters:
 
     __slots__ = ("symbol", "price_precision", "quantity_precision", "filters")
 
-    def __init__(self, symbol: str, price_precision: int | None,
-                 quantity_precision: int | None, filters: Mapping[str, Mapping[str, Any]]):
+    def __init__(
+        self,
+        symbol: str,
+        price_precision: int | None,
+        quantity_precision: int | None,
+        filters: Mapping[str, Mapping[str, Any]],
+    ):
         self.symbol = symbol
         self.price_precision = price_precision
         self.quantity_precision = quantity_precision
         self.filters = filters
 
     @classmethod
-    def from_symbol(cls, info: Mapping[str, Any]) -> "SymbolFilters":
+    def from_symbol(cls, info: Mapping[str, Any]) -> SymbolFilters:
         """Build from one element of ``symbols()["symbols"]``."""
         filters = {f["filter"]: f for f in info.get("filters") or () if "filter" in f}
-        return cls(info["symbol"], info.get("pricePrecision"), info.get("quantityPrecision"), filters)
+        return cls(
+            info["symbol"], info.get("pricePrecision"), info.get("quantityPrecision"), filters
+        )
 
-    def check_order(self, side: str, type: str, *, price: Any = None, quantity: Any = None,
-                    quote_qty: Any = None, last_price: Any = None, best_bid: Any = None,
-                    best_ask: Any = None, open_price: Any = None) -> None:
+    def check_order(
+        self,
+        side: str,
+        type: str,
+        *,
+        price: Any = None,
+        quantity: Any = None,
+        quote_qty: Any = None,
+        last_price: Any = None,
+        best_bid: Any = None,
+        best_ask: Any = None,
+        open_price: Any = None,
+    ) -> None:
         """Raise :class:`~wexcore.InvalidOrderError` (with the exchange's code) if
         the order breaks a filter; return ``None`` if it passes."""
         side = side.upper()
@@ -102,9 +120,19 @@ class SymbolFilters:
         # The format (precision) is checked before the rules, as the exchange
         # parses the numbers before applying filters.
         if p is not None and self.price_precision is not None and _places(p) > self.price_precision:
-            raise _fail("ORDER_008", f"{self.symbol}: price {p} has more than {self.price_precision} decimals")
-        if q is not None and self.quantity_precision is not None and _places(q) > self.quantity_precision:
-            raise _fail("ORDER_008", f"{self.symbol}: quantity {q} has more than {self.quantity_precision} decimals")
+            raise _fail(
+                "ORDER_008",
+                f"{self.symbol}: price {p} has more than {self.price_precision} decimals",
+            )
+        if (
+            q is not None
+            and self.quantity_precision is not None
+            and _places(q) > self.quantity_precision
+        ):
+            raise _fail(
+                "ORDER_008",
+                f"{self.symbol}: quantity {q} has more than {self.quantity_precision} decimals",
+            )
         if p is not None and "PRICE" in f:
             self._range(f["PRICE"], p, "price", "ORDER_F010")
         if q is not None and "QUANTITY" in f:
@@ -114,7 +142,9 @@ class SymbolFilters:
             mn = _opt(qf.get("min"))
             if mn is not None:
                 if type == "LIMIT" and p is not None and q is not None and p * q < mn:
-                    raise _fail("ORDER_F0301", f"{self.symbol}: price*quantity {p * q} < QUOTE_QTY min {mn}")
+                    raise _fail(
+                        "ORDER_F0301", f"{self.symbol}: price*quantity {p * q} < QUOTE_QTY min {mn}"
+                    )
                 if type == "MARKET" and side == "BUY" and qq is not None and qq < mn:
                     raise _fail("ORDER_F0301", f"{self.symbol}: quoteQty {qq} < QUOTE_QTY min {mn}")
 
@@ -124,13 +154,28 @@ class SymbolFilters:
             checks = (
                 ("BUY", "buyMaxDeviation", "ORDER_F0501", lambda d: p < last - last * d, "below"),
                 ("SELL", "sellMaxDeviation", "ORDER_F0502", lambda d: p > last + last * d, "above"),
-                ("BUY", "buyPriceLimitCoefficient", "ORDER_F0503", lambda d: p > last + last * d, "above"),
-                ("SELL", "sellPriceLimitCoefficient", "ORDER_F0504", lambda d: p < last - last * d, "below"),
+                (
+                    "BUY",
+                    "buyPriceLimitCoefficient",
+                    "ORDER_F0503",
+                    lambda d: p > last + last * d,
+                    "above",
+                ),
+                (
+                    "SELL",
+                    "sellPriceLimitCoefficient",
+                    "ORDER_F0504",
+                    lambda d: p < last - last * d,
+                    "below",
+                ),
             )
             for s, key, code, bad, word in checks:
                 d = _opt(pl.get(key))
                 if s == side and d is not None and bad(d):
-                    raise _fail(code, f"{self.symbol}: price {p} too far {word} last price {last} ({key}={d})")
+                    raise _fail(
+                        code,
+                        f"{self.symbol}: price {p} too far {word} last price {last} ({key}={d})",
+                    )
         pm = f.get("PROTECTION_MARKET")
         if pm is not None and type == "MARKET" and last is not None:
             d = _opt(pm.get("maxDeviation"))
@@ -138,11 +183,15 @@ class SymbolFilters:
                 if side == "BUY" and best_ask is not None:
                     ask = to_decimal(best_ask, "best_ask")
                     if last + last * d < ask:
-                        raise _fail("ORDER_F0601", f"{self.symbol}: best ask {ask} beyond last {last} + {d}")
+                        raise _fail(
+                            "ORDER_F0601", f"{self.symbol}: best ask {ask} beyond last {last} + {d}"
+                        )
                 if side == "SELL" and best_bid is not None:
                     bid = to_decimal(best_bid, "best_bid")
                     if last - last * d > bid:
-                        raise _fail("ORDER_F0601", f"{self.symbol}: best bid {bid} beyond last {last} - {d}")
+                        raise _fail(
+                            "ORDER_F0601", f"{self.symbol}: best bid {bid} beyond last {last} - {d}"
+                        )
         po = f.get("PROTECTION_ONLINE")
         if po is not None and open_price is not None and p is not None:
             m = _opt(po.get("maxPriceMultiple"))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
 from wexcore.rest.endpoints import Endpoint, Limit
 
@@ -62,8 +62,7 @@ class RateLimiter:
         clock: a monotonic clock in seconds (tests pass a fake one).
     """
 
-    def __init__(self, *, margin: float = 0.05, enabled: bool = True,
-                 clock=time.monotonic) -> None:
+    def __init__(self, *, margin: float = 0.05, enabled: bool = True, clock=time.monotonic) -> None:
         self.margin = margin
         self.enabled = enabled
         self.clock = clock
@@ -77,8 +76,7 @@ class RateLimiter:
         key = (host, scope_id, group)
         b = self._buckets.get(key)
         if b is None:
-            b = self._buckets[key] = Bucket(limit.count, limit.per + self.margin,
-                                            f"{host}|{group}")
+            b = self._buckets[key] = Bucket(limit.count, limit.per + self.margin, f"{host}|{group}")
         return b
 
     def buckets_for(self, endpoint: Endpoint, host: str, api_key: str | None) -> tuple[Bucket, ...]:

@@ -1,0 +1,274 @@
+"""Per-request REST client overhead on loopback: wexcore vs ccxt's async ``xt`` client.
+
+The same call on both sides: a signed ``GET /v4/order/{orderId}`` (sign,
+send, receive, decode the JSON envelope), against a trivial keep-alive HTTP
+server running in a separate process (so it does not share the GIL with the
+clients) that answers every request with the same small spot envelope.
+
+Per-request client overhead = (client's time per request) - (time per request
+of a minimal raw asyncio client sending pre-built bytes to the same server).
+The raw client pays only the loopback and the server, which both clients pay
+too, so the difference is what the client itself costs. Goal: wexcore's
+overhead at least 3x smaller than ccxt's (checked when benchmarks are enabled).
+
+ccxt is configured to be comparable: ``enableRateLimit=False`` (its throttle
+would sleep), the spot API URL pointed at the loopback server, keys set; its
+implicit endpoint method ``privateSpotGetOrderOrderId`` is used (no unified
+order parsing, which would only make ccxt slower). wexcore runs with its rate
+limiter off too (``test_wexcore_async_limiter_on`` shows the limiter's cost).
+
+Run: ``python -m pytest bench/bench_rest.py --benchmark-enable``
+(needs the ``bench`` extra: ``pip install -e '.[bench]'`` for ccxt).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import wexcore
+from wexcore.rest import RateLimiter
+
+N = 200  # requests per timed round
+ORDER_ID = 6216559590087220004
+
+SERVER = textwrap.dedent(r"""
+    import asyncio, sys
+    BODY = (b'{"rc":0,"mc":"SUCCESS","ma":[],"result":{"symbol":"btc_usdt",'
+            b'"orderId":"6216559590087220004","clientOrderId":null,"side":"BUY",'
+            b'"type":"LIMIT","timeInForce":"GTC","price":"40000","origQty":"2",'
+            b'"executedQty":"0","state":"NEW","time":1655958915583,"updatedTime":1655958915583}}')
+    RESP = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+            + str(len(BODY)).encode() + b"\r\nConnection: keep-alive\r\n\r\n" + BODY)
+
+    class P(asyncio.Protocol):
+        def connection_made(self, t):
+            self.t = t; self.buf = b""
+        def data_received(self, data):
+            self.buf += data
+            while True:
+                i = self.buf.find(b"\r\n\r\n")
+                if i < 0:
+                    return
+                head = self.buf[:i].lower()
+                n = 0
+                j = head.find(b"content-length:")
+                if j >= 0:
+                    n = int(head[j + 15:].split(b"\r\n", 1)[0])
+                if len(self.buf) < i + 4 + n:
+                    return
+                self.buf = self.buf[i + 4 + n:]
+                self.t.write(RESP)
+
+    async def main():
+        srv = await asyncio.get_running_loop().create_server(P, "127.0.0.1", 0)
+        print(srv.sockets[0].getsockname()[1], flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+    asyncio.run(main())
+""")
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    port = int(proc.stdout.readline())
+    yield f"http://127.0.0.1:{port}"
+    proc.stdin.close()  # the server exits when its stdin closes
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def loop():
+    lp = asyncio.new_event_loop()
+    yield lp
+    lp.close()
+
+
+def _run(benchmark, loop, make_batch):
+    """Time rounds of N sequential requests; return the per-request median (s)."""
+    result = benchmark.pedantic(
+        lambda: loop.run_until_complete(make_batch()), rounds=15, iterations=1, warmup_rounds=2
+    )
+    return result
+
+
+class _RawProto(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.buf = b""
+        self.size = 0
+        self.waiter = None
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        if self.size and len(self.buf) >= self.size:
+            data, self.buf = self.buf[: self.size], self.buf[self.size :]
+            self.waiter.set_result(data)
+
+
+class RawClient:
+    """The floor: pre-built request bytes on one asyncio Protocol connection,
+    a fixed-size response (learned from the first one), no parsing."""
+
+    def __init__(self, url: str) -> None:
+        self.host, port = url.rsplit("//", 1)[1].split(":")
+        self.port = int(port)
+        self.req = (
+            f"GET /v4/order/{ORDER_ID} HTTP/1.1\r\nHost: {self.host}\r\nAccept: */*\r\n\r\n"
+        ).encode()
+        self.proto = None
+        self.transport = None
+
+    async def get(self) -> bytes:
+        loop = asyncio.get_running_loop()
+        if self.proto is None:
+            self.transport, self.proto = await loop.create_connection(
+                _RawProto, self.host, self.port
+            )
+            self.transport.write(self.req)
+            while b"\r\n\r\n" not in self.proto.buf:
+                await asyncio.sleep(0.001)
+            head, _, rest = self.proto.buf.partition(b"\r\n\r\n")
+            n = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            while len(rest) < n:
+                await asyncio.sleep(0.001)
+                rest = self.proto.buf.partition(b"\r\n\r\n")[2]
+            self.proto.size = len(head) + 4 + n
+            self.proto.buf = b""
+            return rest
+        fut = loop.create_future()
+        self.proto.waiter = fut
+        self.transport.write(self.req)
+        data = await fut
+        return data[data.index(b"\r\n\r\n") + 4 :]
+
+
+GROUP = "rest signed GET x200"
+
+
+def test_raw_floor(benchmark, loop, server_url, ratios):
+    raw = RawClient(server_url)
+
+    async def batch():
+        for _ in range(N):
+            body = await raw.get()
+        return body
+
+    body = _run(benchmark, loop, batch)
+    raw.transport.close()
+    assert b'"orderId":"6216559590087220004"' in body
+    ratios.record(GROUP, "raw asyncio floor", benchmark)
+
+
+def test_ccxt_xt_async(benchmark, loop, server_url, ratios):
+    ccxt_async = pytest.importorskip("ccxt.async_support")
+
+    async def make():
+        ex = ccxt_async.xt(
+            {
+                "apiKey": "3976eb88-76d0-4f6e-a6b2-a57980770085",
+                "secret": "bc6630d0231fda5cd98794f52c4998659beda290",
+                "enableRateLimit": False,
+            }
+        )
+        ex.urls["api"]["spot"] = server_url
+        return ex
+
+    ex = loop.run_until_complete(make())
+
+    async def batch():
+        for _ in range(N):
+            r = await ex.privateSpotGetOrderOrderId({"orderId": str(ORDER_ID)})
+        return r
+
+    try:
+        r = _run(benchmark, loop, batch)
+    finally:
+        loop.run_until_complete(ex.close())
+    assert r["result"]["orderId"] == str(ORDER_ID)
+    ratios.record(GROUP, "ccxt xt async", benchmark)
+
+
+def test_wexcore_async(benchmark, loop, server_url, ratios):
+    c = wexcore.AsyncSpotClient(
+        "3976eb88-76d0-4f6e-a6b2-a57980770085",
+        "bc6630d0231fda5cd98794f52c4998659beda290",
+        base_url=server_url,
+        rate_limit=False,
+        sync_clock=False,
+    )
+
+    async def batch():
+        for _ in range(N):
+            r = await c.get_order(ORDER_ID)
+        return r
+
+    try:
+        r = _run(benchmark, loop, batch)
+    finally:
+        loop.run_until_complete(c.aclose())
+    assert r["orderId"] == str(ORDER_ID)
+    ratios.record(GROUP, "wexcore async", benchmark)
+    _check_overhead(ratios, "wexcore async", 3.0)
+
+
+def test_wexcore_async_limiter_on(benchmark, loop, server_url, ratios):
+    # A limit high enough never to wait: this measures the bookkeeping alone.
+    c = wexcore.AsyncSpotClient(
+        "k", "s", base_url=server_url, sync_clock=False, rate_limit=RateLimiter(enabled=True)
+    )
+    from wexcore.rest.endpoints import Limit, spot
+
+    ep = spot["get_order"]
+    c._core._buckets[ep.key] = (c.rate_limiter.bucket("h", "k", "g", Limit("apikey", 10**6, 1.0)),)
+
+    async def batch():
+        for _ in range(N):
+            r = await c.get_order(ORDER_ID)
+        return r
+
+    try:
+        r = _run(benchmark, loop, batch)
+    finally:
+        loop.run_until_complete(c.aclose())
+    assert r["orderId"] == str(ORDER_ID)
+    ratios.record(GROUP, "wexcore async + limiter", benchmark)
+
+
+def test_wexcore_sync(benchmark, server_url, ratios):
+    c = wexcore.SpotClient("k", "s", base_url=server_url, rate_limit=False, sync_clock=False)
+
+    def batch():
+        for _ in range(N):
+            r = c.get_order(ORDER_ID)
+        return r
+
+    try:
+        r = benchmark.pedantic(batch, rounds=15, iterations=1, warmup_rounds=2)
+    finally:
+        c.close()
+    assert r["orderId"] == str(ORDER_ID)
+    ratios.record(GROUP, "wexcore sync", benchmark)
+
+
+def _check_overhead(ratios, name: str, goal: float) -> None:
+    """Assert (ccxt - floor) / (wexcore - floor) >= goal, on per-request medians."""
+    m = ratios.medians
+    floor, ccxt, ours = (m.get((GROUP, k)) for k in ("raw asyncio floor", "ccxt xt async", name))
+    if None in (floor, ccxt, ours):
+        return
+    per = 1e6 / N
+    ratio = (ccxt - floor) / (ours - floor)
+    print(
+        f"\nper-request: floor {floor * per:.1f} us, ccxt {ccxt * per:.1f} us, {name} "
+        f"{ours * per:.1f} us; client overhead ccxt {(ccxt - floor) * per:.1f} us vs "
+        f"{name} {(ours - floor) * per:.1f} us = {ratio:.2f}x"
+    )
+    ratios.goals.append((GROUP, f"{name} overhead", "ccxt xt async overhead", goal, ratio))
+    assert ratio >= goal, f"{name} overhead only {ratio:.2f}x smaller than ccxt's (goal {goal}x)"
