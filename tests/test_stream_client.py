@@ -176,8 +176,9 @@ async def test_without_pings_the_server_closes_and_the_client_reconnects(transpo
         async with SpotPublicStream(url=sim.ws_url, transport=transport,
                                     ping_interval=30) as stream:
             await stream.subscribe("depth_update@btc_usdt")
-            await wait_until(lambda: stream.counters.reconnects >= 1 and stream.connected, 5.0)
-            assert sim.conns and next(iter(sim.conns)).subs == {"depth_update@btc_usdt"}
+            await wait_until(lambda: stream.counters.reconnects >= 1 and stream.connected
+                             and any(c.subs == {"depth_update@btc_usdt"} and not c.closed
+                                     for c in sim.conns), 5.0, "resubscribed")
 
 
 async def test_missing_pong_marks_the_connection_dead(transport):
