@@ -33,8 +33,15 @@ PRICE_PRECISION = 2
 QUANTITY_PRECISION = 4
 
 
+WORKLOADS = {
+    # levels changed per depth_update frame
+    "small": (1, 6),        # a quiet book, or a feed pushed per change
+    "aggregated": (8, 32),  # 100 ms of an active book (the spec's push rate)
+}
+
+
 def make_frames(
-    count: int, seed: int = 1, depth: int = 200
+    count: int, seed: int = 1, depth: int = 200, workload: str = "small"
 ) -> tuple[dict[str, Any], list[bytes], dict[str, list[tuple[int, int]]]]:
     """A snapshot (update id 0), ``count`` depth_update payloads (ids
     1..count) and the final book in ticks (for the correctness check).
@@ -43,6 +50,7 @@ def make_frames(
     100 ms diffs; quantities are absolute, 0 removes.
     """
     rng = random.Random(seed)
+    lo, hi = WORKLOADS[workload]
     mid = 3_000_000  # ticks: 30000.00
     bids = {mid - 1 - i: rng.randint(1, 50_000) for i in range(depth)}
     asks = {mid + 1 + i: rng.randint(1, 50_000) for i in range(depth)}
@@ -62,7 +70,7 @@ def make_frames(
     frames = []
     for uid in range(1, count + 1):
         b, a = [], []
-        for _ in range(rng.randint(1, 6)):
+        for _ in range(rng.randint(lo, hi)):
             side, book = (b, bids) if rng.random() < 0.5 else (a, asks)
             off = int(rng.expovariate(0.3))
             px = (mid - 1 - off) if book is bids else (mid + 1 + off)
@@ -189,9 +197,9 @@ class _Conn(asyncio.Protocol):
 
 
 def serve(port_out: Any, count: int, mode: str, interval: float, sent_ns: Any,
-          seed: int = 1) -> None:
+          workload: str = "small", seed: int = 1) -> None:
     """Process entry point: serve until killed; report the port through ``port_out``."""
-    _, frames, _ = make_frames(count, seed)
+    _, frames, _ = make_frames(count, seed, workload=workload)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()

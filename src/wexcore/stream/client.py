@@ -478,9 +478,6 @@ class StreamClient:
             if not self._blocked and self._conn is not None:
                 self._conn.resume_reading()
 
-    def _on_message(self, frame: bytes, received_ns: int) -> None:
-        self.core.feed(frame, received_ns)
-
     async def _fetch_token_with_keys(self) -> str:
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=10.0)
@@ -508,7 +505,8 @@ class StreamClient:
                 if self.private and self.token.needs_renewal(time.monotonic()):
                     await self._renew_token()
                 conn = await connect(
-                    self.url, self._on_message, transport=self.transport,
+                    # the transport calls the core directly: no hop per message
+                    self.url, self.core.feed, transport=self.transport,
                     compression=self.compression, open_timeout=self.open_timeout,
                 )
             except asyncio.CancelledError:
