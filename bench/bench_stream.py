@@ -28,14 +28,13 @@ from __future__ import annotations
 import asyncio
 import multiprocessing as mp
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import orjson
 import pytest
-import stream_pusher as sp
 
+import stream_pusher as sp
 import wexcore
 from wexcore.stream.transport import available_transports
 

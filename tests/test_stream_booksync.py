@@ -154,7 +154,8 @@ def test_futures_ids_and_exchange_latency_recorded():
         "a": [list(x) for x in SNAP_ASKS]}})
     assert sync.on_snapshot(snap)
     t_ms = 1_700_000_000_000
-    sync.feed(futures_update(51, 52, bids=[("99.50", "1.0")], t=t_ms), received_ns=t_ms * 10**6 + 250_000)
+    sync.feed(futures_update(51, 52, bids=[("99.50", "1.0")], t=t_ms),
+              received_ns=t_ms * 10**6 + 250_000)
     sync.feed(futures_update(54, 55), received_ns=1)  # pu=53 != 52: gap
     assert sync.resyncs == 1
     s = stats.summary()

@@ -8,9 +8,9 @@ import asyncio
 
 import orjson
 import pytest
-from stream_support import TRANSPORTS, FakeExchange, wait_until
 
 import wexcore
+from stream_support import TRANSPORTS, FakeExchange, wait_until
 from wexcore import (
     ConnectionState,
     FuturesMarketStream,
@@ -84,7 +84,8 @@ async def test_callback_and_iterator_on_one_subscription(transport):
                 break
         assert [e.last_update_id for e in seen[:3]] == [e.last_update_id for e in got]
         # consecutive: nothing lost between the socket and the iterator
-        assert all(b.first_update_id == a.last_update_id + 1 for a, b in zip(got, got[1:]))
+        assert all(b.first_update_id == a.last_update_id + 1
+                   for a, b in zip(got, got[1:], strict=False))
 
 
 async def test_raw_subscription_gets_bytes(transport):
@@ -202,7 +203,8 @@ async def test_slow_consumer_drop_oldest_is_bounded_and_counted(transport):
         assert len(sub) == 3
         kept = [sub.get_nowait() for _ in range(3)]
         # the newest are kept, in order
-        assert all(b.first_update_id == a.last_update_id + 1 for a, b in zip(kept, kept[1:]))
+        assert all(b.first_update_id == a.last_update_id + 1
+                   for a, b in zip(kept, kept[1:], strict=False))
         assert stream.counters.dropped == sub.dropped
 
 
@@ -217,7 +219,7 @@ async def test_slow_consumer_block_pauses_reading_and_loses_nothing(transport):
         for _ in range(40):
             d = orjson.loads(await asyncio.wait_for(sub.get(), 5))["data"]
             ids.append((d["fi"], d["i"]))
-        assert all(b[0] == a[1] + 1 for a, b in zip(ids, ids[1:])), "a frame was lost"
+        assert all(b[0] == a[1] + 1 for a, b in zip(ids, ids[1:], strict=False)), "a frame was lost"
         assert sub.dropped == 0
 
 

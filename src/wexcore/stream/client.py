@@ -580,8 +580,9 @@ class StreamClient:
                     wait = min(wait, self.token.seconds_until_renewal(time.monotonic()))
                 self._wake.clear()
                 waker = asyncio.ensure_future(self._wake.wait())
+                watched: set[asyncio.Future[Any]] = {conn.closed, waker}
                 done, _ = await asyncio.wait(
-                    {conn.closed, waker}, timeout=max(wait, 0.001),
+                    watched, timeout=max(wait, 0.001),
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 waker.cancel()

@@ -155,7 +155,7 @@ class StreamCounters:
     duplicates_suppressed: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        return {k: getattr(self, k) for k in self.__slots__}
 
 
 # --------------------------------------------------------------------------
@@ -429,7 +429,7 @@ def _fallback_decode(frame: bytes) -> Any:
 def default_decoder() -> Callable[[bytes], Any]:
     """wexcore's decoder kernel when it is built, else ``orjson.loads``."""
     try:
-        from wexcore import decode  # type: ignore[attr-defined]
+        from wexcore import decode
     except ImportError:
         return _fallback_decode
     return decode  # type: ignore[no-any-return]
@@ -626,15 +626,15 @@ class StreamCore:
         if frame.__class__ is not bytes:
             frame = frame.encode() if isinstance(frame, str) else bytes(frame)
         self.n_messages += 1
-        self.n_bytes += len(frame)  # type: ignore[arg-type]
-        pos = frame.find(b'"event":"', 0, 96)  # type: ignore[arg-type]
+        self.n_bytes += len(frame)
+        pos = frame.find(b'"event":"', 0, 96)
         if pos >= 0:
-            end = frame.find(b'"', pos + 9)  # type: ignore[arg-type]
+            end = frame.find(b'"', pos + 9)
             ev = frame[pos + 9 : end] if end > 0 else None
         else:
-            ev = event_of(frame)  # type: ignore[arg-type]
+            ev = event_of(frame)
         if ev is None:
-            self._control(frame)  # type: ignore[arg-type]
+            self._control(frame)
             return
         entry = self._route_cache.get(ev)
         if entry is None:
@@ -643,8 +643,8 @@ class StreamCore:
         if not sinks:
             self.counters.unrouted += 1
             return
-        decoded = self.decoder(frame) if decode else None  # type: ignore[arg-type]
-        if self._dedupe_window and self._is_duplicate(frame, decoded):  # type: ignore[arg-type]
+        decoded = self.decoder(frame) if decode else None
+        if self._dedupe_window and self._is_duplicate(frame, decoded):
             self.counters.duplicates_suppressed += 1
             return
         for deliver in sinks:

@@ -22,17 +22,17 @@ import contextlib
 import logging
 import time
 from array import array
-from time import perf_counter_ns as _perf_ns
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from time import perf_counter_ns as _perf_ns
 from typing import Any
 
 import httpx
 
 from wexcore.errors import DecodeError, PrecisionError, SequenceGap
 from wexcore.stream import _rest
-from wexcore.stream.client import StreamClient, resolve_url
+from wexcore.stream.client import StreamClient
 from wexcore.stream.core import ConnectionEvent, ConnectionState, ReconnectPolicy
 
 __all__ = ["LiveBook", "LiveBooks", "BookSync", "ResyncEvent", "LatencyStats"]

@@ -110,7 +110,7 @@ class _WebsocketsConnection(Connection):
         self._reader.cancel()
         try:
             await asyncio.wait_for(self._ws.close(), 2.0)
-        except (asyncio.TimeoutError, Exception):  # noqa: BLE001
+        except (TimeoutError, Exception):  # noqa: BLE001
             pass
         if not self.closed.done():
             self.closed.set_result(None)
@@ -158,7 +158,7 @@ def _picows_listener_class() -> type:
     CLOSE = picows.WSMsgType.CLOSE
     PING = picows.WSMsgType.PING
 
-    class Listener(picows.WSListener):  # type: ignore[misc]
+    class Listener(picows.WSListener):
         on_message: OnMessage
         inflater: Any
         conn: _PicowsConnection
@@ -242,7 +242,7 @@ class _PicowsConnection(Connection):
         self._transport.disconnect()
         try:
             await asyncio.wait_for(self._transport.wait_disconnected(), 2.0)
-        except (asyncio.TimeoutError, Exception):  # noqa: BLE001
+        except (TimeoutError, Exception):  # noqa: BLE001
             pass
         if not self.closed.done():
             self.closed.set_result(None)
@@ -275,7 +275,7 @@ async def _connect_picows(
     if _LISTENER is None:
         _LISTENER = _picows_listener_class()
     headers = {"Sec-WebSocket-Extensions": _DEFLATE_OFFER} if compression else None
-    transport, listener = await asyncio.wait_for(
+    transport, listener_ = await asyncio.wait_for(
         picows.ws_connect(
             _LISTENER,
             url,
@@ -286,6 +286,7 @@ async def _connect_picows(
         ),
         open_timeout,
     )
+    listener: Any = listener_
     listener.on_message = on_message
     conn = _PicowsConnection(transport, listener)
     if compression:
