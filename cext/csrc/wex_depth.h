@@ -56,6 +56,7 @@ typedef struct {
     int64_t ids[WEX_ID_COUNT];
     unsigned ids_seen;         /* bit per id present with an integer */
     unsigned sides_seen;       /* bit 0 bids, bit 1 asks */
+    int wrapped, bare;         /* saw data/result; saw message keys at the top */
     const char *topic; size_t topic_len;
     const char *event; size_t event_len;
     const char *symbol; size_t symbol_len;
@@ -337,6 +338,12 @@ static const char *wex_scan_levels(const char *p, const char *end, int pp, int q
     }
 }
 
+/* Message keys at the top level make a bare data object; next to a data or
+ * result wrapper they are ambiguous (the validating path reads the wrapper
+ * only), so that combination goes to the fallback. */
+#define WEX_INNER_GUARD() do { if (level == 0) { if (m->wrapped) goto fallback; m->bare = 1; } } while (0)
+#define WEX_WRAPPER_GUARD() do { if (m->bare || m->wrapped) goto fallback; m->wrapped = 1; } while (0)
+
 #define WEX_KEY(k, lit) (klen == sizeof(lit) - 1 && memcmp(k, lit, sizeof(lit) - 1) == 0)
 
 /* The envelope code must be a bare or quoted 0; anything else -> fallback so
@@ -371,11 +378,12 @@ static const char *wex_scan_object(const char *p, const char *end, int pp, int q
 
         switch (klen) {
         case 1:
-            if (k[0] == 'a') { p = wex_scan_levels(p, end, pp, qp, m, 1, status); if (!p) return NULL; goto next; }
-            if (k[0] == 'b') { p = wex_scan_levels(p, end, pp, qp, m, 0, status); if (!p) return NULL; goto next; }
-            if (k[0] == 'i') { p = wex_scan_id(p, end, m, WEX_ID_I); if (!p) goto fallback; goto next; }
-            if (k[0] == 'u') { p = wex_scan_id(p, end, m, WEX_ID_U); if (!p) goto fallback; goto next; }
+            if (k[0] == 'a') { WEX_INNER_GUARD(); p = wex_scan_levels(p, end, pp, qp, m, 1, status); if (!p) return NULL; goto next; }
+            if (k[0] == 'b') { WEX_INNER_GUARD(); p = wex_scan_levels(p, end, pp, qp, m, 0, status); if (!p) return NULL; goto next; }
+            if (k[0] == 'i') { WEX_INNER_GUARD(); p = wex_scan_id(p, end, m, WEX_ID_I); if (!p) goto fallback; goto next; }
+            if (k[0] == 'u') { WEX_INNER_GUARD(); p = wex_scan_id(p, end, m, WEX_ID_U); if (!p) goto fallback; goto next; }
             if (k[0] == 's') {
+                WEX_INNER_GUARD();
                 if (*p == '"') {
                     if (m->symbol) goto fallback;
                     p = wex_plain_string(p, end, &m->symbol, &m->symbol_len);
@@ -385,17 +393,18 @@ static const char *wex_scan_object(const char *p, const char *end, int pp, int q
             }
             break;
         case 2:
-            if (k[0] == 'f' && k[1] == 'i') { p = wex_scan_id(p, end, m, WEX_ID_FI); if (!p) goto fallback; goto next; }
-            if (k[0] == 'f' && k[1] == 'u') { p = wex_scan_id(p, end, m, WEX_ID_FU); if (!p) goto fallback; goto next; }
-            if (k[0] == 'p' && k[1] == 'u') { p = wex_scan_id(p, end, m, WEX_ID_PU); if (!p) goto fallback; goto next; }
-            if (k[0] == 'i' && k[1] == 'd') { p = wex_scan_id(p, end, m, WEX_ID_ID); if (!p) goto fallback; goto next; }
+            if (k[0] == 'f' && k[1] == 'i') { WEX_INNER_GUARD(); p = wex_scan_id(p, end, m, WEX_ID_FI); if (!p) goto fallback; goto next; }
+            if (k[0] == 'f' && k[1] == 'u') { WEX_INNER_GUARD(); p = wex_scan_id(p, end, m, WEX_ID_FU); if (!p) goto fallback; goto next; }
+            if (k[0] == 'p' && k[1] == 'u') { WEX_INNER_GUARD(); p = wex_scan_id(p, end, m, WEX_ID_PU); if (!p) goto fallback; goto next; }
+            if (k[0] == 'i' && k[1] == 'd') { WEX_INNER_GUARD(); p = wex_scan_id(p, end, m, WEX_ID_ID); if (!p) goto fallback; goto next; }
             if (level == 0 && k[0] == 'r' && k[1] == 'c') { p = wex_scan_zero_code(p, end); if (!p) goto fallback; goto next; }
             break;
         case 4:
-            if (WEX_KEY(k, "bids")) { p = wex_scan_levels(p, end, pp, qp, m, 0, status); if (!p) return NULL; goto next; }
-            if (WEX_KEY(k, "asks")) { p = wex_scan_levels(p, end, pp, qp, m, 1, status); if (!p) return NULL; goto next; }
+            if (WEX_KEY(k, "bids")) { WEX_INNER_GUARD(); p = wex_scan_levels(p, end, pp, qp, m, 0, status); if (!p) return NULL; goto next; }
+            if (WEX_KEY(k, "asks")) { WEX_INNER_GUARD(); p = wex_scan_levels(p, end, pp, qp, m, 1, status); if (!p) return NULL; goto next; }
             if (level == 0 && WEX_KEY(k, "data")) {
                 if (*p != '{') goto fallback;
+                WEX_WRAPPER_GUARD();
                 p = wex_scan_object(p, end, pp, qp, m, 1, status);
                 if (!p) return NULL;
                 goto next;
@@ -418,6 +427,7 @@ static const char *wex_scan_object(const char *p, const char *end, int pp, int q
         case 6:
             if (level == 0 && WEX_KEY(k, "result")) {
                 if (*p != '{') goto fallback;
+                WEX_WRAPPER_GUARD();
                 p = wex_scan_object(p, end, pp, qp, m, 1, status);
                 if (!p) return NULL;
                 goto next;
@@ -427,7 +437,7 @@ static const char *wex_scan_object(const char *p, const char *end, int pp, int q
             if (level == 0 && WEX_KEY(k, "returnCode")) { p = wex_scan_zero_code(p, end); if (!p) goto fallback; goto next; }
             break;
         case 12:
-            if (WEX_KEY(k, "lastUpdateId")) { p = wex_scan_id(p, end, m, WEX_ID_LAST); if (!p) goto fallback; goto next; }
+            if (WEX_KEY(k, "lastUpdateId")) { WEX_INNER_GUARD(); p = wex_scan_id(p, end, m, WEX_ID_LAST); if (!p) goto fallback; goto next; }
             break;
         }
         p = wex_skip_value(p, end, level + 1);
@@ -448,6 +458,7 @@ static inline void wex_depth_reset(wex_depth_msg *m)
 {
     m->side[0].n = 0; m->side[1].n = 0;
     m->ids_seen = 0; m->sides_seen = 0;
+    m->wrapped = m->bare = 0;
     m->topic = m->event = m->symbol = NULL;
     m->topic_len = m->event_len = m->symbol_len = 0;
     m->err_code = 0;

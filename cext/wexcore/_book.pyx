@@ -36,6 +36,30 @@ decoded and validated, its sequence checked and the book's capacity reserved
 *before* the first level changes, so a bad message leaves the book exactly as
 it was.
 
+Spec decisions
+--------------
+* Futures REST depth: the English docs label ``"a"`` Buy and ``"b"`` Sell;
+  the Chinese docs say ``a`` 卖单 (asks) and ``b`` 买单 (bids), as every push
+  message does. ``a`` is read as asks, ``b`` as bids, everywhere.
+* The futures procedure fetches ``/future/market/v1/public/depth?level=500``;
+  the documented endpoint is ``.../public/q/depth`` (level 1-50). Both bodies
+  have the same shape; ``load_snapshot`` takes either.
+* ``pu`` is checked only from the second applied event on: the first event
+  straddles the snapshot id, so its ``pu`` names an id the book never saw.
+* After a gap the book refuses every update (``SequenceGap``, "out of sync")
+  until a snapshot, so nothing is applied on top of a book known to be wrong.
+* A book whose best bid equals its best ask counts as crossed.
+* Futures limited depth carries ``"id"`` (a string in the example) instead of
+  ``u``, and ``"s":"btc_index"`` on a btc_usdt topic: ``replace`` reads the id
+  from ``i``/``id``/``u``/``lastUpdateId`` and does not check the symbol.
+  ``apply`` and ``load_snapshot`` reject a message whose ``s`` differs from
+  the book's symbol (exact bytes).
+* Values: digits below the precision are accepted only when they are zeros;
+  every negative value (also ``-0``) is rejected; a price repeated within one
+  message is applied in order (the last one wins), in a snapshot the last one
+  wins and zero quantities are skipped. Ids are integers (bare or quoted) in
+  0..2**63-1 and never pass through a float.
+
 Threads
 -------
 A book is not thread-safe. ``apply_many`` (and ``apply_levels`` for large
@@ -102,11 +126,79 @@ cdef object _STALE = ApplyResult.STALE
 cdef object _APPLIED = ApplyResult.APPLIED
 cdef object _CROSSED = ApplyResult.CROSSED
 
+# numpy arrays for the read path without numpy's headers (the build adds no
+# numpy include directory): PyArray_New and PyArray_Type are taken from the
+# C-API table numpy exports as a capsule, at the slots numpy's own
+# __multiarray_api.h uses (2 and 93, unchanged since numpy 1.x), and the data
+# pointer is the first field after PyObject_HEAD, as in PyArrayObject_fields.
+# Verified once at import; on any doubt the reads fall back to numpy.empty.
+cdef extern from *:
+    """
+    typedef PyObject *(*wex_array_new_fn)(PyTypeObject *, int, Py_ssize_t const *, int,
+                                          Py_ssize_t const *, void *, int, int, PyObject *);
+    static wex_array_new_fn wex_array_new = NULL;
+    static PyTypeObject *wex_array_type = NULL;
+    typedef struct { PyObject_HEAD char *data; } wex_array_head;
+    static int wex_numpy_bind(PyObject *capsule) {
+        void **api = (void **)PyCapsule_GetPointer(capsule, NULL);
+        if (!api) { PyErr_Clear(); return -1; }
+        wex_array_type = (PyTypeObject *)api[2];
+        wex_array_new = (wex_array_new_fn)api[93];
+        return 0;
+    }
+    static void wex_numpy_unbind(void) { wex_array_new = NULL; }
+    static PyObject *wex_array_2d(Py_ssize_t rows, Py_ssize_t cols, int typenum) {
+        Py_ssize_t dims[2] = {rows, cols};
+        return wex_array_new(wex_array_type, 2, dims, typenum, NULL, NULL, 0, 0, NULL);
+    }
+    static inline char *wex_array_data(PyObject *a) { return ((wex_array_head *)a)->data; }
+    """
+    int wex_numpy_bind(object capsule) except? -1
+    void wex_numpy_unbind()
+    object wex_array_2d(Py_ssize_t rows, Py_ssize_t cols, int typenum)
+    char *wex_array_data(object a)
+
+
 cdef object _np_empty = numpy.empty
 cdef object _F64 = numpy.dtype(numpy.float64)
 cdef object _I64 = numpy.dtype(numpy.int64)
 cdef object _loads = orjson.loads
 cdef object _JSONDecodeError = orjson.JSONDecodeError
+
+cdef int _NPY_F64 = _F64.num
+cdef int _NPY_I64 = _I64.num
+cdef object _capsule = None
+
+
+cdef bint _bind_numpy():
+    """Bind the numpy C-API table and check it makes the arrays we expect."""
+    global _capsule
+    try:
+        try:
+            from numpy._core import _multiarray_umath as _mu
+        except ImportError:  # numpy 1.x
+            from numpy.core import _multiarray_umath as _mu
+        _capsule = _mu._ARRAY_API
+        if wex_numpy_bind(_capsule) != 0:
+            return False
+        probe = wex_array_2d(3, 2, _NPY_I64)
+        (<int64_t *>wex_array_data(probe))[5] = 42
+        if (type(probe) is not numpy.ndarray or probe.shape != (3, 2) or probe.dtype != _I64
+                or probe[2, 1] != 42 or not probe.flags.c_contiguous or not probe.flags.writeable):
+            wex_numpy_unbind()
+            return False
+        probe = wex_array_2d(1, 2, _NPY_F64)
+        (<double *>wex_array_data(probe))[1] = 0.5
+        if probe.dtype != _F64 or probe[0, 1] != 0.5:
+            wex_numpy_unbind()
+            return False
+        return True
+    except Exception:
+        wex_numpy_unbind()
+        return False
+
+
+cdef bint _fast_arrays = _bind_numpy()
 
 cdef double _POW10[23]
 cdef int _k
@@ -177,7 +269,10 @@ cdef int64_t _value_to_ticks(object v, int precision, str field, object topic) e
         text = str(v)
     else:
         raise DecodeError(f"not a decimal number: {v!r}", topic=topic, field=field)
-    s = PyUnicode_AsUTF8AndSize(text, &n)
+    try:
+        s = PyUnicode_AsUTF8AndSize(text, &n)
+    except UnicodeEncodeError:
+        raise DecodeError(f"not a decimal number: {text!r}", topic=topic, field=field) from None
     rc = wex_dec_to_ticks(s, <size_t>n, precision, &out)
     if rc != WEX_DEC_OK:
         raise _dec_error(rc, text, precision, field, topic, -1)
@@ -194,7 +289,7 @@ def decimal_to_ticks(value, int precision):
     """
     if precision < 0 or precision > MAX_PRECISION:
         raise ValueError(f"precision must be 0..{MAX_PRECISION}, got {precision}")
-    return _value_to_ticks(value, precision, "value", None)
+    return _value_to_ticks(value, precision, None, None)
 
 
 cdef int64_t _id_value(object v, str field, object topic) except? -2:
@@ -304,7 +399,9 @@ cdef int _fill_from_obj(wex_depth_msg *m, object obj, int pp, int qp, list keep)
         if len(found) > 1:
             raise DecodeError(f"both {found[0]!r} and {found[1]!r} given", topic=topic, field=found[1])
         if found:
-            _fill_levels(m, side, di[found[0]], found[0], pp, qp, topic)
+            # canonical names, whichever key the message used, so both paths
+            # name a bad level the same way
+            _fill_levels(m, side, di[found[0]], _SIDE_NAMES[side], pp, qp, topic)
     return 0
 
 
@@ -323,7 +420,10 @@ cdef int _scan(wex_depth_msg *m, object message, int pp, int qp, list keep) exce
         buf = PyBytes_AS_STRING(message)
         n = PyBytes_GET_SIZE(message)
     elif isinstance(message, str):
-        buf = PyUnicode_AsUTF8AndSize(message, &n)
+        try:
+            buf = PyUnicode_AsUTF8AndSize(message, &n)
+        except UnicodeEncodeError as e:
+            raise DecodeError(f"message is not valid UTF-8: {e.reason}", offset=e.start) from None
     else:
         raise TypeError(f"expected bytes, str or dict, got {type(message).__name__}")
     rc = wex_scan_depth(buf, <size_t>n, pp, qp, m)
@@ -364,6 +464,7 @@ cdef object _ticks_array(const int64_t *src, size_t n):
 
 
 @cython.final
+@cython.auto_pickle(False)
 cdef class DepthParser:
     """Reusable depth decoder: raw message -> int64 tick arrays, no allocation
     per message once warmed up.
@@ -378,7 +479,7 @@ cdef class DepthParser:
     cdef list _keep
     cdef readonly int price_precision, quantity_precision
 
-    def __cinit__(self, int price_precision, int quantity_precision):
+    def __init__(self, int price_precision, int quantity_precision):
         if not (0 <= price_precision <= MAX_PRECISION) or not (0 <= quantity_precision <= MAX_PRECISION):
             raise ValueError(f"precisions must be 0..{MAX_PRECISION}")
         self.price_precision = price_precision
@@ -499,6 +600,7 @@ cdef int _parse_side(object side) except -1:
 
 
 @cython.final
+@cython.auto_pickle(False)
 cdef class OrderBook:
     """An exact L2 order book for one symbol.
 
@@ -513,8 +615,8 @@ cdef class OrderBook:
     The book starts empty and out of sync; load a snapshot first.
     """
 
-    def __cinit__(self, str symbol, int price_precision, int quantity_precision, *,
-                  str product="spot"):
+    def __init__(self, str symbol, int price_precision, int quantity_precision, *,
+                 str product="spot"):
         if product not in ("spot", "futures"):
             raise ValueError(f"product must be 'spot' or 'futures', got {product!r}")
         if not (0 <= price_precision <= MAX_PRECISION):
@@ -976,14 +1078,16 @@ cdef class OrderBook:
         cdef Py_buffer view
         cdef double *d
         cdef int64_t *t
-        cdef wex_level *top
         if k < 0:
             k = 0
-        arr = _np_empty((k, 2), _I64 if ticks else _F64)
-        if k == 0:
-            return arr
-        PyObject_GetBuffer(arr, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
-        top = s.lv + s.n - 1
+        if _fast_arrays:
+            arr = wex_array_2d(k, 2, _NPY_I64 if ticks else _NPY_F64)
+            view.buf = wex_array_data(arr)
+        else:
+            arr = _np_empty((k, 2), _I64 if ticks else _F64)
+            if k == 0:
+                return arr
+            PyObject_GetBuffer(arr, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
         if ticks:
             t = <int64_t *>view.buf
             for j in range(k):
@@ -994,7 +1098,8 @@ cdef class OrderBook:
             for j in range(k):
                 d[2 * j] = _price_of(side, s.lv[s.n - 1 - j].key) / self._pscale
                 d[2 * j + 1] = s.lv[s.n - 1 - j].qty / self._qscale
-        PyBuffer_Release(&view)
+        if not _fast_arrays:
+            PyBuffer_Release(&view)
         return arr
 
     def bids(self, Py_ssize_t n=10):

