@@ -23,7 +23,7 @@ from cpython.float cimport PyFloat_FromDouble
 from cpython.long cimport PyLong_FromUnsignedLongLong, PyLong_FromLongLong
 from cpython.ref cimport PyObject
 from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free
-from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint64_t, int64_t
+from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint32_t, uint64_t, int64_t
 from libc.string cimport memcmp, memcpy, memset, memchr
 from libc.math cimport isfinite, NAN
 
@@ -183,7 +183,20 @@ cdef enum:
     MAX_KEYS = 256
     MAX_ENUM_ENTRIES = 64
 
+cdef enum:
+    MAX_LAYOUTS = 16
+    KEY_HASH_SIZE = 128
+
 cdef KeySpec _keys[MAX_KEYS]
+# per layout, an open-addressing table of key indexes (-1: empty)
+cdef int16_t _key_hash[MAX_LAYOUTS][KEY_HASH_SIZE]
+cdef int _nlayouts = 0
+
+
+cdef inline int _hash_key(const unsigned char* k, Py_ssize_t kl) noexcept nogil:
+    return <int>((<Py_ssize_t>k[0] * 7 + <Py_ssize_t>k[kl - 1] * 3 + kl * 13)
+                 & (KEY_HASH_SIZE - 1))
+
 cdef int _nkeys = 0
 cdef list _key_objects = []          # keeps the key bytes alive; names for errors
 cdef list _slot_names = []           # parallel to _keys: field name for errors
@@ -243,9 +256,14 @@ cdef class _Layout:
     cdef readonly dict fields      # field name -> (slot, vtype, enum id)
     cdef readonly dict wire        # field name -> wire keys
 
+    cdef readonly int id
+
     def __init__(self, str name, list spec):
-        global _nkeys
+        global _nkeys, _nlayouts
         self.name = name
+        self.id = _nlayouts
+        _nlayouts += 1
+        assert self.id < MAX_LAYOUTS
         self.first = _nkeys
         self.fields = {}
         self.wire = {}
@@ -269,6 +287,15 @@ cdef class _Layout:
         self.count = _nkeys - self.first
         self.nslots = len(spec)
         assert self.nslots <= MAX_SLOTS
+        assert self.count < KEY_HASH_SIZE // 2
+        cdef int j, h
+        for h in range(KEY_HASH_SIZE):
+            _key_hash[self.id][h] = -1
+        for j in range(self.first, self.first + self.count):
+            h = _hash_key(<const unsigned char*>_keys[j].key, _keys[j].keylen)
+            while _key_hash[self.id][h] >= 0:
+                h = (h + 1) & (KEY_HASH_SIZE - 1)
+            _key_hash[self.id][h] = <int16_t>j
 
 
 # Wire key -> field, per topic. Several keys may fill one field: the spot and
@@ -429,20 +456,23 @@ _TOPIC_NAMES = ("trade", "kline", "depth", "depth_update", "ticker", "tickers", 
 _TOPIC_LAYOUTS = (_TRADE, _KLINE, _DEPTH, _DEPTH_UPDATE, _TICKER, _TICKER, _TICKER, _PRICE,
                   _PRICE, _FUNDING, _BALANCE, _ORDER, _POSITION, _NOTIFY)
 cdef list _topic_bytes = [t.encode() for t in _TOPIC_NAMES]
-cdef int _topic_first[N_TOPICS]
-cdef int _topic_count[N_TOPICS]
+cdef int _topic_layout[N_TOPICS]
 cdef int _topic_nslots[N_TOPICS]
 for _i in range(N_TOPICS):
-    _topic_first[_i] = (<_Layout>_TOPIC_LAYOUTS[_i]).first
-    _topic_count[_i] = (<_Layout>_TOPIC_LAYOUTS[_i]).count
+    _topic_layout[_i] = (<_Layout>_TOPIC_LAYOUTS[_i]).id
     _topic_nslots[_i] = (<_Layout>_TOPIC_LAYOUTS[_i]).nslots
+
+cdef const char* _topic_ptr[N_TOPICS]
+cdef int _topic_len[N_TOPICS]
+for _i in range(N_TOPICS):
+    _topic_ptr[_i] = PyBytes_AS_STRING(_topic_bytes[_i])
+    _topic_len[_i] = len(_topic_bytes[_i])
+
 
 cdef int _topic_lookup(const unsigned char* s, Py_ssize_t n) noexcept:
     cdef int t
-    cdef bytes b
     for t in range(N_TOPICS):
-        b = <bytes>_topic_bytes[t]
-        if PyBytes_GET_SIZE(b) == n and memcmp(PyBytes_AS_STRING(b), s, n) == 0:
+        if _topic_len[t] == n and memcmp(_topic_ptr[t], s, n) == 0:
             return t
     return -1
 
@@ -524,6 +554,13 @@ cdef inline int _hex4(const unsigned char* s) noexcept nogil:
     return v
 
 
+# bytes that may appear in a JSON string as they are: printable ASCII except
+# the quote and the backslash (everything else takes the slow branch)
+cdef uint8_t _PLAIN[256]
+for _i in range(256):
+    _PLAIN[_i] = 1 if (32 <= _i < 128 and _i != 34 and _i != 92) else 0
+
+
 cdef Py_ssize_t _scan_string(Parser* p, Py_ssize_t i, int* flags, object field) except -2:
     """i is just after the opening quote; returns the index of the closing
     quote. Validates escapes (surrogates must pair), control characters and
@@ -535,10 +572,9 @@ cdef Py_ssize_t _scan_string(Parser* p, Py_ssize_t i, int* flags, object field) 
     cdef int f = 0
     cdef int k, cp, lo
     while True:
-        while i < n:
-            c = s[i]
-            if c == 34 or c == 92 or c < 32 or c >= 128:
-                break
+        while i + 1 < n and _PLAIN[s[i]] and _PLAIN[s[i + 1]]:
+            i += 2
+        while i < n and _PLAIN[s[i]]:
             i += 1
         if i >= n:
             _fail(p, "unterminated string", start - 1, field)
@@ -683,6 +719,10 @@ cdef int _to_double(Parser* p, const unsigned char* s, Py_ssize_t a, Py_ssize_t 
     return 0
 
 
+cdef uint64_t _U64_TENTH = 1844674407370955161ULL     # (2**64 - 1) // 10
+cdef uint64_t _I64_MIN_MAG = 9223372036854775808ULL   # 2**63
+
+
 cdef int _to_int(Parser* p, const unsigned char* s, Py_ssize_t a, Py_ssize_t b,
                  Slot* sl, Py_ssize_t where, object field) except -1:
     """s[a:b] is a validated JSON number that must have an integral value in
@@ -703,6 +743,21 @@ cdef int _to_int(Parser* p, const unsigned char* s, Py_ssize_t a, Py_ssize_t b,
     if s[i] == 45:
         neg = True
         i += 1
+    if b - i <= 19:
+        # the usual case: plain digits, no fraction or exponent, fits in 64 bits
+        while i < b and 48 <= s[i] <= 57:
+            v = v * 10 + (s[i] - 48)
+            i += 1
+        if i == b:
+            if neg and v > _I64_MIN_MAG:
+                _fail(p, "integer out of range", where, field)
+            sl.u = v
+            sl.kind = K_INT
+            if neg and v != 0:
+                sl.flags |= F_NEG
+            return 0
+        i = a + 1 if neg else a
+        v = 0
     while i < b and 48 <= s[i] <= 57:
         digits[nd] = s[i]
         nd += 1
@@ -738,15 +793,15 @@ cdef int _to_int(Parser* p, const unsigned char* s, Py_ssize_t a, Py_ssize_t b,
                 _fail(p, "expected an integer", where, field)
         ex = 0
     for k in range(keep):
-        if v > 1844674407370955161 or (v == 1844674407370955161 and digits[k] > 53):
+        if v > _U64_TENTH or (v == _U64_TENTH and digits[k] > 53):
             _fail(p, "integer out of range", where, field)
         v = v * 10 + (digits[k] - 48)
     if v != 0:
         for k in range(ex):
-            if v > 1844674407370955161:
+            if v > _U64_TENTH:
                 _fail(p, "integer out of range", where, field)
             v = v * 10
-    if neg and v > 9223372036854775808ULL:
+    if neg and v > _I64_MIN_MAG:
         _fail(p, "integer out of range", where, field)
     sl.u = v
     sl.kind = K_INT
@@ -881,6 +936,77 @@ cdef int _number_text(Parser* p, Slot* sl, const unsigned char** ts, Py_ssize_t*
     return 0
 
 
+cdef inline Py_ssize_t _fast_decimal(const unsigned char* s, Py_ssize_t i, Py_ssize_t n,
+                                     double* out) noexcept nogil:
+    """The common spelling of a price: up to 15 significant digits, no
+    exponent. Returns the end index, or -1 when the general path must decide
+    (longer mantissa, exponent, or not a number at all)."""
+    cdef bint neg = False
+    cdef uint64_t m = 0
+    cdef int sig = 0
+    cdef int frac = 0
+    cdef unsigned char c
+    cdef double d
+    if i < n and s[i] == 45:
+        neg = True
+        i += 1
+    if i >= n:
+        return -1
+    c = s[i]
+    if c == 48:
+        i += 1
+    elif 49 <= c <= 57:
+        while i < n and 48 <= s[i] <= 57:
+            m = m * 10 + (s[i] - 48)
+            sig += 1
+            i += 1
+    else:
+        return -1
+    if i < n and s[i] == 46:
+        i += 1
+        if i >= n or not (48 <= s[i] <= 57):
+            return -1
+        while i < n and 48 <= s[i] <= 57:
+            if m or s[i] != 48:
+                sig += 1
+            m = m * 10 + (s[i] - 48)
+            frac += 1
+            i += 1
+    if sig > 15 or frac > 22:
+        return -1
+    if i < n and (s[i] == 101 or s[i] == 69):
+        return -1
+    d = <double>m
+    if frac:
+        d = d / _POW10[frac]
+    out[0] = -d if neg else d
+    return i
+
+
+cdef inline Py_ssize_t _fast_integer(const unsigned char* s, Py_ssize_t i, Py_ssize_t n,
+                                     uint64_t* out) noexcept nogil:
+    """Plain non-negative digits, at most 19 of them (no fraction, no
+    exponent, no leading zero): the end index, or -1 for the general path."""
+    cdef Py_ssize_t start = i
+    cdef uint64_t v = 0
+    if i >= n or not (49 <= s[i] <= 57):
+        if i < n and s[i] == 48 and (i + 1 >= n or not (48 <= s[i + 1] <= 57)):
+            if i + 1 < n and (s[i + 1] == 46 or s[i + 1] == 101 or s[i + 1] == 69):
+                return -1
+            out[0] = 0
+            return i + 1
+        return -1
+    while i < n and 48 <= s[i] <= 57:
+        v = v * 10 + (s[i] - 48)
+        i += 1
+    if i - start > 19:
+        return -1
+    if i < n and (s[i] == 46 or s[i] == 101 or s[i] == 69):
+        return -1
+    out[0] = v
+    return i
+
+
 cdef Py_ssize_t _parse_typed(Parser* p, Py_ssize_t i, Slot* sl, int vtype, int aux,
                              object field) except -1:
     cdef const unsigned char* s = p.s
@@ -892,11 +1018,50 @@ cdef Py_ssize_t _parse_typed(Parser* p, Py_ssize_t i, Slot* sl, int vtype, int a
     cdef const unsigned char* ts
     cdef unsigned char buf[_MAX_NUM + 2]
     cdef double d
+    cdef uint64_t u
     if i >= n:
         _fail(p, "unexpected end of frame", i, field)
     c = s[i]
     sl.flags = 0
     sl.idx = -1
+    # fast paths for the spellings the exchange uses; anything else falls
+    # through to the general, validating path below
+    if vtype == V_DEC:
+        if c == 34:
+            e = _fast_decimal(s, i + 1, n, &d)
+            if e > i + 1 and e < n and s[e] == 34:
+                sl.start = <int32_t>(i + 1)
+                sl.end = <int32_t>e
+                sl.flags = F_QUOTED
+                sl.kind = K_DEC
+                sl.d = d
+                return e + 1
+        elif c == 45 or 48 <= c <= 57:
+            e = _fast_decimal(s, i, n, &d)
+            if e > 0 and (e >= n or not (48 <= s[e] <= 57)):
+                sl.start = <int32_t>i
+                sl.end = <int32_t>e
+                sl.kind = K_DEC
+                sl.d = d
+                return e
+    elif vtype == V_INT:
+        if c == 34:
+            e = _fast_integer(s, i + 1, n, &u)
+            if e > i + 1 and e < n and s[e] == 34:
+                sl.start = <int32_t>(i + 1)
+                sl.end = <int32_t>e
+                sl.flags = F_QUOTED
+                sl.kind = K_INT
+                sl.u = u
+                return e + 1
+        elif 48 <= c <= 57:
+            e = _fast_integer(s, i, n, &u)
+            if e > 0 and (e >= n or not (48 <= s[e] <= 57)):
+                sl.start = <int32_t>i
+                sl.end = <int32_t>e
+                sl.kind = K_INT
+                sl.u = u
+                return e
     if c == 34:
         e = _scan_string(p, i + 1, &f, field)
         sl.start = <int32_t>(i + 1)
@@ -933,14 +1098,17 @@ cdef Py_ssize_t _parse_typed(Parser* p, Py_ssize_t i, Slot* sl, int vtype, int a
         if sl.kind != K_STR:
             _fail(p, "expected a string", i, field)
         sl.kind = K_ENUM
-        if not (sl.flags & F_ESCAPED):
-            first = _enum_first[aux]
-            cnt = _enum_count[aux]
-            for k in range(first, first + cnt):
-                if _enum_len[k] == sl.end - sl.start and \
-                        memcmp(_enum_text[k], s + sl.start, _enum_len[k]) == 0:
-                    sl.idx = <int16_t>k
-                    break
+        ts = s + sl.start
+        tb = sl.end - sl.start
+        if sl.flags & F_ESCAPED:
+            tb = _unescape_ascii(s, sl.start, sl.end, buf, _MAX_NUM)
+            ts = buf
+        first = _enum_first[aux]
+        cnt = _enum_count[aux]
+        for k in range(first, first + cnt):
+            if _enum_len[k] == tb and memcmp(_enum_text[k], ts, tb) == 0:
+                sl.idx = <int16_t>k
+                break
     elif vtype == V_DEC:
         if sl.kind == K_STR:
             if _number_text(p, sl, &ts, &ta, &tb, buf, field):
@@ -1059,17 +1227,28 @@ cdef Py_ssize_t _parse_levels(Parser* p, Py_ssize_t i, Slot* sl, int side, objec
     return i
 
 
-cdef inline int _match_key(const unsigned char* k, Py_ssize_t kl, int first, int count) noexcept:
-    cdef int j
+cdef inline int _match_key(const unsigned char* k, Py_ssize_t kl, int layout) noexcept:
+    cdef int h, j
     cdef KeySpec* e
-    for j in range(first, first + count):
+    cdef Py_ssize_t m
+    if kl <= 0:
+        return -1
+    h = _hash_key(k, kl)
+    while True:
+        j = _key_hash[layout][h]
+        if j < 0:
+            return -1
         e = &_keys[j]
-        if e.keylen == kl and memcmp(e.key, k, kl) == 0:
-            return j
-    return -1
+        if e.keylen == kl:
+            m = 0
+            while m < kl and e.key[m] == <char>k[m]:
+                m += 1
+            if m == kl:
+                return j
+        h = (h + 1) & (KEY_HASH_SIZE - 1)
 
 
-cdef Py_ssize_t _parse_object(Parser* p, Py_ssize_t i, int first, int count, Slot* slots,
+cdef Py_ssize_t _parse_object(Parser* p, Py_ssize_t i, int layout, Slot* slots,
                               int nslots) except -1:
     """The data object of a known topic: known keys into slots, the rest
     validated and skipped. Duplicate keys: the last one wins (as in orjson)."""
@@ -1095,9 +1274,9 @@ cdef Py_ssize_t _parse_object(Parser* p, Py_ssize_t i, int first, int count, Slo
         ke = _scan_string(p, ks, &f, "data")
         if f & F_ESCAPED:
             kl = _unescape_ascii(s, ks, ke, kbuf, 64)
-            j = _match_key(kbuf, kl, first, count) if kl >= 0 else -1
+            j = _match_key(kbuf, kl, layout) if kl >= 0 else -1
         else:
-            j = _match_key(s + ks, ke - ks, first, count)
+            j = _match_key(s + ks, ke - ks, layout)
         i = _ws(s, ke + 1, n)
         if i >= n or s[i] != 58:
             _fail(p, "expected ':': " + _describe(s, n, i), i, "data")
@@ -1131,7 +1310,7 @@ cdef object _text(object frame, const unsigned char* buf, int32_t a, int32_t b, 
 
 cdef object _int_value(Slot* sl):
     if sl.flags & F_NEG:
-        if sl.u >= 9223372036854775808ULL:
+        if sl.u >= _I64_MIN_MAG:
             return PyLong_FromLongLong(-9223372036854775807LL - 1)
         return PyLong_FromLongLong(-<int64_t>sl.u)
     return PyLong_FromUnsignedLongLong(sl.u)
@@ -1175,6 +1354,7 @@ cdef class _Field:
         return _text(ev._frame, ev._buf, sl.start, sl.end, sl.flags)
 
 
+@cython.no_gc
 cdef class Event:
     """Base of every decoded message.
 
@@ -1232,6 +1412,7 @@ cdef tuple _fields(_Layout layout, tuple names):
 
 
 @cython.final
+@cython.no_gc
 cdef class Trade(Event):
     """A public trade (spot ``trade@{symbol}``, futures market ``trade``).
 
@@ -1287,6 +1468,7 @@ cdef class Trade(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class UserTrade(Event):
     """A fill of one of the user's orders (spot private ``trade``, futures
     user ``trade``).
@@ -1340,6 +1522,7 @@ cdef class UserTrade(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class Kline(Event):
     """A candlestick (``kline@{symbol},{interval}``, both products).
 
@@ -1397,6 +1580,7 @@ cdef class Kline(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class Ticker(Event):
     """24-hour statistics: spot ``ticker`` and ``tickers``, futures
     ``agg_ticker`` (``topic`` tells which).
@@ -1457,6 +1641,7 @@ cdef class Ticker(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class IndexPrice(Event):
     """Futures ``index_price``: symbol (s), time (t), price (p)."""
     cdef Slot _arr[3]
@@ -1472,6 +1657,7 @@ cdef class IndexPrice(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class MarkPrice(Event):
     """Futures ``mark_price``: symbol (s), time (t), price (p)."""
     cdef Slot _arr[3]
@@ -1487,6 +1673,7 @@ cdef class MarkPrice(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class FundingRate(Event):
     """Futures ``fund_rate``: symbol (s), time (t), rate (r)."""
     cdef Slot _arr[3]
@@ -1501,6 +1688,7 @@ cdef class FundingRate(Event):
     _FIELDS = _fields(_FUNDING, ("symbol", "time", "rate"))
 
 
+@cython.no_gc
 cdef class _DepthBase(Event):
     cdef Level* _levels       # bids then asks
     cdef Py_ssize_t _nb, _na
@@ -1556,6 +1744,7 @@ cdef class _DepthBase(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class DepthUpdate(_DepthBase):
     """An incremental depth message (``depth_update``, both products).
 
@@ -1590,6 +1779,7 @@ cdef class DepthUpdate(_DepthBase):
 
 
 @cython.final
+@cython.no_gc
 cdef class DepthSnapshot(_DepthBase):
     """A limited-depth push (``depth@{symbol},{levels}``, both products): the
     top levels, replacing the previous ones.
@@ -1616,6 +1806,7 @@ cdef class DepthSnapshot(_DepthBase):
 
 
 @cython.final
+@cython.no_gc
 cdef class OrderUpdate(Event):
     """An order changed state (spot private ``order``, futures user ``order``).
 
@@ -1689,6 +1880,7 @@ cdef class OrderUpdate(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class BalanceUpdate(Event):
     """A balance changed (spot private ``balance``, futures user ``balance``).
 
@@ -1733,6 +1925,7 @@ cdef class BalanceUpdate(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class PositionUpdate(Event):
     """A futures position changed (user ``position``). Keys are the wire's
     camelCase names in snake_case: symbol, contract_type (contractType),
@@ -1768,6 +1961,7 @@ cdef class PositionUpdate(Event):
 
 
 @cython.final
+@cython.no_gc
 cdef class Notify(Event):
     """A futures risk notification (user ``notify``): symbol, position_type,
     position_side, position_size, notify_type (notifyType: WARN, PARTIAL,
@@ -1889,17 +2083,33 @@ cdef class UnknownMessage:
 # ---------------------------------------------------------------------------
 # Building events from slots
 
-cdef int _require(Parser* p, Slot* slots, _Layout layout, tuple names, Py_ssize_t offset) \
+cdef int _missing(Parser* p, Slot* slots, int k, _Layout layout, Py_ssize_t offset) \
         except -1:
-    cdef int slot
-    for name in names:
-        slot = layout.fields[name][0]
-        if slots[slot].kind <= K_EMPTY:
-            what = "null" if slots[slot].kind == K_NULL else \
-                ("empty" if slots[slot].kind == K_EMPTY else "missing")
+    for name, (slot, vtype, eid) in layout.fields.items():
+        if slot == k:
+            what = "null" if slots[k].kind == K_NULL else \
+                ("empty" if slots[k].kind == K_EMPTY else "missing")
             _fail(p, f"{what} required field {name} ({'/'.join(layout.wire[name].split())})",
                   offset, name)
     return 0
+
+
+cdef inline int _require(Parser* p, Slot* slots, uint32_t mask, _Layout layout,
+                         Py_ssize_t offset) except -1:
+    cdef int k = 0
+    while mask:
+        if (mask & 1) and slots[k].kind <= K_EMPTY:
+            _missing(p, slots, k, layout, offset)
+        mask >>= 1
+        k += 1
+    return 0
+
+
+cdef uint32_t _mask(_Layout layout, tuple names) except? 0:
+    cdef uint32_t m = 0
+    for name in names:
+        m |= (<uint32_t>1) << <int>layout.fields[name][0]
+    return m
 
 
 cdef inline void _fill(Event ev, object frame, const unsigned char* buf, object topic,
@@ -1924,6 +2134,22 @@ _REQ_NOTIFY = ("symbol", "notify_type")
 _REQ_DEPTH_UPDATE = ("symbol", "first_update_id", "last_update_id", "bids", "asks")
 _REQ_DEPTH = ("symbol", "update_id", "bids", "asks")
 cdef list _topic_str = list(_TOPIC_NAMES)
+cdef _Layout _L_TRADE = _TRADE, _L_KLINE = _KLINE, _L_TICKER = _TICKER, _L_PRICE = _PRICE
+cdef _Layout _L_FUNDING = _FUNDING, _L_ORDER = _ORDER, _L_BALANCE = _BALANCE
+cdef _Layout _L_POSITION = _POSITION, _L_NOTIFY = _NOTIFY, _L_DEPTH_UPDATE = _DEPTH_UPDATE
+cdef _Layout _L_DEPTH = _DEPTH
+cdef uint32_t _M_TRADE = _mask(_TRADE, _REQ_TRADE)
+cdef uint32_t _M_USER_TRADE = _mask(_TRADE, _REQ_USER_TRADE)
+cdef uint32_t _M_KLINE = _mask(_KLINE, _REQ_KLINE)
+cdef uint32_t _M_TICKER = _mask(_TICKER, _REQ_TICKER)
+cdef uint32_t _M_PRICE = _mask(_PRICE, _REQ_PRICE)
+cdef uint32_t _M_FUNDING = _mask(_FUNDING, _REQ_FUNDING)
+cdef uint32_t _M_ORDER = _mask(_ORDER, _REQ_ORDER)
+cdef uint32_t _M_BALANCE = _mask(_BALANCE, _REQ_BALANCE)
+cdef uint32_t _M_POSITION = _mask(_POSITION, _REQ_POSITION)
+cdef uint32_t _M_NOTIFY = _mask(_NOTIFY, _REQ_NOTIFY)
+cdef uint32_t _M_DEPTH_UPDATE = _mask(_DEPTH_UPDATE, _REQ_DEPTH_UPDATE)
+cdef uint32_t _M_DEPTH = _mask(_DEPTH, _REQ_DEPTH)
 
 
 cdef object _build(Parser* p, int t, Slot* slots, object frame, Py_ssize_t off,
@@ -1939,44 +2165,44 @@ cdef object _build(Parser* p, int t, Slot* slots, object frame, Py_ssize_t off,
         # also sends event "trade" without "@symbol"
         if event_is_bare or slots[4].kind or slots[9].kind or slots[11].kind \
                 or slots[12].kind or slots[13].kind:
-            _require(p, slots, _TRADE, _REQ_USER_TRADE, off)
+            _require(p, slots, _M_USER_TRADE, _L_TRADE, off)
             ev = UserTrade.__new__(UserTrade)
         else:
-            _require(p, slots, _TRADE, _REQ_TRADE, off)
+            _require(p, slots, _M_TRADE, _L_TRADE, off)
             ev = Trade.__new__(Trade)
     elif t == T_KLINE:
-        _require(p, slots, _KLINE, _REQ_KLINE, off)
+        _require(p, slots, _M_KLINE, _L_KLINE, off)
         ev = Kline.__new__(Kline)
     elif t == T_TICKER or t == T_AGG_TICKER or t == T_TICKERS:
-        _require(p, slots, _TICKER, _REQ_TICKER, off)
+        _require(p, slots, _M_TICKER, _L_TICKER, off)
         ev = Ticker.__new__(Ticker)
     elif t == T_INDEX_PRICE:
-        _require(p, slots, _PRICE, _REQ_PRICE, off)
+        _require(p, slots, _M_PRICE, _L_PRICE, off)
         ev = IndexPrice.__new__(IndexPrice)
     elif t == T_MARK_PRICE:
-        _require(p, slots, _PRICE, _REQ_PRICE, off)
+        _require(p, slots, _M_PRICE, _L_PRICE, off)
         ev = MarkPrice.__new__(MarkPrice)
     elif t == T_FUND_RATE:
-        _require(p, slots, _FUNDING, _REQ_FUNDING, off)
+        _require(p, slots, _M_FUNDING, _L_FUNDING, off)
         ev = FundingRate.__new__(FundingRate)
     elif t == T_ORDER:
-        _require(p, slots, _ORDER, _REQ_ORDER, off)
+        _require(p, slots, _M_ORDER, _L_ORDER, off)
         ev = OrderUpdate.__new__(OrderUpdate)
     elif t == T_BALANCE:
-        _require(p, slots, _BALANCE, _REQ_BALANCE, off)
+        _require(p, slots, _M_BALANCE, _L_BALANCE, off)
         ev = BalanceUpdate.__new__(BalanceUpdate)
     elif t == T_POSITION:
-        _require(p, slots, _POSITION, _REQ_POSITION, off)
+        _require(p, slots, _M_POSITION, _L_POSITION, off)
         ev = PositionUpdate.__new__(PositionUpdate)
     elif t == T_NOTIFY:
-        _require(p, slots, _NOTIFY, _REQ_NOTIFY, off)
+        _require(p, slots, _M_NOTIFY, _L_NOTIFY, off)
         ev = Notify.__new__(Notify)
     elif t == T_DEPTH_UPDATE or t == T_DEPTH:
         if t == T_DEPTH_UPDATE:
-            _require(p, slots, _DEPTH_UPDATE, _REQ_DEPTH_UPDATE, off)
+            _require(p, slots, _M_DEPTH_UPDATE, _L_DEPTH_UPDATE, off)
             dv = DepthUpdate.__new__(DepthUpdate)
         else:
-            _require(p, slots, _DEPTH, _REQ_DEPTH, off)
+            _require(p, slots, _M_DEPTH, _L_DEPTH, off)
             dv = DepthSnapshot.__new__(DepthSnapshot)
         nb = _lv_n[0]
         na = _lv_n[1]
@@ -2129,7 +2355,7 @@ cdef object _decode(object frame):
                     if t == T_TICKERS:
                         i, tickers = _parse_tickers(&p, i, frame, slots)
                     else:
-                        i = _parse_object(&p, i, _topic_first[t], _topic_count[t], slots,
+                        i = _parse_object(&p, i, _topic_layout[t], slots,
                                           _topic_nslots[t])
                     data_pos = -1
                 else:
@@ -2181,7 +2407,7 @@ cdef object _decode(object frame):
             if t == T_TICKERS:
                 data_pos, tickers = _parse_tickers(&p, data_pos, frame, slots)
             else:
-                _parse_object(&p, data_pos, _topic_first[t], _topic_count[t], slots,
+                _parse_object(&p, data_pos, _topic_layout[t], slots,
                               _topic_nslots[t])
         if t == T_TICKERS:
             for tk in tickers:
@@ -2241,7 +2467,7 @@ cdef tuple _parse_tickers(Parser* p, Py_ssize_t i, object frame, Slot* slots):
         return i + 1, out
     while True:
         start = i
-        i = _parse_object(p, i, _topic_first[T_TICKERS], _topic_count[T_TICKERS], slots,
+        i = _parse_object(p, i, _topic_layout[T_TICKERS], slots,
                           _topic_nslots[T_TICKERS])
         out.append(_build(p, T_TICKERS, slots, frame, start, False))
         i = _ws(s, i, n)
