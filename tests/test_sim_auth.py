@@ -7,8 +7,8 @@ import hmac
 
 import httpx
 import pytest
-from sim_support import DIGEST, fut, now_ms, spot, spot_headers
 
+from sim_support import DIGEST, fut, now_ms, spot, spot_headers
 from wexcore.sim import DEMO_API_KEY, DEMO_SECRET, Simulator
 
 
@@ -38,9 +38,9 @@ def test_spec_example_signature_is_what_the_sim_verifies():
                "validate-recvwindow": "60000", "validate-timestamp": "1666026215729"}
     body = (b'{"symbol":"BTC_USDT","side":"BUY","type":"LIMIT","timeInForce":"GTC",'
             b'"bizType":"SPOT","price":3,"quantity":2}')
-    expected = ("validate-algorithms=HmacSHA256&validate-appkey=2063495b-85ec-41b3-a810-"
-                "be84ceb78751&validate-recvwindow=60000&validate-timestamp=1666026215729"
-                "#POST#/v4/order#").encode() + body
+    expected = (b"validate-algorithms=HmacSHA256&validate-appkey=2063495b-85ec-41b3-a810-"
+                b"be84ceb78751&validate-recvwindow=60000&validate-timestamp=1666026215729"
+                b"#POST#/v4/order#") + body
     assert spot_payload(headers, "POST", "/v4/order", "", body) == expected
 
 
@@ -105,7 +105,8 @@ async def test_unsorted_query_signed_as_sent_is_accepted(client):
 
 
 async def test_tampered_body_is_auth_103(client):
-    raw = '{"symbol":"btc_usdt","side":"BUY","type":"LIMIT","timeInForce":"GTC","price":"1","quantity":"1"}'
+    raw = ('{"symbol":"btc_usdt","side":"BUY","type":"LIMIT","timeInForce":"GTC",'
+           '"price":"1","quantity":"1"}')
     headers = spot_headers("POST", "/v4/order", "", raw)
     r = await client.post("/v4/order", content=raw.replace('"1"', '"2"', 1).encode(),
                           headers=headers)
@@ -180,3 +181,28 @@ async def test_futures_recvwindow_above_60s_is_rejected(client):
     headers["validate-recvwindow"] = "60001"
     r = await client.get("/future/user/v1/compat/balance/list", headers=headers)
     assert r.status_code == 400 and r.json()["error"]["code"] == "AUTH_004"
+
+
+# ------------------------------------------------------------------ window edges
+class FixedClock:
+    def __init__(self, ms: int) -> None:
+        self.ms = ms
+
+    def __call__(self) -> int:
+        return self.ms
+
+
+@pytest.mark.parametrize("offset,recv,ok", [
+    (-4999, "5000", True),    # 4999 ms old, window 5000: inside
+    (-5000, "5000", False),   # exactly the window: now - ts < recvwindow fails
+    (1000, "5000", True),     # 1 s ahead is allowed
+    (1001, "5000", False),    # more than 1 s ahead is not
+    (-59999, "60000", True),
+])
+async def test_receive_window_edges_with_a_fixed_clock(offset, recv, ok):
+    clock = FixedClock(1_700_000_000_000)
+    async with Simulator(seed=1, paused=True, rate_limits=False, clock=clock) as sim:
+        async with httpx.AsyncClient(base_url=sim.rest_url) as client:
+            _, body = await spot(client, "GET", "/v4/balances", ts=clock.ms + offset,
+                                 recv=recv)
+    assert body["mc"] == ("SUCCESS" if ok else "AUTH_105")

@@ -6,10 +6,10 @@ import asyncio
 
 import httpx
 import pytest
-from sim_support import drain, recv_json, spot, subscribe, wait_for
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from sim_support import drain, recv_json, spot, subscribe, wait_for
 from wexcore.sim import FaultSpec, Simulator
 
 FAST = dict(step_interval=0.002, depth_interval=0.005, rate_limits=False)
@@ -44,7 +44,7 @@ async def test_duplicates_are_counted_exactly():
             ids = await depth_ids(ws, 200)
             ids += [(m["data"]["fi"], m["data"]["i"]) for m in await drain(sim, ws)
                     if m.get("topic") == "depth_update"]
-        seen = sum(1 for a, b in zip(ids, ids[1:]) if a == b)
+        seen = sum(1 for a, b in zip(ids, ids[1:], strict=False) if a == b)
         assert seen == sim.fault_counts["duplicate"] >= 1
 
 
@@ -55,11 +55,11 @@ async def test_drops_show_up_as_gaps():
             ids = await depth_ids(ws, 200)
             ids += [(m["data"]["fi"], m["data"]["i"]) for m in await drain(sim, ws)
                     if m.get("topic") == "depth_update"]
-        gaps = sum(1 for (_, i), (fi, _) in zip(ids, ids[1:]) if fi != i + 1)
+        gaps = sum(1 for (_, i), (fi, _) in zip(ids, ids[1:], strict=False) if fi != i + 1)
         assert 1 <= gaps <= sim.fault_counts["drop"]
         # every id the sim published is either received or inside a dropped frame
         assert ids[-1][1] == sim.last_update_id("btc_usdt") or sim.fault_counts["drop"] > gaps
-        assert all(fi > i for (_, i), (fi, _) in zip(ids, ids[1:]))  # never backwards
+        assert all(fi > i for (_, i), (fi, _) in zip(ids, ids[1:], strict=False))  # never backwards
 
 
 async def test_reorders_show_up_as_frames_going_backwards():
@@ -68,7 +68,7 @@ async def test_reorders_show_up_as_frames_going_backwards():
             await subscribe(ws, "depth_update@btc_usdt")
             ids = await depth_ids(ws, 200)
             sim.pause()
-        backwards = sum(1 for (_, i), (fi, _) in zip(ids, ids[1:]) if fi <= i)
+        backwards = sum(1 for (_, i), (fi, _) in zip(ids, ids[1:], strict=False) if fi <= i)
         assert backwards >= 1
         assert sim.fault_counts["reorder"] - backwards in (0, 1)  # one may still be held
 
@@ -111,7 +111,7 @@ async def test_rest_5xx_on_an_order_does_not_execute_it():
 
 
 async def test_token_ttl_expires_the_listen_key_and_tells_the_client():
-    async with Simulator(seed=4, paused=True, faults="token_ttl=0.3",
+    async with Simulator(seed=4, paused=True, faults="token_ttl=1",
                          rate_limits=False) as sim:
         async with httpx.AsyncClient(base_url=sim.rest_url) as http:
             _, tok = await spot(http, "POST", "/v4/ws-token")
@@ -136,3 +136,22 @@ async def test_futures_listen_key_expiry_is_reported_per_topic():
             msg = await recv_json(ws, timeout=3)
             assert msg == {"code": 1, "msg": "order@invalid_listenkey"}
         assert sim.fault_counts["token_expired"] == 1
+
+
+async def test_rest_delay_is_counted():
+    async with Simulator(seed=4, paused=True, faults="rest_delay=1,delay_seconds=0.05") as sim:
+        async with httpx.AsyncClient(base_url=sim.rest_url) as http:
+            for _ in range(3):
+                assert (await http.get("/v4/public/time")).status_code == 200
+    assert sim.fault_counts == {"rest_delay": 3}
+
+
+async def test_faults_can_be_changed_while_running():
+    async with Simulator(seed=4, paused=True) as sim:
+        async with httpx.AsyncClient(base_url=sim.rest_url) as http:
+            assert (await http.get("/v4/public/time")).status_code == 200
+            sim.set_faults("rest_5xx=1")
+            assert (await http.get("/v4/public/time")).status_code >= 500
+            sim.set_faults(None)
+            assert (await http.get("/v4/public/time")).status_code == 200
+    assert sim.fault_counts == {"rest_5xx": 1}

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sim_support import spot
 
+from sim_support import spot
 from wexcore.sim import Simulator
 
 BAL = {"usdt": "1000000", "btc": "10"}

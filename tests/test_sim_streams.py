@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sim_support import fut, recv_json, spot, subscribe, wait_for
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from sim_support import fut, recv_json, spot, subscribe, wait_for
 from wexcore.sim import Simulator
 
 FAST = dict(step_interval=0.002, depth_interval=0.005, stream_interval=0.05,
@@ -139,12 +139,12 @@ async def test_connection_without_ping_is_closed_after_the_window(path, kw):
 
 
 async def test_pings_keep_the_connection_open():
-    async with Simulator(seed=1, paused=True, spot_heartbeat=0.4) as sim:
+    async with Simulator(seed=1, paused=True, spot_heartbeat=1.0) as sim:
         async with connect(f"{sim.ws_url}/public") as ws:
-            for _ in range(8):  # 1.2 s in total, three windows
+            for _ in range(6):  # 1.8 s in total, almost two windows
                 await ws.send("ping")
                 assert await asyncio.wait_for(ws.recv(), 2) == "pong"
-                await asyncio.sleep(0.15)  # the client's ping cadence, not synchronisation
+                await asyncio.sleep(0.3)  # the client's ping cadence, not synchronisation
             await ws.send("ping")
             assert await asyncio.wait_for(ws.recv(), 2) == "pong"
 
@@ -178,18 +178,21 @@ async def test_periodic_public_streams_have_the_documented_shapes():
 
 
 async def test_futures_public_streams():
-    async with Simulator(seed=2, **FAST) as sim:
+    async with Simulator(seed=2, funding_interval=0.05, **FAST) as sim:
         async with connect(f"{sim.ws_url}/ws/market") as ws:
             await subscribe(ws, "agg_ticker@btc_usdt", "index_price@btc_usdt",
                             "mark_price@btc_usdt", "depth@btc_usdt,5,1000ms",
-                            "kline@btc_usdt,1m", "trade@btc_usdt", method="SUBSCRIBE")
+                            "kline@btc_usdt,1m", "trade@btc_usdt", "fund_rate@btc_usdt",
+                            method="SUBSCRIBE")
             seen = {}
-            while len(seen) < 6:
+            while len(seen) < 7:
                 m = await recv_json(ws)
                 seen.setdefault(m["topic"], m)
             assert seen["mark_price"]["data"]["s"] == "btc_usdt"
             assert {"i", "m", "bp", "ap"} <= set(seen["agg_ticker"]["data"])
             assert set(seen["trade"]["data"]) == {"s", "p", "a", "m", "t"}
+            assert set(seen["fund_rate"]["data"]) == {"s", "r", "t"}
+            assert seen["depth"]["event"] == "depth@btc_usdt,5"
 
 
 # ------------------------------------------------------------------ private
@@ -311,3 +314,29 @@ async def test_futures_cancel_and_cancel_all():
                 "symbol": "btc_usdt", "orderSide": "BUY", "orderType": "LIMIT",
                 "origQty": "1.5", "price": str(bid), "positionSide": "LONG"})
             assert res["returnCode"] == 1 and res["error"]["code"] == "invalid_quantity_scale"
+
+
+async def test_unsubscribe_stops_the_frames():
+    async with Simulator(seed=2, **FAST) as sim:
+        async with connect(f"{sim.ws_url}/public") as ws:
+            await subscribe(ws, "depth_update@btc_usdt")
+            await wait_for(ws, lambda m: m.get("topic") == "depth_update")
+            reply = await subscribe(ws, "depth_update@btc_usdt", method="unsubscribe")
+            assert reply["code"] == 0
+            loop = asyncio.get_running_loop()
+            start, deadline = sim.depth_cycles, loop.time() + 5
+            while sim.depth_cycles < start + 5:  # the publisher ran while the market moved
+                assert loop.time() < deadline
+                await asyncio.sleep(0.005)
+            await ws.send("ping")
+            text = await asyncio.wait_for(ws.recv(), 3)
+            assert text == "pong", f"frame after unsubscribe: {text[:80]}"
+
+
+async def test_malformed_request_is_answered_not_fatal():
+    async with Simulator(seed=2, paused=True) as sim:
+        async with connect(f"{sim.ws_url}/ws/market") as ws:
+            await ws.send("{not json")
+            assert (await recv_json(ws))["code"] == 400
+            await ws.send("ping")
+            assert await asyncio.wait_for(ws.recv(), 2) == "pong"

@@ -24,6 +24,9 @@ def _sim_run(args: argparse.Namespace) -> int:
 
     try:
         asyncio.run(run(args))
+    except ImportError as exc:
+        print(f"wexcore sim: {exc}", file=sys.stderr)
+        return 2
     except ValueError as exc:
         print(f"wexcore sim: {exc}", file=sys.stderr)
         return 2

@@ -10,10 +10,31 @@ Needs the ``sim`` extra (aiohttp)::
 Or from a shell: ``wexcore sim --port 8080``.  See docs/simulator.md.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .faults import FaultSpec
-from .server import DEMO_API_KEY, DEMO_SECRET, ENDPOINT_METHODS, Simulator
+
+if TYPE_CHECKING:
+    from .server import DEMO_API_KEY, DEMO_SECRET, ENDPOINT_METHODS, Simulator
 
 __all__ = ["Simulator", "FaultSpec", "DEMO_API_KEY", "DEMO_SECRET", "ENDPOINT_METHODS", "main"]
+
+_SERVER_NAMES = {"Simulator", "DEMO_API_KEY", "DEMO_SECRET", "ENDPOINT_METHODS"}
+
+
+def __getattr__(name: str) -> Any:
+    # aiohttp is imported only when the server is asked for, so the CLI can
+    # build its parser (and say what is missing) without the 'sim' extra.
+    if name in _SERVER_NAMES:
+        try:
+            from . import server
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("wexcore.sim needs the 'sim' extra: "
+                              "pip install 'wexcore[sim]'") from exc
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> int:

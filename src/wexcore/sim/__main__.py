@@ -22,20 +22,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "rest_5xx=0.02,token_ttl=30")
     parser.add_argument("--depth-interval", type=float, default=0.1,
                         help="seconds between depth_update frames (default 0.1)")
+    parser.add_argument("--coin-m", action="store_true",
+                        help="serve the futures routes as COIN-M (inverse) instead of USDT-M")
     parser.add_argument("--no-rate-limits", action="store_true",
                         help="do not enforce the documented rate limits")
 
 
 async def run(args: argparse.Namespace, *, ready: asyncio.Event | None = None,
               stop: asyncio.Event | None = None) -> None:
-    from .server import DEMO_API_KEY, DEMO_SECRET, Simulator
     from .faults import FaultSpec
+    from .server import DEMO_API_KEY, DEMO_SECRET, Simulator
 
     FaultSpec.parse(args.faults)  # fail fast on a bad spelling
     sim = Simulator(host=args.host, port=args.port, symbols=args.symbols.split(","),
                     seed=args.seed, api_key=args.api_key or DEMO_API_KEY,
                     secret=args.secret or DEMO_SECRET, faults=args.faults or None,
-                    depth_interval=args.depth_interval, rate_limits=not args.no_rate_limits)
+                    depth_interval=args.depth_interval, rate_limits=not args.no_rate_limits,
+                    coin_m=args.coin_m)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -58,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         asyncio.run(run(args))
+    except ImportError as exc:
+        print(f"wexcore sim: {exc}", file=sys.stderr)
+        return 2
     except ValueError as exc:
         print(f"wexcore sim: {exc}", file=sys.stderr)
         return 2

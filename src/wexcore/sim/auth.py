@@ -34,10 +34,11 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .codes import SimError
 
-ALGORITHMS: dict[str, Callable] = {
+ALGORITHMS: dict[str, Callable[..., Any]] = {
     "HmacMD5": hashlib.md5,
     "HmacSHA1": hashlib.sha1,
     "HmacSHA224": hashlib.sha224,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass, fields
+from typing import Any
 
 PROBABILITIES = ("drop", "duplicate", "reorder", "rest_5xx", "rest_delay")
 SECONDS = ("disconnect_every", "token_ttl", "delay_seconds")
@@ -39,7 +40,7 @@ class FaultSpec:
     token_ttl: float = 0.0
 
     @classmethod
-    def parse(cls, text: str | FaultSpec | dict | None) -> FaultSpec:
+    def parse(cls, text: str | FaultSpec | dict[str, Any] | None) -> FaultSpec:
         """Parse ``"key=value,key=value"`` (or a dict, or None for no faults)."""
         if text is None or text == "":
             return cls()

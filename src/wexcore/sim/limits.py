@@ -17,6 +17,7 @@ class Limit:
     count: int
     period: float
     scope: str  # "ip" or "apikey"
+    group: str | None = None  # shared budget across endpoints (e.g. all futures per IP)
 
 
 class RateLimiter:
@@ -33,7 +34,7 @@ class RateLimiter:
             ident = ip if limit.scope == "ip" else api_key
             if ident is None:
                 continue
-            key = (rule, limit.scope, ident)
+            key = (limit.group or rule, limit.scope, ident)
             log = self._log.setdefault(key, deque())
             while log and now - log[0] >= limit.period:
                 log.popleft()

@@ -20,6 +20,7 @@ import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 BUY, SELL = "BUY", "SELL"
 
@@ -84,44 +85,51 @@ class SymbolSpec:
     min_notional: str = "1"
     taker_fee_rate: str = "0.001"
     maker_fee_rate: str = "0.001"
+    inverse: bool = False  # COIN-M: contracts are worth contract_size quote, margined in base
+
+    @property
+    def margin_coin(self) -> str:
+        return self.base if self.inverse else self.quote
 
 
 DEFAULT_SPOT = {
-    "btc_usdt": ("30000.00", 2, 4),
-    "eth_usdt": ("2000.00", 2, 4),
+    "btc": ("30000.00", 2, 4),
+    "eth": ("2000.00", 2, 4),
 }
 DEFAULT_FUTURES_CONTRACT = {"btc": "0.0001", "eth": "0.01"}
+DEFAULT_COIN_M_CONTRACT = {"btc": "100", "eth": "10"}  # USD face value per contract
 
 
 def spot_spec(symbol: str) -> SymbolSpec:
     base, _, quote = symbol.partition("_")
-    price, pp, qp = DEFAULT_SPOT.get(symbol, ("10.0000", 4, 2))
+    price, pp, qp = DEFAULT_SPOT.get(base, ("10.0000", 4, 2))
     return SymbolSpec(symbol, base, quote or "usdt", pp, qp, price)
 
 
-def futures_spec(symbol: str) -> SymbolSpec:
+def futures_spec(symbol: str, coin_m: bool = False) -> SymbolSpec:
     base, _, quote = symbol.partition("_")
-    price, pp, _qp = DEFAULT_SPOT.get(symbol, ("10.0000", 4, 2))
+    price, pp, _qp = DEFAULT_SPOT.get(base, ("10.0000", 4, 2))
+    table = DEFAULT_COIN_M_CONTRACT if coin_m else DEFAULT_FUTURES_CONTRACT
     # Futures quantities are whole contracts (origQty "must be an integer").
     return SymbolSpec(symbol, base, quote or "usdt", pp, 0, price,
-                      contract_size=DEFAULT_FUTURES_CONTRACT.get(base, "1"),
-                      taker_fee_rate="0.0006", maker_fee_rate="0.0002")
+                      contract_size=table.get(base, "1"),
+                      taker_fee_rate="0.0006", maker_fee_rate="0.0002", inverse=coin_m)
 
 
 @dataclass
 class Level:
     synthetic: int = 0
-    orders: deque = field(default_factory=deque)  # resting user orders, FIFO
+    orders: deque[Any] = field(default_factory=deque)  # resting user orders, FIFO
 
     def total(self) -> int:
-        return self.synthetic + sum(o.remaining for o in self.orders)
+        return self.synthetic + int(sum(o.remaining for o in self.orders))
 
 
 @dataclass
 class Fill:
     price: int
     qty: int
-    maker: object | None  # a resting user Order, or None for synthetic liquidity
+    maker: Any  # a resting user Order, or None for synthetic liquidity
 
 
 @dataclass
@@ -144,6 +152,7 @@ class Book:
         self.flushed_id = update_id
         self._changed: dict[tuple[str, int], None] = {}
         self._dirty = False
+        self.user_orders = 0  # resting user orders in the book (fast path when 0)
 
     def side(self, side: str) -> dict[int, Level]:
         return self.bids if side == BUY else self.asks
@@ -195,7 +204,8 @@ class Book:
         if self.update_id == self.flushed_id:
             self._changed.clear()
             return None
-        asks, bids = [], []
+        asks: list[tuple[int, int]] = []
+        bids: list[tuple[int, int]] = []
         for side, price in sorted(self._changed, key=lambda k: (k[0], k[1])):
             (bids if side == BUY else asks).append((price, self.qty(side, price)))
         bids.reverse()
@@ -235,6 +245,7 @@ class Book:
             if remaining is not None:
                 want = remaining
             else:
+                assert budget is not None
                 want = budget // price
             if want <= 0:
                 break
@@ -251,9 +262,11 @@ class Book:
                 got += take_o
                 if order.remaining == 0:
                     level.orders.popleft()
+                    self.user_orders -= 1
             if remaining is not None:
                 remaining -= got
             else:
+                assert budget is not None
                 budget -= got * price
             self.touch(maker_side, price)
             if got < want:
@@ -267,6 +280,7 @@ class Book:
         if level is None:
             level = levels[price] = Level()
         level.orders.append(order)
+        self.user_orders += 1
         self.touch(side, price)
 
     def remove_order(self, side: str, price: int, order: object) -> None:
@@ -277,6 +291,7 @@ class Book:
             level.orders.remove(order)
         except ValueError:
             return
+        self.user_orders -= 1
         self.touch(side, price)
 
 
@@ -293,7 +308,7 @@ class Market:
         self.depth_levels = depth_levels
         self.half_spread = 1
         self.mid = to_units(spec.initial_price, spec.price_precision)
-        self.lot_scale = max(1, 10 ** spec.quantity_precision // 100)
+        self.lot_scale: int = max(1, int(10 ** spec.quantity_precision) // 100)
         self.trades: deque[PublicTrade] = deque(maxlen=5000)
         self.new_trades: list[PublicTrade] = []
         self.next_trade_id = TRADE_ID_BASE + (mix & 0xFFFF) * 1_000_000
@@ -304,6 +319,7 @@ class Market:
         self.volume = 0
         self.quote_volume = 0
         self.last_trade_time = 0
+        self.market_fills: tuple[str, list[Fill]] | None = None
         self.funding_rate = Decimal(self.rng.randint(-30, 30)) / Decimal(100000)
         self._populate()
 
@@ -321,6 +337,8 @@ class Market:
     def _user_bounds(self) -> tuple[int | None, int | None]:
         """Best resting user bid and ask: synthetic liquidity never crosses them
         (the synthetic takers trade with user orders instead)."""
+        if not self.book.user_orders:
+            return (None, None)
         bids = [p for p, lv in self.book.bids.items() if lv.orders]
         asks = [p for p, lv in self.book.asks.items() if lv.orders]
         return (max(bids) if bids else None, min(asks) if asks else None)
@@ -351,6 +369,8 @@ class Market:
                            self.mid + rng.choice((-1, 1)) * rng.randint(1, 3))
         for side in (SELL, BUY):
             new = self._band(side)
+            if new == old[side]:
+                continue
             levels = book.side(side)
             for price in [p for p in levels if p not in new and levels[p].synthetic]:
                 book.set_synthetic(side, price, 0)
@@ -410,7 +430,7 @@ class Market:
     def quote_str(self, units: int) -> str:
         return fmt(units, self.spec.price_precision + self.spec.quantity_precision)
 
-    def snapshot(self, n: int | None = None) -> dict:
+    def snapshot(self, n: int | None = None) -> dict[str, Any]:
         return {
             "last_update_id": self.book.update_id,
             "bids": [(self.price_str(p), self.qty_str(q)) for p, q in self.book.levels(BUY, n)],

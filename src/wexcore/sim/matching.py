@@ -15,10 +15,14 @@ Spot accounting (decisions where the spec is silent):
   batch items the engine refused).
 - The synthetic liquidity at a level trades before user orders at that level.
 
-Futures accounting is a linear (USDT-margined) model, enough to drive the
-user streams with real events: opening orders freeze ``price * qty *
-contractSize / leverage``; fills move it to position margin; closing orders
-need an open position; realised PnL and fees settle in the wallet balance.
+Futures accounting, enough to drive the user streams with real events:
+isolated margin at a fixed leverage of 10, hedge-mode LONG/SHORT positions.
+An order's value is ``price * qty * contractSize`` in the quote coin (USDT-M,
+linear) or ``qty * contractSize / price`` in the base coin (COIN-M, inverse);
+opening orders freeze value/leverage; fills move it to position margin;
+closing orders need an open position; realised PnL and fees settle in the
+wallet of the margin coin (linear PnL ``(exit - entry) * qty * cs``, inverse
+``qty * cs * (1/entry - 1/exit)``, sign flipped for shorts).
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from .codes import SimError
-from .market import BUY, SELL, Fill, Market, PrecisionTooFine, dec_str, to_units
+from .market import BUY, SELL, Fill, Market, PrecisionTooFine, SymbolSpec, dec_str, to_units
 
 ORDER_ID_BASE = 6_216_559_590_087_220_004
 
@@ -68,6 +73,7 @@ class Order:
 
 @dataclass
 class Position:
+    coin: str = "usdt"  # margin coin
     size: int = 0  # contracts
     entry: Decimal = Decimal(0)
     margin: Decimal = Decimal(0)
@@ -81,8 +87,8 @@ class Account:
     secret: str
     account_id: int
     balances: dict[str, list[Decimal]] = field(default_factory=dict)  # ccy -> [avail, frozen]
-    futures_wallet: Decimal = Decimal(0)
-    futures_order_frozen: Decimal = Decimal(0)
+    futures_wallet: dict[str, Decimal] = field(default_factory=dict)  # coin -> balance
+    futures_order_frozen: dict[str, Decimal] = field(default_factory=dict)
     positions: dict[tuple[str, str], Position] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
 
@@ -90,7 +96,7 @@ class Account:
         return self.balances.setdefault(ccy, [Decimal(0), Decimal(0)])
 
 
-Event = tuple[int, str, str, dict]  # (account_id, product, topic, data)
+Event = tuple[int, str, str, dict[str, Any]]  # (account_id, product, topic, data)
 
 
 class Engine:
@@ -102,20 +108,22 @@ class Engine:
         self.by_id: dict[int, Account] = {}
         self.ids = itertools.count(ORDER_ID_BASE)
         self.events: list[Event] = []
-        self.user_trades: list[dict] = []
+        self.user_trades: list[dict[str, Any]] = []
 
     def add_account(self, api_key: str, secret: str, balances: dict[str, str] | None,
-                    futures_usdt: str = "100000") -> Account:
+                    futures_balances: dict[str, str] | None = None) -> Account:
         acct = Account(api_key, secret, 2_146_285_322_559 + len(self.accounts))
         for ccy, amount in (balances or {}).items():
             acct.bal(ccy)[0] = Decimal(amount)
-        acct.futures_wallet = Decimal(futures_usdt)
+        for coin, amount in (futures_balances or {"usdt": "100000"}).items():
+            acct.futures_wallet[coin] = Decimal(amount)
+            acct.futures_order_frozen[coin] = Decimal(0)
         self.accounts[api_key] = acct
         self.by_id[acct.account_id] = acct
         return acct
 
     # ------------------------------------------------------------------ spot
-    def place_spot(self, acct: Account, market: Market, p: dict, ip: str) -> Order:
+    def place_spot(self, acct: Account, market: Market, p: dict[str, Any], ip: str) -> Order:
         spec = market.spec
         side = _enum(p, "side", (BUY, SELL))
         otype = _enum(p, "type", ("LIMIT", "MARKET"))
@@ -150,9 +158,15 @@ class Engine:
                       client_id, now, remaining=qty or 0, updated=now, ip=ip)
         # freeze
         if side == BUY:
-            need = _q(market, price * qty) if otype == "LIMIT" else _q(market, quote)
+            if otype == "LIMIT":
+                assert price is not None and qty is not None
+                need = _q(market, price * qty)
+            else:
+                assert quote is not None
+                need = _q(market, quote)
             ccy = spec.quote
         else:
+            assert qty is not None
             need = Decimal(qty).scaleb(-spec.quantity_precision)
             ccy = spec.base
         bal = acct.bal(ccy)
@@ -182,12 +196,16 @@ class Engine:
                 raise SimError("ORDER_F0202")
         scale = spec.price_precision + spec.quantity_precision
         min_notional = to_units(spec.min_notional, scale)
-        if otype == "LIMIT" and price * qty < min_notional:
-            raise SimError("ORDER_F0301")
-        if otype == "MARKET" and side == BUY and quote < min_notional:
-            raise SimError("ORDER_F0301")
-        latest = Decimal(market.last)
         if otype == "LIMIT":
+            assert price is not None and qty is not None
+            if price * qty < min_notional:
+                raise SimError("ORDER_F0301")
+        elif side == BUY:
+            assert quote is not None
+            if quote < min_notional:
+                raise SimError("ORDER_F0301")
+        latest = Decimal(market.last)
+        if price is not None:
             # PROTECTION_LIMIT (deviations 0.8, coefficient 4 for buys, 0.8 for sells)
             if side == BUY:
                 if price < latest - latest * Decimal("0.8"):
@@ -222,7 +240,9 @@ class Engine:
         if order.tif == "GTX" and crosses:
             self._end(order, "EXPIRED")
             return
-        if order.tif == "FOK" and order.type == "LIMIT" and not book.fillable(
+        # FOK needs a known quantity; a MARKET BUY by amount cannot be FOK-checked
+        # against levels and is treated as IOC.
+        if order.tif == "FOK" and order.orig_qty is not None and not book.fillable(
                 order.side, order.price, order.remaining):
             self._end(order, "EXPIRED")
             return
@@ -239,6 +259,7 @@ class Engine:
             if fill.maker is not None:
                 self._fill(fill.maker, fill, trade.id, taker=False)
         if order.type == "LIMIT" and order.tif in ("GTC", "GTX") and order.remaining > 0:
+            assert order.price is not None
             book.add_order(order.side, order.price, order)
             book.commit()
             return
@@ -311,7 +332,8 @@ class Engine:
     def _release(self, order: Order) -> None:
         if order.product == "futures":
             acct = order.account
-            acct.futures_order_frozen -= order.frozen
+            coin = order.market.spec.margin_coin
+            acct.futures_order_frozen[coin] -= order.frozen
             order.frozen = Decimal(0)
             return
         spec = order.market.spec
@@ -336,12 +358,12 @@ class Engine:
             self._emit_balance(order.account, spec.quote if order.side == BUY else spec.base,
                                order.market)
         else:
-            self._emit_futures_balance(order.account)
+            self._emit_futures_balance(order.account, order.market.spec.margin_coin)
 
     def cancel(self, order: Order) -> bool:
         if order.state in TERMINAL:
             return False
-        if order.type == "LIMIT":
+        if order.type == "LIMIT" and order.price is not None:
             order.market.book.remove_order(order.side, order.price, order)
             order.market.book.commit()
         self._end(order, "CANCELED")
@@ -360,7 +382,7 @@ class Engine:
         market.market_fills = None
 
     # --------------------------------------------------------------- futures
-    def place_futures(self, acct: Account, market: Market, p: dict, ip: str) -> Order:
+    def place_futures(self, acct: Account, market: Market, p: dict[str, Any], ip: str) -> Order:
         spec = market.spec
         side = _enum(p, "orderSide", (BUY, SELL), code="invalid_params")
         otype = _enum(p, "orderType", ("LIMIT", "MARKET"), code="invalid_params")
@@ -388,7 +410,7 @@ class Engine:
         order = Order(next(self.ids), acct, "futures", market, side, otype, tif, price, qty,
                       None, p.get("clientOrderId"), now, position_side=pside, remaining=qty,
                       updated=now, ip=ip)
-        cs = Decimal(spec.contract_size)
+        coin = spec.margin_coin
         if _is_close(order):
             pos = acct.positions.get((spec.symbol, pside))
             if pos is None or pos.size - pos.close_frozen < qty:
@@ -396,56 +418,70 @@ class Engine:
             pos.close_frozen += qty
         else:
             ref = price if price is not None else market.mark_price()
-            margin = Decimal(ref).scaleb(-spec.price_precision) * qty * cs / order.leverage
-            if acct.futures_wallet - acct.futures_order_frozen - self._position_margin(acct) \
-                    < margin:
+            margin = order_value(spec, ref, qty) / order.leverage
+            free = acct.futures_wallet.get(coin, Decimal(0)) \
+                - acct.futures_order_frozen.get(coin, Decimal(0)) \
+                - self.position_margin(acct, coin)
+            if free < margin:
                 raise SimError("insufficient_balance", "insufficient balance")
-            acct.futures_order_frozen += margin
+            acct.futures_order_frozen[coin] = acct.futures_order_frozen.get(coin, Decimal(0)) \
+                + margin
             order.frozen = margin
         acct.orders[order.id] = order
         self._emit_order(order)
-        self._emit_futures_balance(acct)
+        self._emit_futures_balance(acct, coin)
         self._execute(order)
         return order
 
     @staticmethod
-    def _position_margin(acct: Account) -> Decimal:
-        return sum((p.margin for p in acct.positions.values()), Decimal(0))
+    def position_margin(acct: Account, coin: str) -> Decimal:
+        return sum((p.margin for p in acct.positions.values() if p.coin == coin), Decimal(0))
 
     def _fill_futures(self, order: Order, fill: Fill, trade_id: int, *, taker: bool) -> None:
         market = order.market
         spec = market.spec
         acct = order.account
         cs = Decimal(spec.contract_size)
+        coin = spec.margin_coin
         px = Decimal(fill.price).scaleb(-spec.price_precision)
-        notional = px * fill.qty * cs
+        value = order_value(spec, fill.price, fill.qty)
         rate = Decimal(spec.taker_fee_rate if taker else spec.maker_fee_rate)
-        fee = notional * rate
-        key = (spec.symbol, order.position_side)
-        pos = acct.positions.setdefault(key, Position())
+        fee = value * rate
+        pside = order.position_side
+        assert pside is not None
+        key = (spec.symbol, pside)
+        pos = acct.positions.setdefault(key, Position(coin=coin))
+        acct.futures_wallet.setdefault(coin, Decimal(0))
+        acct.futures_order_frozen.setdefault(coin, Decimal(0))
         margin_unfrozen = Decimal(0)
         if _is_close(order):
             direction = 1 if order.position_side == "LONG" else -1
-            pnl = (px - pos.entry) * fill.qty * cs * direction
-            released = pos.margin * fill.qty / pos.size if pos.size else Decimal(0)
+            if spec.inverse:
+                pnl = _qz(fill.qty * cs * (1 / pos.entry - 1 / px) * direction)
+            else:
+                pnl = (px - pos.entry) * fill.qty * cs * direction
+            released = pos.margin if fill.qty >= pos.size else _qz(pos.margin * fill.qty / pos.size)
             pos.margin -= released
             pos.size -= fill.qty
             pos.close_frozen -= fill.qty
             pos.realized += pnl
-            acct.futures_wallet += pnl
+            acct.futures_wallet[coin] += pnl
             if pos.size == 0:
                 pos.entry = Decimal(0)
         else:
-            share = order.frozen * fill.qty / order.remaining if taker else \
-                order.frozen * fill.qty / (order.remaining + fill.qty)
+            before = order.remaining if taker else order.remaining + fill.qty
+            share = order.frozen if fill.qty >= before else _qz(order.frozen * fill.qty / before)
             order.frozen -= share
-            acct.futures_order_frozen -= share
+            acct.futures_order_frozen[coin] -= share
             margin_unfrozen = share
-            new_margin = notional / order.leverage
-            pos.entry = (pos.entry * pos.size + px * fill.qty) / (pos.size + fill.qty)
+            if spec.inverse:  # the average entry of inverse contracts is harmonic
+                pos.entry = (pos.size + fill.qty) / (
+                    (pos.size / pos.entry if pos.size else 0) + fill.qty / px)
+            else:
+                pos.entry = (pos.entry * pos.size + px * fill.qty) / (pos.size + fill.qty)
             pos.size += fill.qty
-            pos.margin += new_margin
-        acct.futures_wallet -= fee
+            pos.margin += value / order.leverage
+        acct.futures_wallet[coin] -= fee
         order.fee += fee
         order.executed += fill.qty
         order.executed_quote += fill.price * fill.qty
@@ -471,8 +507,8 @@ class Engine:
         if order.state == "FILLED":
             self._release(order)
         self._emit_order(order)
-        self._emit_position(acct, market, order.position_side)
-        self._emit_futures_balance(acct)
+        self._emit_position(acct, market, pside)
+        self._emit_futures_balance(acct, coin)
 
     # ---------------------------------------------------------------- events
     def _emit_order(self, order: Order) -> None:
@@ -501,13 +537,9 @@ class Engine:
             "s": market.spec.symbol,
         }))
 
-    def _emit_futures_balance(self, acct: Account) -> None:
-        self.events.append((acct.account_id, "futures", "balance", {
-            "coin": "usdt", "underlyingType": 2,
-            "walletBalance": dec_str(acct.futures_wallet),
-            "openOrderMarginFrozen": dec_str(acct.futures_order_frozen),
-            "isolatedMargin": dec_str(self._position_margin(acct)), "crossedMargin": "0",
-        }))
+    def _emit_futures_balance(self, acct: Account, coin: str) -> None:
+        self.events.append((acct.account_id, "futures", "balance",
+                            futures_balance_view(acct, coin, self.position_margin(acct, coin))))
 
     def _emit_position(self, acct: Account, market: Market, pside: str) -> None:
         pos = acct.positions.get((market.spec.symbol, pside), Position())
@@ -515,7 +547,33 @@ class Engine:
                             position_view(market, pside, pos)))
 
 
-def position_view(market: Market, pside: str, pos: Position) -> dict:
+def order_value(spec: SymbolSpec, price_ticks: int, qty: int) -> Decimal:
+    """Value of ``qty`` contracts at ``price`` in the margin coin."""
+    px = Decimal(price_ticks).scaleb(-spec.price_precision)
+    cs = Decimal(spec.contract_size)
+    return _qz(qty * cs / px) if spec.inverse else px * qty * cs
+
+
+#: Inverse (COIN-M) values are rounded to 18 decimals, like a coin's smallest
+#: unit, so every later sum and difference is exact in Decimal's 28 digits.
+QUANTUM = Decimal("1e-18")
+
+
+def _qz(x: Decimal) -> Decimal:
+    return x.quantize(QUANTUM)
+
+
+def futures_balance_view(acct: Account, coin: str, isolated: Decimal) -> dict[str, Any]:
+    wallet = acct.futures_wallet.get(coin, Decimal(0))
+    frozen = acct.futures_order_frozen.get(coin, Decimal(0))
+    return {
+        "coin": coin, "underlyingType": 2 if coin in ("usdt", "usdc") else 1,
+        "walletBalance": dec_str(wallet), "openOrderMarginFrozen": dec_str(frozen),
+        "isolatedMargin": dec_str(isolated), "crossedMargin": "0",
+    }
+
+
+def position_view(market: Market, pside: str, pos: Position) -> dict[str, Any]:
     return {
         "symbol": market.spec.symbol, "contractType": "PERPETUAL",
         "positionType": "ISOLATED", "positionSide": pside,
@@ -523,7 +581,7 @@ def position_view(market: Market, pside: str, pos: Position) -> dict:
         "availableCloseSize": str(pos.size - pos.close_frozen),
         "realizedProfit": dec_str(pos.realized), "entryPrice": dec_str(pos.entry),
         "isolatedMargin": dec_str(pos.margin), "openOrderMarginFrozen": "0",
-        "underlyingType": "U_BASED", "leverage": 10,
+        "underlyingType": "COIN_BASED" if market.spec.inverse else "U_BASED", "leverage": 10,
     }
 
 
@@ -540,7 +598,7 @@ def avg_price(order: Order) -> str:
         Decimal(1).scaleb(-m.spec.price_precision)))
 
 
-def spot_order_view(order: Order) -> dict:
+def spot_order_view(order: Order) -> dict[str, Any]:
     m = order.market
     spec = m.spec
     return {
@@ -550,7 +608,8 @@ def spot_order_view(order: Order) -> dict:
         "price": m.price_str(order.price) if order.price is not None else None,
         "origQty": m.qty_str(order.orig_qty) if order.orig_qty is not None else None,
         "origQuoteQty": m.quote_str(order.orig_quote) if order.orig_quote is not None
-        else (m.quote_str(order.price * order.orig_qty) if order.price is not None else None),
+        else (m.quote_str(order.price * order.orig_qty)
+              if order.price is not None and order.orig_qty is not None else None),
         "executedQty": m.qty_str(order.executed),
         "leavingQty": m.qty_str(order.remaining if order.state not in TERMINAL else 0),
         "tradeBase": m.qty_str(order.executed),
@@ -562,7 +621,7 @@ def spot_order_view(order: Order) -> dict:
     }
 
 
-def futures_order_view(order: Order, *, stream: bool = False) -> dict:
+def futures_order_view(order: Order, *, stream: bool = False) -> dict[str, Any]:
     m = order.market
     view = {
         "symbol": m.spec.symbol, "orderId": str(order.id), "clientOrderId": order.client_id,
@@ -587,7 +646,8 @@ def _q(market: Market, units: int) -> Decimal:
     return Decimal(units).scaleb(-(market.spec.price_precision + market.spec.quantity_precision))
 
 
-def _enum(p: dict, name: str, allowed: tuple[str, ...], *, code: str = "ORDER_001") -> str:
+def _enum(p: dict[str, Any], name: str, allowed: tuple[str, ...], *,
+          code: str = "ORDER_001") -> str:
     value = p.get(name)
     if not isinstance(value, str) or value.upper() not in allowed:
         raise SimError(code, f"{name} must be one of {', '.join(allowed)}")

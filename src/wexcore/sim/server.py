@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import logging
 import secrets as _secrets
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from .matching import (
     Engine,
     Order,
     Position,
+    futures_balance_view,
     futures_order_view,
     position_view,
     spot_order_view,
@@ -55,7 +57,8 @@ INTERVAL_MS = {
 }
 
 IP10 = (Limit(10, 1.0, "ip"),)
-FUT_IP = Limit(1000, 60.0, "ip")
+# "Other endpoints: ... 1000 requests per minute per IP" - one budget for all futures.
+FUT_IP = Limit(1000, 60.0, "ip", group="futures")
 
 
 def _key(n: int, period: float = 1.0) -> tuple[Limit, ...]:
@@ -179,6 +182,8 @@ class Simulator:
         spot_heartbeat, futures_heartbeat: seconds without a client ``ping``
             before the server closes a connection (spec: 60 and 30).
         rate_limits: enforce the documented per-endpoint limits.
+        coin_m: serve the futures routes as COIN-M (inverse contracts margined
+            in the base coin) instead of USDT-M; run two instances for both.
         paused: start with the market paused (no synthetic events).
         clock: optional callable returning epoch milliseconds.
     """
@@ -191,7 +196,7 @@ class Simulator:
                  stream_interval: float = 1.0, funding_interval: float = 60.0,
                  spot_heartbeat: float = 60.0, futures_heartbeat: float = 30.0,
                  rate_limits: bool = True, paused: bool = False, depth_levels: int = 200,
-                 clock: Callable[[], int] | None = None) -> None:
+                 coin_m: bool = False, clock: Callable[[], int] | None = None) -> None:
         self.host = host
         self.port = port
         self.seed = seed
@@ -209,7 +214,7 @@ class Simulator:
         self.markets: dict[str, dict[str, Market]] = {"spot": {}, "futures": {}}
         for sym in self.symbols:
             self.markets["spot"][sym] = Market(spot_spec(sym), seed, depth_levels=depth_levels)
-            self.markets["futures"][sym] = Market(futures_spec(sym), seed,
+            self.markets["futures"][sym] = Market(futures_spec(sym, coin_m), seed,
                                                   depth_levels=depth_levels, product="futures")
         self.engine = Engine(self.clock_ms)
         default_bal = {"usdt": "1000000"}
@@ -217,14 +222,20 @@ class Simulator:
             default_bal.setdefault(sym.split("_")[0], "100")
         self.api_key = api_key
         self.secret = secret
-        self.engine.add_account(api_key, secret, balances if balances is not None else default_bal)
+        self.coin_m = coin_m
+        self.engine.add_account(api_key, secret,
+                                balances if balances is not None else default_bal,
+                                self._futures_balances())
         self.conns: set[Conn] = set()
         self.tokens: dict[str, Token] = {}
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # set in synchronous use
+        self._thread: threading.Thread | None = None
         self.requests_seen = 0
         #: completed passes of the depth publisher (lets tests wait for "all sent").
         self.depth_cycles = 0
+        self._dispatch_lock = asyncio.Lock()
 
     # -- lifecycle -----------------------------------------------------------
     async def __aenter__(self) -> Simulator:
@@ -233,6 +244,52 @@ class Simulator:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    # Synchronous use (e.g. tests of a blocking client): the simulator runs on
+    # its own event loop in a daemon thread.  Methods that read or change the
+    # market (book_snapshot, step, set_faults, ...) hop onto that loop, so they
+    # are safe to call from the caller's thread.
+    def __enter__(self) -> Simulator:
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.call_soon(ready.set)
+            loop.run_forever()
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="wexcore-sim", daemon=True)
+        self._thread.start()
+        ready.wait()
+        self._loop = loop
+        asyncio.run_coroutine_threadsafe(self.start(), loop).result(30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self.stop(), loop).result(30)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(30)
+            self._loop = self._thread = None
+
+    def _on_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn`` on the simulator's loop thread when called from another thread."""
+        loop = self._loop
+        if loop is None or threading.current_thread() is self._thread:
+            return fn(*args)
+
+        async def call() -> Any:
+            result = fn(*args)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result
+
+        return asyncio.run_coroutine_threadsafe(call(), loop).result(30)
 
     async def start(self) -> None:
         app = web.Application(client_max_size=4 * 1024 * 1024)
@@ -264,8 +321,12 @@ class Simulator:
                 await t
         self._tasks = []
         for conn in list(self.conns):
-            with contextlib.suppress(Exception):
-                await conn.ws.close()
+            conn.closed = True
+            try:
+                await asyncio.wait_for(conn.ws.close(), 1.0)
+            except Exception:
+                if conn.request.transport is not None:
+                    conn.request.transport.abort()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -285,7 +346,20 @@ class Simulator:
     @property
     def fault_counts(self) -> dict[str, int]:
         """How many of each fault were injected so far."""
-        return dict(self.faults.counts)
+        counts: dict[str, int] = self._on_loop(lambda: dict(self.faults.counts))
+        return counts
+
+    def set_faults(self, faults: str | FaultSpec | dict[str, Any] | None) -> None:
+        """Change the fault spec of a running simulator (counts are kept)."""
+        if self._loop is not None and threading.current_thread() is not self._thread:
+            self._on_loop(self.set_faults, faults)
+            return
+        spec = FaultSpec.parse(faults)
+        for name, value in vars(spec).items():
+            setattr(self.fault_spec, name, value)
+        if spec.disconnect_every > 0 and not any(
+                getattr(t.get_coro(), "__name__", "") == "_disconnect_loop" for t in self._tasks):
+            self._tasks.append(asyncio.create_task(self._disconnect_loop()))
 
     def pause(self) -> None:
         """Stop the synthetic market (user orders still trade)."""
@@ -294,9 +368,21 @@ class Simulator:
     def resume(self) -> None:
         self.paused = False
 
+    def _futures_balances(self) -> dict[str, str]:
+        # USDT-M margin in usdt; COIN-M margin in each base coin.
+        out = {"usdt": "100000"}
+        for m in self.markets["futures"].values():
+            out.setdefault(m.spec.margin_coin, "100")
+        return out
+
     def add_account(self, api_key: str, secret: str,
-                    balances: dict[str, str] | None = None) -> Account:
-        return self.engine.add_account(api_key, secret, balances or {"usdt": "1000000"})
+                    balances: dict[str, str] | None = None,
+                    futures_balances: dict[str, str] | None = None) -> Account:
+        """Another account (spot balances default to 1,000,000 usdt)."""
+        acct: Account = self._on_loop(self.engine.add_account, api_key, secret,
+                                      balances or {"usdt": "1000000"},
+                                      futures_balances or self._futures_balances())
+        return acct
 
     def market(self, symbol: str, product: str = "spot") -> Market:
         return self.markets[_product(product)][symbol]
@@ -308,9 +394,11 @@ class Simulator:
         """The last update id already sent in a depth-update frame."""
         return self.market(symbol, product).book.flushed_id
 
-    def book_snapshot(self, symbol: str, product: str = "spot", depth: int | None = 50) -> dict:
+    def book_snapshot(self, symbol: str, product: str = "spot",
+                      depth: int | None = 50) -> dict[str, Any]:
         """Top ``depth`` levels as exact decimal strings plus ``last_update_id``."""
-        return self.market(symbol, product).snapshot(depth)
+        snap: dict[str, Any] = self._on_loop(self.market(symbol, product).snapshot, depth)
+        return snap
 
     async def quiesce(self, timeout: float = 5.0) -> None:
         """Pause the market and wait until every pending depth change was published."""
@@ -325,8 +413,11 @@ class Simulator:
 
     def step(self, n: int = 1) -> None:
         """Advance every market by ``n`` events by hand (handy while paused)."""
-        for _ in range(n):
-            self._step_markets()
+        def run() -> None:
+            for _ in range(n):
+                self._step_markets()
+
+        self._on_loop(run)
 
     async def disconnect(self, product: str | None = None) -> int:
         """Close WebSocket connections abruptly (counted as ``disconnect``)."""
@@ -339,6 +430,9 @@ class Simulator:
 
     def expire_tokens(self) -> None:
         """Expire every ws-token and listen key now (counted as ``token_expired``)."""
+        if self._loop is not None and threading.current_thread() is not self._thread:
+            self._on_loop(self.expire_tokens)
+            return
         for tok in self.tokens.values():
             tok.expires = 0
             tok.fault_ttl = True
@@ -383,6 +477,13 @@ class Simulator:
                     exc.status = FUTURES_AUTH_STATUS[exc.code]
                 await self._dispatch()
                 return _error(product, exc)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                # A parameter of the wrong shape (e.g. fromId="abc"): a business
+                # error naming the problem, not a 500.
+                log.debug("bad parameters for %s: %r", route, exc)
+                await self._dispatch()
+                code = "FAILURE" if product == "spot" else "invalid_params"
+                return _error(product, SimError(code, f"invalid parameter: {exc}"))
             await self._dispatch()
             return _ok(product, result)
 
@@ -391,7 +492,7 @@ class Simulator:
     def _secrets(self) -> dict[str, str]:
         return {k: a.secret for k, a in self.engine.accounts.items()}
 
-    def _spot(self, params: dict, required: bool = True) -> Market:
+    def _spot(self, params: dict[str, Any], required: bool = True) -> Market:
         sym = params.get("symbol")
         if not sym:
             if required:
@@ -402,7 +503,7 @@ class Simulator:
             raise SimError("SYMBOL_001")
         return m
 
-    def _spot_list(self, params: dict) -> list[Market]:
+    def _spot_list(self, params: dict[str, Any]) -> list[Market]:
         names = params.get("symbols")
         if isinstance(names, str) and names:
             names = names.split(",")
@@ -419,20 +520,20 @@ class Simulator:
         return list(self.markets["spot"].values())
 
     # public spot
-    def h_time(self, p: dict, a: Any, ip: str) -> Any:
+    def h_time(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return {"serverTime": self.clock_ms()}
 
-    def h_client(self, p: dict, a: Any, ip: str) -> Any:
+    def h_client(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return {"ip": ip}
 
-    def h_symbol(self, p: dict, a: Any, ip: str) -> Any:
+    def h_symbol(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         markets = self._spot_list(p)
         symbols = [spot_symbol_info(m) for m in markets]
         version = hashlib.md5(orjson.dumps(symbols)).hexdigest()
         return {"time": self.clock_ms(), "version": version,
                 "symbols": None if p.get("version") == version else symbols}
 
-    def h_depth(self, p: dict, a: Any, ip: str) -> Any:
+    def h_depth(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._spot(p)
         limit = _int(p, "limit", 100, 1, 500)
         book = m.book
@@ -442,7 +543,7 @@ class Simulator:
             "asks": [[m.price_str(px), m.qty_str(q)] for px, q in book.levels(SELL, limit)],
         }
 
-    def h_kline(self, p: dict, a: Any, ip: str) -> Any:
+    def h_kline(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._spot(p)
         interval = p.get("interval")
         if interval not in INTERVAL_MS:
@@ -452,17 +553,17 @@ class Simulator:
                  "q": k["q"], "v": k["v"]}
                 for k in klines(m, interval, p.get("startTime"), p.get("endTime"), limit)]
 
-    def _trade_view(self, m: Market, t: Any) -> dict:
+    def _trade_view(self, m: Market, t: Any) -> dict[str, Any]:
         return {"i": t.id, "t": t.time, "p": m.price_str(t.price), "q": m.qty_str(t.qty),
                 "v": m.quote_str(t.price * t.qty), "b": t.buyer_maker}
 
-    def h_trade_recent(self, p: dict, a: Any, ip: str) -> Any:
+    def h_trade_recent(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._spot(p)
         limit = _int(p, "limit", 200, 1, 1000)
         trades = list(m.trades)[-limit:]
         return [self._trade_view(m, t) for t in reversed(trades)]
 
-    def h_trade_history(self, p: dict, a: Any, ip: str) -> Any:
+    def h_trade_history(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._spot(p)
         limit = _int(p, "limit", 200, 1, 1000)
         direction = str(p.get("direction") or "").upper()
@@ -476,7 +577,7 @@ class Simulator:
         trades = trades[-limit:] if direction == "PREV" or from_id is None else trades[:limit]
         return [self._trade_view(m, t) for t in reversed(trades)]
 
-    def h_ticker_full(self, p: dict, a: Any, ip: str) -> Any:
+    def h_ticker_full(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         out = []
         for m in self._spot_list(p):
             t = ticker_24h(m, self.clock_ms())
@@ -484,15 +585,15 @@ class Simulator:
             out.append(t)
         return out
 
-    def h_ticker_price(self, p: dict, a: Any, ip: str) -> Any:
+    def h_ticker_price(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [{"s": m.spec.symbol, "t": m.last_trade_time or self.clock_ms(),
                  "p": m.price_str(m.last)} for m in self._spot_list(p)]
 
-    def h_ticker_book(self, p: dict, a: Any, ip: str) -> Any:
+    def h_ticker_book(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [{"s": m.spec.symbol, "t": self.clock_ms(), **book_ticker(m)}
                 for m in self._spot_list(p)]
 
-    def h_ticker_24h(self, p: dict, a: Any, ip: str) -> Any:
+    def h_ticker_24h(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [ticker_24h(m, self.clock_ms()) for m in self._spot_list(p)]
 
     def _currencies(self) -> list[str]:
@@ -502,13 +603,13 @@ class Simulator:
             seen[m.spec.quote] = None
         return list(seen)
 
-    def h_currencies(self, p: dict, a: Any, ip: str) -> Any:
+    def h_currencies(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [{"id": i + 1, "currency": c, "fullName": c, "logo": None, "cmcLink": None,
                  "weight": 100 - i, "maxPrecision": 8, "depositStatus": 1, "withdrawStatus": 1,
                  "convertEnabled": 1, "transferEnabled": 1}
                 for i, c in enumerate(self._currencies())]
 
-    def h_wallet_currencies(self, p: dict, a: Any, ip: str) -> Any:
+    def h_wallet_currencies(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [{"currency": c.upper(), "supportChains": [{
             "chain": c.upper(), "depositEnabled": True, "withdrawEnabled": True,
             "withdrawFeeAmount": "0.2", "withdrawMinAmount": "10", "depositFeeRate": "0"}]}
@@ -525,10 +626,10 @@ class Simulator:
                            None if product == "spot" else "order not found")
         return order
 
-    def h_order_get(self, p: dict, a: Account, ip: str) -> Any:
+    def h_order_get(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         return spot_order_view(self._order(a, p.get("orderId")))
 
-    def h_order_query(self, p: dict, a: Account, ip: str) -> Any:
+    def h_order_query(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         if p.get("orderId"):
             return spot_order_view(self._order(a, p["orderId"]))
         cid = p.get("clientOrderId")
@@ -539,18 +640,18 @@ class Simulator:
             raise SimError("ORDER_005")
         raise SimError("FAILURE", "orderId or clientOrderId is required")
 
-    def h_order_submit(self, p: dict, a: Account, ip: str) -> Any:
+    def h_order_submit(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         m = self._spot(p)
         order = self.engine.place_spot(a, m, p, ip)
         return {"orderId": str(order.id), "ip": ip}
 
-    def h_order_cancel(self, p: dict, a: Account, ip: str) -> Any:
+    def h_order_cancel(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         order = self._order(a, p.get("orderId"))
         if not self.engine.cancel(order):
             raise SimError("ORDER_005", "order already finished")
         return {"cancelId": str(order.id)}
 
-    def h_order_update(self, p: dict, a: Account, ip: str) -> Any:
+    def h_order_update(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         order = self._order(a, p.get("orderId"))
         if order.state in TERMINAL or order.type != "LIMIT":
             raise SimError("ORDER_005", "only open LIMIT orders can be updated")
@@ -576,7 +677,8 @@ class Simulator:
         bal = acct.bal(ccy)
         if bal[0] + order.frozen < need:
             raise SimError("ORDER_002")
-        book.remove_order(order.side, order.price, order)
+        if order.price is not None:
+            book.remove_order(order.side, order.price, order)
         bal[0] += order.frozen - need
         bal[1] += need - order.frozen
         order.frozen = need
@@ -587,7 +689,7 @@ class Simulator:
         self.engine._execute(order)
         return {"orderId": str(order.id), "modifyId": str(next(self.engine.ids))}
 
-    def h_batch_get(self, p: dict, a: Account, ip: str) -> Any:
+    def h_batch_get(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         ids = p.get("orderIds") or ""
         ids = ids.split(",") if isinstance(ids, str) else ids
         out = []
@@ -596,7 +698,7 @@ class Simulator:
                 out.append(spot_order_view(self._order(a, str(oid).strip())))
         return out
 
-    def h_batch_submit(self, p: dict, a: Account, ip: str) -> Any:
+    def h_batch_submit(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         items = p.get("items")
         if not isinstance(items, list) or not items:
             raise SimError("FAILURE", "items is required")
@@ -612,7 +714,7 @@ class Simulator:
             out.append(entry)
         return {"batchId": str(p.get("clientBatchId") or next(self.engine.ids)), "items": out}
 
-    def h_batch_cancel(self, p: dict, a: Account, ip: str) -> Any:
+    def h_batch_cancel(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         ids = p.get("orderIds") or []
         if isinstance(ids, str):
             ids = ids.split(",")
@@ -621,7 +723,7 @@ class Simulator:
                 self.engine.cancel(self._order(a, str(oid).strip()))
         return {}
 
-    def _filter_orders(self, a: Account, p: dict, *, open_only: bool) -> list[Order]:
+    def _filter_orders(self, a: Account, p: dict[str, Any], *, open_only: bool) -> list[Order]:
         out = []
         sym = p.get("symbol")
         side = p.get("side")
@@ -637,19 +739,19 @@ class Simulator:
             out.append(o)
         return out
 
-    def h_open_orders(self, p: dict, a: Account, ip: str) -> Any:
+    def h_open_orders(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         if p.get("symbol"):
             self._spot(p)
         return [spot_order_view(o) for o in self._filter_orders(a, p, open_only=True)]
 
-    def h_open_orders_cancel(self, p: dict, a: Account, ip: str) -> Any:
+    def h_open_orders_cancel(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         if p.get("symbol"):
             self._spot(p)
         for o in self._filter_orders(a, p, open_only=True):
             self.engine.cancel(o)
         return {}
 
-    def h_history_orders(self, p: dict, a: Account, ip: str) -> Any:
+    def h_history_orders(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         orders = self._filter_orders(a, p, open_only=False)
         if p.get("state"):
             orders = [o for o in orders if o.state == str(p["state"]).upper()]
@@ -662,7 +764,7 @@ class Simulator:
         return {"hasPrev": False, "hasNext": len(orders) > limit,
                 "items": [spot_order_view(o) for o in reversed(orders[-limit:])]}
 
-    def h_trades(self, p: dict, a: Account, ip: str) -> Any:
+    def h_trades(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         rows = [t for t in self.engine.user_trades
                 if t["account"] == a.account_id and t.get("product") != "futures"]
         if p.get("symbol"):
@@ -682,20 +784,20 @@ class Simulator:
             items.append(item)
         return {"hasPrev": False, "hasNext": len(rows) > limit, "items": items}
 
-    def _asset(self, a: Account, ccy: str, idx: int) -> dict:
+    def _asset(self, a: Account, ccy: str, idx: int) -> dict[str, Any]:
         avail, frozen = a.bal(ccy)
         return {"currency": ccy, "currencyId": idx, "frozenAmount": dec_str(frozen),
                 "availableAmount": dec_str(avail), "totalAmount": dec_str(avail + frozen),
                 "convertBtcAmount": "0"}
 
-    def h_balance(self, p: dict, a: Account, ip: str) -> Any:
+    def h_balance(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         ccy = str(p.get("currency") or "").lower()
         if not ccy:
             raise SimError("CURRENCY_001", "currency is required")
         known = self._currencies()
         return self._asset(a, ccy, known.index(ccy) + 1 if ccy in known else 0)
 
-    def h_balances(self, p: dict, a: Account, ip: str) -> Any:
+    def h_balances(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         known = self._currencies()
         wanted = p.get("currencies")
         names = [c.strip().lower() for c in wanted.split(",")] if wanted else \
@@ -703,7 +805,7 @@ class Simulator:
         assets = [self._asset(a, c, known.index(c) + 1 if c in known else 0) for c in names]
         return {"totalBtcAmount": "0", "assets": assets}
 
-    def h_ws_token(self, p: dict, a: Account, ip: str) -> Any:
+    def h_ws_token(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         tok = self._issue_token(a, "spot", 2 * 86400.0)
         return {"accessToken": tok.value, "refreshToken": _secrets.token_hex(24)}
 
@@ -722,45 +824,45 @@ class Simulator:
         return tok
 
     # public futures
-    def _fut(self, p: dict) -> Market:
+    def _fut(self, p: dict[str, Any]) -> Market:
         sym = p.get("symbol")
         m = self.markets["futures"].get(str(sym or "").lower())
         if m is None:
             raise SimError("invalid_symbol", "symbol does not exist")
         return m
 
-    def h_f_client(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_client(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return {"ip": ip}
 
-    def h_f_coins(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_coins(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return sorted({m.spec.base for m in self.markets["futures"].values()})
 
-    def h_f_symbol_detail(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_symbol_detail(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return futures_symbol_info(self._fut(p))
 
-    def h_f_symbol_list(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_symbol_list(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [futures_symbol_info(m) for m in self.markets["futures"].values()]
 
-    def _f_ticker(self, m: Market) -> dict:
+    def _f_ticker(self, m: Market) -> dict[str, Any]:
         return {"s": m.spec.symbol, "t": self.clock_ms(), "o": m.price_str(m.open_price),
                 "c": m.price_str(m.last), "h": m.price_str(m.high), "l": m.price_str(m.low),
                 "a": str(m.volume), "v": m.quote_str(m.quote_volume),
                 "r": _rate(m.last - m.open_price, m.open_price)}
 
-    def h_f_ticker(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_ticker(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return self._f_ticker(self._fut(p))
 
-    def h_f_tickers(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_tickers(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [self._f_ticker(m) for m in self.markets["futures"].values()]
 
-    def h_f_deal(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_deal(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._fut(p)
         num = _int(p, "num", 50, 1, 1000)
         return [{"s": m.spec.symbol, "p": m.price_str(t.price), "a": str(t.qty),
                  "m": "ASK" if t.buyer_maker else "BID", "t": t.time}
                 for t in reversed(list(m.trades)[-num:])]
 
-    def h_f_depth(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_depth(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._fut(p)
         # The spec bounds level to 1..50 but its own Orderbook procedure asks
         # for 500; accept up to 500.
@@ -770,24 +872,24 @@ class Simulator:
                 "a": [[m.price_str(px), m.qty_str(q)] for px, q in book.levels(SELL, level)],
                 "b": [[m.price_str(px), m.qty_str(q)] for px, q in book.levels(BUY, level)]}
 
-    def _price_obj(self, m: Market, ticks: int) -> dict:
+    def _price_obj(self, m: Market, ticks: int) -> dict[str, Any]:
         return {"s": m.spec.symbol, "p": m.price_str(ticks), "t": self.clock_ms()}
 
-    def h_f_index_price(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_index_price(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._fut(p)
         return self._price_obj(m, m.mid)
 
-    def h_f_index_prices(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_index_prices(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [self._price_obj(m, m.mid) for m in self.markets["futures"].values()]
 
-    def h_f_mark_price(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_mark_price(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._fut(p)
         return self._price_obj(m, m.mark_price())
 
-    def h_f_mark_prices(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_mark_prices(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [self._price_obj(m, m.mark_price()) for m in self.markets["futures"].values()]
 
-    def h_f_kline(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_kline(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._fut(p)
         interval = p.get("interval")
         if interval not in INTERVAL_MS:
@@ -797,47 +899,47 @@ class Simulator:
                  "l": k["l"], "a": k["n"], "v": k["v"]}
                 for k in klines(m, interval, p.get("startTime"), p.get("endTime"), limit)]
 
-    def _agg(self, m: Market) -> dict:
+    def _agg(self, m: Market) -> dict[str, Any]:
         t = self._f_ticker(m)
         bk = book_ticker(m)
         t.update(i=m.price_str(m.mid), m=m.price_str(m.mark_price()), ap=bk["ap"], bp=bk["bp"])
         return t
 
-    def h_f_agg_ticker(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_agg_ticker(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return self._agg(self._fut(p))
 
-    def h_f_agg_tickers(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_agg_tickers(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [self._agg(m) for m in self.markets["futures"].values()]
 
-    def h_f_funding_rate(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_funding_rate(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._fut(p)
         return {"hasNext": False, "hasPrev": False, "items": [{
             "collectionInternal": 8, "createdTime": self.clock_ms(),
             "fundingRate": dec_str(m.funding_rate), "id": 1, "symbol": m.spec.symbol}]}
 
-    def h_f_ticker_book(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_ticker_book(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         m = self._fut(p)
         return {"s": m.spec.symbol, "t": self.clock_ms(), **book_ticker(m)}
 
-    def h_f_ticker_books(self, p: dict, a: Any, ip: str) -> Any:
+    def h_f_ticker_books(self, p: dict[str, Any], a: Any, ip: str) -> Any:
         return [{"s": m.spec.symbol, "t": self.clock_ms(), **book_ticker(m)}
                 for m in self.markets["futures"].values()]
 
     # private futures
-    def h_f_order_create(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_order_create(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         m = self._fut(p)
         order = self.engine.place_futures(a, m, p, ip)
         # The spec shows an empty object; a real client needs the id, so the
         # result is the order id as a string (as on the live exchange).
         return str(order.id)
 
-    def h_f_order_cancel(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_order_cancel(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         order = self._order(a, p.get("orderId"), "futures")
         if not self.engine.cancel(order):
             raise SimError("invalid_params", "order already finished")
         return str(order.id)
 
-    def h_f_order_cancel_all(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_order_cancel_all(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         sym = str(p.get("symbol") or "").lower()
         if sym and sym not in self.markets["futures"]:
             raise SimError("invalid_symbol", "symbol does not exist")
@@ -846,15 +948,16 @@ class Simulator:
                 self.engine.cancel(o)
         return True
 
-    def h_f_order_detail(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_order_detail(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         return futures_order_view(self._order(a, p.get("orderId"), "futures"))
 
-    def _f_orders(self, a: Account, p: dict, pred: Callable[[Order], bool]) -> list[Order]:
+    def _f_orders(self, a: Account, p: dict[str, Any],
+                  pred: Callable[[Order], bool]) -> list[Order]:
         sym = str(p.get("symbol") or "").lower()
         return [o for o in a.orders.values() if o.product == "futures" and pred(o)
                 and (not sym or o.symbol == sym)]
 
-    def h_f_order_list(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_order_list(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         state = str(p.get("state") or "NEW").upper()
         if state == "NEW":
             pred = lambda o: o.state in ("NEW", "PARTIALLY_FILLED")  # noqa: E731
@@ -873,17 +976,17 @@ class Simulator:
         return {"items": [futures_order_view(o) for o in chunk], "page": page, "ps": size,
                 "total": len(orders)}
 
-    def h_f_open_orders(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_open_orders(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         return [futures_order_view(o) for o in self._f_orders(a, p, lambda o: o.state not in
                                                                TERMINAL)]
 
-    def h_f_order_history(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_order_history(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         orders = self._f_orders(a, p, lambda o: o.state in TERMINAL)
         limit = _int(p, "limit", 10, 1, 100)
         return {"hasPrev": False, "hasNext": len(orders) > limit,
                 "items": [futures_order_view(o) for o in reversed(orders[-limit:])]}
 
-    def h_f_trade_list(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_trade_list(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         rows = [t for t in self.engine.user_trades
                 if t["account"] == a.account_id and t.get("product") == "futures"]
         if p.get("orderId"):
@@ -894,31 +997,31 @@ class Simulator:
              "feeCoin": "usdt", "timestamp": t["time"], "takerMaker": t["takerMaker"].upper()}
             for t in reversed(rows)]}
 
-    def h_f_listen_key(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_listen_key(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         return self._issue_token(a, "futures", 8 * 3600.0).value
 
-    def _f_balance(self, a: Account) -> dict:
-        iso = self.engine._position_margin(a)
-        avail = a.futures_wallet - a.futures_order_frozen - iso
-        return {"accountId": a.account_id, "userId": a.account_id, "coin": "usdt",
-                "underlyingType": 2, "walletBalance": dec_str(a.futures_wallet),
-                "openOrderMarginFrozen": dec_str(a.futures_order_frozen),
-                "isolatedMargin": dec_str(iso), "crossedMargin": "0",
-                "availableBalance": dec_str(avail), "amount": dec_str(a.futures_wallet),
-                "totalAmount": dec_str(a.futures_wallet), "convertBtcAmount": "0",
-                "convertUsdtAmount": dec_str(a.futures_wallet), "profit": "0",
-                "notProfit": "0", "bonus": "0", "coupon": "0"}
+    def _f_balance(self, a: Account, coin: str) -> dict[str, Any]:
+        iso = self.engine.position_margin(a, coin)
+        view = futures_balance_view(a, coin, iso)
+        wallet = a.futures_wallet.get(coin, Decimal(0))
+        avail = wallet - a.futures_order_frozen.get(coin, Decimal(0)) - iso
+        view.update({"accountId": a.account_id, "userId": a.account_id,
+                     "availableBalance": dec_str(avail), "amount": dec_str(wallet),
+                     "totalAmount": dec_str(wallet), "convertBtcAmount": "0",
+                     "convertUsdtAmount": "0", "profit": "0", "notProfit": "0", "bonus": "0",
+                     "coupon": "0"})
+        return view
 
-    def h_f_balance_list(self, p: dict, a: Account, ip: str) -> Any:
-        return [self._f_balance(a)]
+    def h_f_balance_list(self, p: dict[str, Any], a: Account, ip: str) -> Any:
+        return [self._f_balance(a, coin) for coin in sorted(a.futures_wallet)]
 
-    def h_f_balance_detail(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_balance_detail(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         coin = str(p.get("coin") or "usdt").lower()
-        if coin != "usdt":
-            raise SimError("invalid_params", "only usdt margin is simulated")
-        return self._f_balance(a)
+        if coin not in a.futures_wallet:
+            raise SimError("invalid_params", f"no {coin} futures wallet")
+        return self._f_balance(a, coin)
 
-    def h_f_positions(self, p: dict, a: Account, ip: str) -> Any:
+    def h_f_positions(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         sym = str(p.get("symbol") or "").lower()
         out = []
         for (s, side), pos in a.positions.items():
@@ -944,7 +1047,15 @@ class Simulator:
             await self._dispatch()
 
     async def _dispatch(self) -> None:
-        """Send new public trades and private events to their subscribers."""
+        """Send new public trades and private events to their subscribers.
+
+        Serialised by a lock: handlers and the market loop call it concurrently,
+        and a later batch must never overtake an earlier one on the wire.
+        """
+        async with self._dispatch_lock:
+            await self._dispatch_locked()
+
+    async def _dispatch_locked(self) -> None:
         for product in ("spot", "futures"):
             for m in self.markets[product].values():
                 if not m.new_trades:
@@ -1054,8 +1165,10 @@ class Simulator:
                 data = {"s": sym, "t": k["t"], "i": interval, "o": k["o"], "c": k["c"],
                         "h": k["h"], "l": k["l"], "q": k["q"], "v": k["v"]}
             else:
+                o = to_units(k["o"], m.spec.price_precision)
+                c_ = to_units(k["c"], m.spec.price_precision)
                 data = {"s": sym, "o": k["o"], "c": k["c"], "h": k["h"], "l": k["l"],
-                        "a": k["n"], "v": k["v"], "ch": _rate(0, 1), "t": k["t"]}
+                        "a": k["n"], "v": k["v"], "ch": _rate(c_ - o, o), "t": k["t"]}
             return _frame("kline", f"kline@{sym},{interval}", data)
         if topic == "ticker" and product == "spot":
             return _frame("ticker", f"ticker@{sym}", ticker_24h(m, now))
@@ -1113,7 +1226,9 @@ class Simulator:
 
     async def _disconnect_loop(self) -> None:
         while True:
-            await asyncio.sleep(self.fault_spec.disconnect_every)
+            await asyncio.sleep(self.fault_spec.disconnect_every or 1.0)
+            if not self.fault_spec.disconnect_every:
+                continue
             live = sorted((c for c in self.conns if not c.closed), key=id)
             if live:
                 self._abort(self.faults.rng.choice(live))
@@ -1130,9 +1245,12 @@ class Simulator:
         if c.closed or c.ws.closed:
             return
         try:
-            await c.ws.send_str(msg)
-        except (ConnectionError, RuntimeError):
+            # A client that stops reading must not stall every other subscriber.
+            await asyncio.wait_for(c.ws.send_str(msg), 2.0)
+        except (TimeoutError, ConnectionError, RuntimeError):
             c.closed = True
+            if c.request.transport is not None:
+                c.request.transport.abort()
 
     # -- WebSocket -----------------------------------------------------------
     def _ws_handler(self, product: str, private: bool
@@ -1153,7 +1271,7 @@ class Simulator:
                         break
                     try:
                         msg = await ws.receive(timeout=remaining)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         continue
                     if msg.type == WSMsgType.TEXT:
                         if msg.data == "ping":
@@ -1243,7 +1361,7 @@ class Simulator:
 
 
 # ---------------------------------------------------------------- views
-def spot_symbol_info(m: Market) -> dict:
+def spot_symbol_info(m: Market) -> dict[str, Any]:
     s = m.spec
     tick = fmt(1, s.price_precision)
     lot = fmt(1, s.quantity_precision)
@@ -1270,12 +1388,13 @@ def spot_symbol_info(m: Market) -> dict:
     }
 
 
-def futures_symbol_info(m: Market) -> dict:
+def futures_symbol_info(m: Market) -> dict[str, Any]:
     s = m.spec
     tick = fmt(1, s.price_precision)
     return {
         "symbol": s.symbol, "pair": s.symbol, "contractType": "PERPETUAL",
-        "productType": "perpetual", "underlyingType": "U_BASED",
+        "productType": "perpetual",
+        "underlyingType": "COIN_BASED" if s.inverse else "U_BASED",
         "contractSize": s.contract_size, "tradeSwitch": True, "isDisplay": True,
         "isOpenApi": True, "state": 0, "initLeverage": 10, "initPositionType": "ISOLATED",
         "baseCoin": s.base, "quoteCoin": s.quote, "baseCoinPrecision": 8,
@@ -1294,7 +1413,7 @@ def futures_symbol_info(m: Market) -> dict:
     }
 
 
-def book_ticker(m: Market) -> dict:
+def book_ticker(m: Market) -> dict[str, Any]:
     bid, ask = m.book.best(BUY), m.book.best(SELL)
     return {
         "ap": m.price_str(ask) if ask is not None else None,
@@ -1310,7 +1429,7 @@ def _rate(change: int, base: int) -> str:
     return str((Decimal(change) / Decimal(base)).quantize(Decimal("0.0001")))
 
 
-def ticker_24h(m: Market, now: int) -> dict:
+def ticker_24h(m: Market, now: int) -> dict[str, Any]:
     return {"s": m.spec.symbol, "t": m.last_trade_time or now,
             "cv": m.price_str(m.last - m.open_price), "cr": _rate(m.last - m.open_price,
                                                                   m.open_price),
@@ -1320,10 +1439,10 @@ def ticker_24h(m: Market, now: int) -> dict:
 
 
 def klines(m: Market, interval: str, start: Any, end: Any, limit: int,
-           now: int | None = None) -> list[dict]:
+           now: int | None = None) -> list[dict[str, Any]]:
     """Candles built from the simulator's own trade record."""
     span = INTERVAL_MS[interval]
-    buckets: dict[int, list] = {}
+    buckets: dict[int, list[Any]] = {}
     for t in m.trades:
         if start is not None and t.time < int(start):
             continue
@@ -1351,7 +1470,7 @@ def klines(m: Market, interval: str, start: Any, end: Any, limit: int,
     return out
 
 
-def _page_by_id(rows: list, p: dict, key: Callable[[Any], int]) -> list:
+def _page_by_id(rows: list[Any], p: dict[str, Any], key: Callable[[Any], int]) -> list[Any]:
     from_id = p.get("fromId")
     if from_id is None:
         return rows
@@ -1361,7 +1480,7 @@ def _page_by_id(rows: list, p: dict, key: Callable[[Any], int]) -> list:
     return [r for r in rows if key(r) < fid]
 
 
-def _int(p: dict, name: str, default: int, lo: int, hi: int) -> int:
+def _int(p: dict[str, Any], name: str, default: int, lo: int, hi: int) -> int:
     raw = p.get(name)
     if raw is None or raw == "":
         return default
@@ -1372,7 +1491,7 @@ def _int(p: dict, name: str, default: int, lo: int, hi: int) -> int:
     return max(lo, min(hi, value))
 
 
-def _parse_body(body: bytes, content_type: str) -> dict:
+def _parse_body(body: bytes, content_type: str) -> dict[str, Any]:
     if content_type == "application/x-www-form-urlencoded":
         return dict(parse_qsl(body.decode(), keep_blank_values=True))
     try:
