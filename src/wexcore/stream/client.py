@@ -625,11 +625,22 @@ class StreamClient:
         prepared: tuple[list[tuple[str, bytes]], list[Any], list[Any]] | None = None,
     ) -> None:
         sent, futs, _ = prepared if prepared is not None else self._prepare_resubscribe()
-        for _rid, data in sent:
-            await conn.send_text(data)
+        try:
+            for _rid, data in sent:
+                await conn.send_text(data)
+        except Exception:  # noqa: BLE001 - the connection died; the reconnect resubscribes
+            return
         if sent:
             self.counters.resubscribes += 1
-        results = await asyncio.gather(*futs, return_exceptions=True)
+        replies = asyncio.gather(*futs, return_exceptions=True)
+        # a reply never comes on a connection that died meanwhile: the
+        # reconnect resubscribes, this one is abandoned
+        watched: set[asyncio.Future[Any]] = {replies, conn.closed}
+        await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        if not replies.done():
+            replies.cancel()
+            return
+        results = replies.result()
         errors = [r for r in results if isinstance(r, BaseException)]
         if any(isinstance(e, ListenKeyError) for e in errors):
             return  # renewal is under way; it resubscribes again
@@ -641,6 +652,8 @@ class StreamClient:
         old = self.token.token
         changed = await self._renew_token()
         self._emit(ConnectionState.TOKEN_RENEWED)
+        if conn.closed.done():
+            return  # the reconnect subscribes with the new token
         if changed or old is None or self.core.subscriptions:
             # The new key must be used for the subscriptions to stay valid on
             # the server; the same key after a rejection is sent again too.

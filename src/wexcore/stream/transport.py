@@ -224,6 +224,10 @@ class _PicowsConnection(Connection):
             self.closed.set_result(ConnectionError("disconnected"))
 
     async def send_text(self, data: bytes | str) -> None:
+        # picows drops a message sent after the close silently; the driver
+        # must learn that the connection is gone, as with websockets
+        if self.closed.done() or self._transport.is_close_frame_sent:
+            raise ConnectionError("connection closed")
         if isinstance(data, str):
             data = data.encode()
         self._transport.send(self._TEXT, data)
