@@ -386,8 +386,9 @@ class LiveBook:
             self.price_precision = pp if self.price_precision is None else self.price_precision
             self.quantity_precision = (qp if self.quantity_precision is None
                                        else self.quantity_precision)
+        product: Any = self.product  # validated in __init__: "spot" or "futures"
         book = OrderBook(self.symbol, self.price_precision, self.quantity_precision,
-                         product=self.product)
+                         product=product)
         self._synced_event = asyncio.Event()
         self._need_snapshot = asyncio.Event()
         self.sync = BookSync(book, product=self.product, max_buffer=self._max_buffer,
