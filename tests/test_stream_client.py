@@ -227,3 +227,42 @@ async def test_bad_overflow_policy_rejected():
     client = StreamClient()
     with pytest.raises(ValueError, match="overflow"):
         await client.subscribe("trade@btc_usdt", overflow="grow")
+
+
+async def test_state_events_as_async_iterator(transport):
+    async with FakeExchange() as ex:
+        async with StreamClient(url=ex.url, transport=transport) as stream:
+            await stream.subscribe("trade@btc_usdt")
+            seen: list[ConnectionState] = []
+            events = stream.states()  # registered now: nothing after this is missed
+            ex.drop_all()
+
+            async def watch() -> None:
+                async for ev in events:
+                    seen.append(ev.state)
+                    if ev.state is ConnectionState.RESUBSCRIBED:
+                        return
+
+            await asyncio.wait_for(watch(), 5)
+            events.close()
+            assert seen[0] is ConnectionState.RECONNECTING
+            assert seen[-2:] == [ConnectionState.CONNECTED, ConnectionState.RESUBSCRIBED]
+
+
+async def test_close_ends_every_iterator(transport):
+    async with FakeExchange() as ex:
+        stream = StreamClient(url=ex.url, transport=transport)
+        await stream.start()
+        sub = await stream.subscribe("trade@btc_usdt")
+        reader = asyncio.create_task(sub.get())
+        await stream.close()
+        with pytest.raises(EOFError):
+            await asyncio.wait_for(reader, 5)
+        assert stream.state is ConnectionState.CLOSED
+
+
+async def test_first_connection_failure_raises():
+    stream = StreamClient(url="ws://127.0.0.1:9/public", open_timeout=2)
+    with pytest.raises(OSError):
+        await stream.start()
+    assert stream.state is ConnectionState.CLOSED

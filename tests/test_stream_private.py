@@ -230,3 +230,26 @@ async def test_renewal_waits_out_the_token_rate_limit():
             gaps = [b - a for a, b in zip(calls[1:], calls[2:], strict=False)]
             assert min(gaps) >= 0.19  # never faster than the endpoint's limit
             assert stream.subscriptions == ["order"]  # kept for when a key works again
+
+
+async def test_failed_renewal_keeps_the_working_connection(transport):
+    from wexcore import WexAPIError
+    from wexcore.stream._rest import fetch_token
+
+    calls = []
+    async with Simulator(**QUIET) as sim, httpx.AsyncClient(base_url=sim.rest_url) as http:
+
+        async def provider() -> str:
+            calls.append(1)
+            if len(calls) == 1:
+                return await fetch_token(http, sim.rest_url, "spot", DEMO_API_KEY, DEMO_SECRET)
+            raise WexAPIError("rate limited", http_status=429)
+
+        got = Collector()
+        async with SpotPrivateStream(url=sim.ws_url, token_provider=provider, token_ttl=0.25,
+                                     token_min_interval=0.05, transport=transport) as stream:
+            await stream.subscribe("order", callback=got, queue_size=0)
+            await wait_until(lambda: len(calls) >= 3, 5.0, "renewal attempts")
+            (oid,) = await place_resting(http, sim, 1)
+            await wait_until(lambda: got.states(oid) == ["NEW"], 5.0)
+            assert stream.counters.disconnects == 0

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from wexcore.errors import WexError
 from wexcore.stream import _rest
 from wexcore.stream.core import (
     DEFAULT_URLS,
@@ -178,6 +179,25 @@ class Subscription:
         await self.client.unsubscribe(self, timeout=timeout)
 
 
+class StateEvents:
+    """Connection-state events of one client, registered at creation."""
+
+    def __init__(self, client: StreamClient, maxsize: int) -> None:
+        self._client = client
+        self._queue: asyncio.Queue[ConnectionEvent] = asyncio.Queue(maxsize=maxsize)
+        client._state_queues.append(self._queue)
+
+    def __aiter__(self) -> StateEvents:
+        return self
+
+    async def __anext__(self) -> ConnectionEvent:
+        return await self._queue.get()
+
+    def close(self) -> None:
+        with contextlib.suppress(ValueError):
+            self._client._state_queues.remove(self._queue)
+
+
 TokenProvider = Callable[[], Awaitable[str]]
 
 
@@ -304,15 +324,11 @@ class StreamClient:
         with contextlib.suppress(ValueError):
             self._on_state.remove(callback)
 
-    async def states(self) -> AsyncIterator[ConnectionEvent]:
-        """Async iterator over connection-state events from now on."""
-        q: asyncio.Queue[ConnectionEvent] = asyncio.Queue(maxsize=1000)
-        self._state_queues.append(q)
-        try:
-            while True:
-                yield await q.get()
-        finally:
-            self._state_queues.remove(q)
+    def states(self, maxsize: int = 1000) -> StateEvents:
+        """Async iterator over connection-state events from this call on
+        (bounded: the oldest are dropped past ``maxsize``); ``close()`` it
+        or leave the ``async for`` to stop listening."""
+        return StateEvents(self, maxsize)
 
     async def __aenter__(self) -> StreamClient:
         await self.start()
@@ -574,7 +590,15 @@ class StreamClient:
                     self.counters.pings_sent += 1
                     self.heartbeat.ping_sent(now)
                 if self.private and self.token.needs_renewal(now):
-                    await self._renew_and_resubscribe(conn)
+                    try:
+                        await self._renew_and_resubscribe(conn)
+                    except (OSError, httpx.HTTPError, WexError) as exc:
+                        # the current key may still be good: keep the
+                        # connection, try again after the endpoint's interval
+                        delay = max(self.token.min_interval, 1.0)
+                        log.warning("%s %s: token renewal failed (%s); retrying in %.1fs",
+                                    self.product, self.channel, exc, delay)
+                        self.token.defer(time.monotonic(), delay)
                 wait = self.heartbeat.next_wakeup(time.monotonic())
                 if self.private:
                     wait = min(wait, self.token.seconds_until_renewal(time.monotonic()))

@@ -274,6 +274,7 @@ class TokenLifecycle:
         self.token: str | None = None
         self.obtained_at = -1e18
         self.invalid = False
+        self._retry_at = -1e18
 
     def set(self, token: str, now: float) -> bool:
         """Store a fresh token; return True if it differs from the previous one."""
@@ -286,12 +287,18 @@ class TokenLifecycle:
     def invalidate(self) -> None:
         self.invalid = True
 
+    def defer(self, now: float, delay: float) -> None:
+        """A renewal attempt failed: try again no sooner than ``delay`` from now."""
+        self._retry_at = now + delay
+
     def _due(self) -> float:
         if self.token is None:
-            return -1e18
-        if self.invalid:
-            return self.obtained_at + self.min_interval
-        return self.obtained_at + self.ttl * self.renew_fraction
+            due = -1e18
+        elif self.invalid:
+            due = self.obtained_at + self.min_interval
+        else:
+            due = self.obtained_at + self.ttl * self.renew_fraction
+        return max(due, self._retry_at)
 
     def needs_renewal(self, now: float) -> bool:
         return now >= self._due()
