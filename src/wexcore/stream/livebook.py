@@ -249,8 +249,13 @@ class BookSync:
         caller fetches another one; the frames from the failing one onward
         stay buffered.
         """
-        self.book.load_snapshot(snapshot)
+        loaded = self.book.load_snapshot(snapshot)
         self.snapshots += 1
+        if loaded == _CROSSED:
+            # a crossed snapshot cannot be a real book: ask for another
+            log.warning("%s: crossed snapshot ignored", self.symbol)
+            self.wants_snapshot = True
+            return False
         buf = self.buffer
         book = self.book
         while buf:
