@@ -260,6 +260,8 @@ _RATES: dict[str, float] = {}
 @pytest.mark.parametrize("workload", list(sp.WORKLOADS))
 def test_depth_throughput(benchmark: Any, ratios: Any, name: str, workload: str) -> None:
     _skip_missing(name)
+    if benchmark.disabled and workload != "small":
+        pytest.skip("one workload is enough for the correctness run")
     count = _n(benchmark, 30_000, 600)
     if name == "ccxt.pro-xt":
         count = _n(benchmark, 6_000, 600)  # ccxt is slow; fewer messages, same steady state
