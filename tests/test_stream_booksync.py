@@ -154,7 +154,8 @@ def test_futures_ids_and_exchange_latency_recorded():
         "a": [list(x) for x in SNAP_ASKS]}})
     assert sync.on_snapshot(snap)
     t_ms = 1_700_000_000_000
-    sync.feed(futures_update(51, 52, bids=[("99.50", "1.0")], t=t_ms), received_ns=t_ms * 10**6 + 250_000)
+    sync.feed(futures_update(51, 52, bids=[("99.50", "1.0")], t=t_ms),
+              received_ns=t_ms * 10**6 + 250_000)
     sync.feed(futures_update(54, 55), received_ns=1)  # pu=53 != 52: gap
     assert sync.resyncs == 1
     s = stats.summary()
@@ -169,3 +170,11 @@ def test_latency_ring_is_fixed_size():
         stats.record_apply(i * 1000)
     s = stats.summary()["apply"]
     assert s["count"] == 10 and s["max_us"] == 9.0 and s["p50_us"] >= 6.0
+
+
+def test_crossed_snapshot_is_refused():
+    sync, _ = make()
+    sync.feed(spot_update(11, 11))
+    assert sync.on_snapshot(spot_snapshot(10, [("102.00", "1.0")], SNAP_ASKS)) is False
+    assert sync.wants_snapshot and not sync.synced and len(sync.buffer) == 1
+    assert sync.on_snapshot(spot_snapshot(10, SNAP_BIDS, SNAP_ASKS)) is True

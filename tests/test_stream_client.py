@@ -8,9 +8,9 @@ import asyncio
 
 import orjson
 import pytest
-from stream_support import TRANSPORTS, FakeExchange, wait_until
 
 import wexcore
+from stream_support import TRANSPORTS, FakeExchange, wait_until
 from wexcore import (
     ConnectionState,
     FuturesMarketStream,
@@ -84,7 +84,8 @@ async def test_callback_and_iterator_on_one_subscription(transport):
                 break
         assert [e.last_update_id for e in seen[:3]] == [e.last_update_id for e in got]
         # consecutive: nothing lost between the socket and the iterator
-        assert all(b.first_update_id == a.last_update_id + 1 for a, b in zip(got, got[1:]))
+        assert all(b.first_update_id == a.last_update_id + 1
+                   for a, b in zip(got, got[1:], strict=False))
 
 
 async def test_raw_subscription_gets_bytes(transport):
@@ -176,8 +177,9 @@ async def test_without_pings_the_server_closes_and_the_client_reconnects(transpo
         async with SpotPublicStream(url=sim.ws_url, transport=transport,
                                     ping_interval=30) as stream:
             await stream.subscribe("depth_update@btc_usdt")
-            await wait_until(lambda: stream.counters.reconnects >= 1 and stream.connected, 5.0)
-            assert sim.conns and next(iter(sim.conns)).subs == {"depth_update@btc_usdt"}
+            await wait_until(lambda: stream.counters.reconnects >= 1 and stream.connected
+                             and any(c.subs == {"depth_update@btc_usdt"} and not c.closed
+                                     for c in sim.conns), 5.0, "resubscribed")
 
 
 async def test_missing_pong_marks_the_connection_dead(transport):
@@ -201,7 +203,8 @@ async def test_slow_consumer_drop_oldest_is_bounded_and_counted(transport):
         assert len(sub) == 3
         kept = [sub.get_nowait() for _ in range(3)]
         # the newest are kept, in order
-        assert all(b.first_update_id == a.last_update_id + 1 for a, b in zip(kept, kept[1:]))
+        assert all(b.first_update_id == a.last_update_id + 1
+                   for a, b in zip(kept, kept[1:], strict=False))
         assert stream.counters.dropped == sub.dropped
 
 
@@ -216,7 +219,7 @@ async def test_slow_consumer_block_pauses_reading_and_loses_nothing(transport):
         for _ in range(40):
             d = orjson.loads(await asyncio.wait_for(sub.get(), 5))["data"]
             ids.append((d["fi"], d["i"]))
-        assert all(b[0] == a[1] + 1 for a, b in zip(ids, ids[1:])), "a frame was lost"
+        assert all(b[0] == a[1] + 1 for a, b in zip(ids, ids[1:], strict=False)), "a frame was lost"
         assert sub.dropped == 0
 
 
@@ -224,3 +227,42 @@ async def test_bad_overflow_policy_rejected():
     client = StreamClient()
     with pytest.raises(ValueError, match="overflow"):
         await client.subscribe("trade@btc_usdt", overflow="grow")
+
+
+async def test_state_events_as_async_iterator(transport):
+    async with FakeExchange() as ex:
+        async with StreamClient(url=ex.url, transport=transport) as stream:
+            await stream.subscribe("trade@btc_usdt")
+            seen: list[ConnectionState] = []
+            events = stream.states()  # registered now: nothing after this is missed
+            ex.drop_all()
+
+            async def watch() -> None:
+                async for ev in events:
+                    seen.append(ev.state)
+                    if ev.state is ConnectionState.RESUBSCRIBED:
+                        return
+
+            await asyncio.wait_for(watch(), 5)
+            events.close()
+            assert seen[0] is ConnectionState.RECONNECTING
+            assert seen[-2:] == [ConnectionState.CONNECTED, ConnectionState.RESUBSCRIBED]
+
+
+async def test_close_ends_every_iterator(transport):
+    async with FakeExchange() as ex:
+        stream = StreamClient(url=ex.url, transport=transport)
+        await stream.start()
+        sub = await stream.subscribe("trade@btc_usdt")
+        reader = asyncio.create_task(sub.get())
+        await stream.close()
+        with pytest.raises(EOFError):
+            await asyncio.wait_for(reader, 5)
+        assert stream.state is ConnectionState.CLOSED
+
+
+async def test_first_connection_failure_raises():
+    stream = StreamClient(url="ws://127.0.0.1:9/public", open_timeout=2)
+    with pytest.raises(OSError):
+        await stream.start()
+    assert stream.state is ConnectionState.CLOSED

@@ -7,8 +7,8 @@ import asyncio
 
 import orjson
 import pytest
-from stream_support import TRANSPORTS, FakeExchange, book_top, settle, sim_top, wait_until
 
+from stream_support import TRANSPORTS, FakeExchange, book_top, settle, sim_top, wait_until
 from wexcore import LiveBook, LiveBooks
 from wexcore.stream import ConnectionState
 
@@ -198,7 +198,7 @@ async def test_resyncs_equal_injected_gaps_exactly(transport):
                             on_resync=resyncs.append) as book:
             await book.wait_synced(5)
             gaps = 0
-            for round_ in range(4):
+            for _round in range(4):
                 for _ in range(5):
                     await ex.push(market.next())
                 market.next()  # produced but never sent: a gap

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from stream_support import TRANSPORTS, wait_until
 
 import wexcore
+from stream_support import TRANSPORTS, wait_until
 from wexcore import (
     ConnectionState,
     FuturesUserStream,
@@ -21,7 +21,6 @@ from wexcore import (
 
 pytest.importorskip("aiohttp")
 from sim_support import fut, spot  # noqa: E402
-
 from wexcore.sim import DEMO_API_KEY, DEMO_SECRET, Simulator  # noqa: E402
 
 KEYS = dict(api_key=DEMO_API_KEY, secret=DEMO_SECRET)
@@ -94,7 +93,8 @@ async def test_spot_private_order_events_once_each_across_reconnects(transport):
                     await cancel(http, oid)
                 ids += new
                 takers.append(await take_liquidity(http, sim))
-                await wait_until(lambda: all(got.states(o) == ["NEW", "CANCELED"] for o in ids)
+                await wait_until(lambda ids=ids: all(got.states(o) == ["NEW", "CANCELED"]
+                                                     for o in ids)
                                  and {t.order_id for t in got.trades()} == set(takers),
                                  5.0, "order and trade events")
                 await sim.disconnect("spot")
@@ -227,6 +227,29 @@ async def test_renewal_waits_out_the_token_rate_limit():
             await stream.subscribe("order")
             sim.expire_tokens()
             await wait_until(lambda: len(calls) >= 4, 5.0, "renewal attempts")
-            gaps = [b - a for a, b in zip(calls[1:], calls[2:])]
+            gaps = [b - a for a, b in zip(calls[1:], calls[2:], strict=False)]
             assert min(gaps) >= 0.19  # never faster than the endpoint's limit
             assert stream.subscriptions == ["order"]  # kept for when a key works again
+
+
+async def test_failed_renewal_keeps_the_working_connection(transport):
+    from wexcore import WexAPIError
+    from wexcore.stream._rest import fetch_token
+
+    calls = []
+    async with Simulator(**QUIET) as sim, httpx.AsyncClient(base_url=sim.rest_url) as http:
+
+        async def provider() -> str:
+            calls.append(1)
+            if len(calls) == 1:
+                return await fetch_token(http, sim.rest_url, "spot", DEMO_API_KEY, DEMO_SECRET)
+            raise WexAPIError("rate limited", http_status=429)
+
+        got = Collector()
+        async with SpotPrivateStream(url=sim.ws_url, token_provider=provider, token_ttl=0.25,
+                                     token_min_interval=0.05, transport=transport) as stream:
+            await stream.subscribe("order", callback=got, queue_size=0)
+            await wait_until(lambda: len(calls) >= 3, 5.0, "renewal attempts")
+            (oid,) = await place_resting(http, sim, 1)
+            await wait_until(lambda: got.states(oid) == ["NEW"], 5.0)
+            assert stream.counters.disconnects == 0

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from wexcore.errors import WexError
 from wexcore.stream import _rest
 from wexcore.stream.core import (
     DEFAULT_URLS,
@@ -178,6 +179,25 @@ class Subscription:
         await self.client.unsubscribe(self, timeout=timeout)
 
 
+class StateEvents:
+    """Connection-state events of one client, registered at creation."""
+
+    def __init__(self, client: StreamClient, maxsize: int) -> None:
+        self._client = client
+        self._queue: asyncio.Queue[ConnectionEvent] = asyncio.Queue(maxsize=maxsize)
+        client._state_queues.append(self._queue)
+
+    def __aiter__(self) -> StateEvents:
+        return self
+
+    async def __anext__(self) -> ConnectionEvent:
+        return await self._queue.get()
+
+    def close(self) -> None:
+        with contextlib.suppress(ValueError):
+            self._client._state_queues.remove(self._queue)
+
+
 TokenProvider = Callable[[], Awaitable[str]]
 
 
@@ -304,15 +324,11 @@ class StreamClient:
         with contextlib.suppress(ValueError):
             self._on_state.remove(callback)
 
-    async def states(self) -> AsyncIterator[ConnectionEvent]:
-        """Async iterator over connection-state events from now on."""
-        q: asyncio.Queue[ConnectionEvent] = asyncio.Queue(maxsize=1000)
-        self._state_queues.append(q)
-        try:
-            while True:
-                yield await q.get()
-        finally:
-            self._state_queues.remove(q)
+    def states(self, maxsize: int = 1000) -> StateEvents:
+        """Async iterator over connection-state events from this call on
+        (bounded: the oldest are dropped past ``maxsize``); ``close()`` it
+        or leave the ``async for`` to stop listening."""
+        return StateEvents(self, maxsize)
 
     async def __aenter__(self) -> StreamClient:
         await self.start()
@@ -478,9 +494,6 @@ class StreamClient:
             if not self._blocked and self._conn is not None:
                 self._conn.resume_reading()
 
-    def _on_message(self, frame: bytes, received_ns: int) -> None:
-        self.core.feed(frame, received_ns)
-
     async def _fetch_token_with_keys(self) -> str:
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=10.0)
@@ -508,7 +521,8 @@ class StreamClient:
                 if self.private and self.token.needs_renewal(time.monotonic()):
                     await self._renew_token()
                 conn = await connect(
-                    self.url, self._on_message, transport=self.transport,
+                    # the transport calls the core directly: no hop per message
+                    self.url, self.core.feed, transport=self.transport,
                     compression=self.compression, open_timeout=self.open_timeout,
                 )
             except asyncio.CancelledError:
@@ -576,14 +590,23 @@ class StreamClient:
                     self.counters.pings_sent += 1
                     self.heartbeat.ping_sent(now)
                 if self.private and self.token.needs_renewal(now):
-                    await self._renew_and_resubscribe(conn)
+                    try:
+                        await self._renew_and_resubscribe(conn)
+                    except (OSError, httpx.HTTPError, WexError) as exc:
+                        # the current key may still be good: keep the
+                        # connection, try again after the endpoint's interval
+                        delay = max(self.token.min_interval, 1.0)
+                        log.warning("%s %s: token renewal failed (%s); retrying in %.1fs",
+                                    self.product, self.channel, exc, delay)
+                        self.token.defer(time.monotonic(), delay)
                 wait = self.heartbeat.next_wakeup(time.monotonic())
                 if self.private:
                     wait = min(wait, self.token.seconds_until_renewal(time.monotonic()))
                 self._wake.clear()
                 waker = asyncio.ensure_future(self._wake.wait())
+                watched: set[asyncio.Future[Any]] = {conn.closed, waker}
                 done, _ = await asyncio.wait(
-                    {conn.closed, waker}, timeout=max(wait, 0.001),
+                    watched, timeout=max(wait, 0.001),
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 waker.cancel()
@@ -626,11 +649,22 @@ class StreamClient:
         prepared: tuple[list[tuple[str, bytes]], list[Any], list[Any]] | None = None,
     ) -> None:
         sent, futs, _ = prepared if prepared is not None else self._prepare_resubscribe()
-        for _rid, data in sent:
-            await conn.send_text(data)
+        try:
+            for _rid, data in sent:
+                await conn.send_text(data)
+        except Exception:  # noqa: BLE001 - the connection died; the reconnect resubscribes
+            return
         if sent:
             self.counters.resubscribes += 1
-        results = await asyncio.gather(*futs, return_exceptions=True)
+        replies = asyncio.gather(*futs, return_exceptions=True)
+        # a reply never comes on a connection that died meanwhile: the
+        # reconnect resubscribes, this one is abandoned
+        watched: set[asyncio.Future[Any]] = {replies, conn.closed}
+        await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        if not replies.done():
+            replies.cancel()
+            return
+        results = replies.result()
         errors = [r for r in results if isinstance(r, BaseException)]
         if any(isinstance(e, ListenKeyError) for e in errors):
             return  # renewal is under way; it resubscribes again
@@ -642,6 +676,8 @@ class StreamClient:
         old = self.token.token
         changed = await self._renew_token()
         self._emit(ConnectionState.TOKEN_RENEWED)
+        if conn.closed.done():
+            return  # the reconnect subscribes with the new token
         if changed or old is None or self.core.subscriptions:
             # The new key must be used for the subscriptions to stay valid on
             # the server; the same key after a rejection is sent again too.

@@ -155,7 +155,7 @@ class StreamCounters:
     duplicates_suppressed: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        return {k: getattr(self, k) for k in self.__slots__}
 
 
 # --------------------------------------------------------------------------
@@ -274,6 +274,7 @@ class TokenLifecycle:
         self.token: str | None = None
         self.obtained_at = -1e18
         self.invalid = False
+        self._retry_at = -1e18
 
     def set(self, token: str, now: float) -> bool:
         """Store a fresh token; return True if it differs from the previous one."""
@@ -286,12 +287,18 @@ class TokenLifecycle:
     def invalidate(self) -> None:
         self.invalid = True
 
+    def defer(self, now: float, delay: float) -> None:
+        """A renewal attempt failed: try again no sooner than ``delay`` from now."""
+        self._retry_at = now + delay
+
     def _due(self) -> float:
         if self.token is None:
-            return -1e18
-        if self.invalid:
-            return self.obtained_at + self.min_interval
-        return self.obtained_at + self.ttl * self.renew_fraction
+            due = -1e18
+        elif self.invalid:
+            due = self.obtained_at + self.min_interval
+        else:
+            due = self.obtained_at + self.ttl * self.renew_fraction
+        return max(due, self._retry_at)
 
     def needs_renewal(self, now: float) -> bool:
         return now >= self._due()
@@ -429,7 +436,7 @@ def _fallback_decode(frame: bytes) -> Any:
 def default_decoder() -> Callable[[bytes], Any]:
     """wexcore's decoder kernel when it is built, else ``orjson.loads``."""
     try:
-        from wexcore import decode  # type: ignore[attr-defined]
+        from wexcore import decode
     except ImportError:
         return _fallback_decode
     return decode  # type: ignore[no-any-return]
@@ -475,13 +482,16 @@ class StreamCore:
         self.private = (self.product, self.channel) in PRIVATE_CHANNELS
         self.decoder = decoder or default_decoder()
         self.max_params = max_params_per_request
-        self.counters = StreamCounters()
+        self._counters = StreamCounters()
         self._ids = itertools.count(1)
         self._pending: dict[str, _Pending] = {}
         # subscription parameter -> sinks; insertion ordered for resubscribe
         self._subs: dict[str, list[Sink]] = {}
         self._routes: dict[str, list[Sink]] = {}
-        self._route_cache: dict[bytes, list[Sink] | None] = {}
+        self._route_cache: dict[bytes, tuple[tuple[Callable[..., None], ...], bool]] = {}
+        # hot counters live on the core itself; ``counters`` folds them in
+        self.n_messages = 0
+        self.n_bytes = 0
         self.listen_key: str | None = None
         self.on_pong: Callable[[], None] | None = None
         self.on_listen_key_rejected: Callable[[Reply], None] | None = None
@@ -614,34 +624,46 @@ class StreamCore:
     # ---- receiving --------------------------------------------------------
 
     def feed(self, frame: bytes | str, received_ns: int = 0) -> None:
-        """Process one received message (a whole WebSocket message)."""
-        if type(frame) is str:
-            frame = frame.encode()
-        counters = self.counters
-        counters.messages += 1
-        counters.bytes += len(frame)
-        ev = event_of(frame)  # type: ignore[arg-type]
+        """Process one received message (a whole WebSocket message).
+
+        The hot path: one bounded ``find`` for the compact ``"event":"``
+        key, one dict lookup of the raw event bytes, then the sinks. The
+        decoder runs once, and only when a sink wants decoded events.
+        """
+        if frame.__class__ is not bytes:
+            frame = frame.encode() if isinstance(frame, str) else bytes(frame)
+        self.n_messages += 1
+        self.n_bytes += len(frame)
+        pos = frame.find(b'"event":"', 0, 96)
+        if pos >= 0:
+            end = frame.find(b'"', pos + 9)
+            ev = frame[pos + 9 : end] if end > 0 else None
+        else:
+            ev = event_of(frame)
         if ev is None:
-            self._control(frame)  # type: ignore[arg-type]
+            self._control(frame)
             return
-        try:
-            sinks = self._route_cache[ev]
-        except KeyError:
-            sinks = self._routes.get(route_key(ev.decode(), self.private))
-            self._route_cache[ev] = sinks
+        entry = self._route_cache.get(ev)
+        if entry is None:
+            entry = self._resolve_route(ev)
+        sinks, decode = entry
         if not sinks:
-            counters.unrouted += 1
+            self.counters.unrouted += 1
             return
-        decoded = None
-        for s in sinks:
-            if not s.raw:
-                decoded = self.decoder(frame)  # type: ignore[arg-type]
-                break
-        if self._dedupe_window and self._is_duplicate(frame, decoded):  # type: ignore[arg-type]
-            counters.duplicates_suppressed += 1
+        decoded = self.decoder(frame) if decode else None
+        if self._dedupe_window and self._is_duplicate(frame, decoded):
+            self.counters.duplicates_suppressed += 1
             return
-        for s in sinks:
-            s.deliver(frame, decoded, received_ns)  # type: ignore[arg-type]
+        for deliver in sinks:
+            deliver(frame, decoded, received_ns)
+
+    def _resolve_route(self, ev: bytes) -> tuple[tuple[Callable[..., None], ...], bool]:
+        sinks = self._routes.get(route_key(ev.decode(errors="replace"), self.private)) or []
+        entry = (tuple(s.deliver for s in sinks), any(not s.raw for s in sinks))
+        if len(self._route_cache) > 10_000:  # unknown events must not grow it forever
+            self._route_cache.clear()
+        self._route_cache[ev] = entry
+        return entry
 
     def _is_duplicate(self, frame: bytes, decoded: Any) -> bool:
         # Private order/trade pushes can repeat when a subscription is sent
@@ -723,3 +745,10 @@ class StreamCore:
     @property
     def pending(self) -> int:
         return len(self._pending)
+
+    @property
+    def counters(self) -> StreamCounters:
+        c = self._counters
+        c.messages = self.n_messages
+        c.bytes = self.n_bytes
+        return c

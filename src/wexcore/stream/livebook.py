@@ -25,13 +25,14 @@ from array import array
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from time import perf_counter_ns as _perf_ns
 from typing import Any
 
 import httpx
 
 from wexcore.errors import DecodeError, PrecisionError, SequenceGap
 from wexcore.stream import _rest
-from wexcore.stream.client import StreamClient, resolve_url
+from wexcore.stream.client import StreamClient
 from wexcore.stream.core import ConnectionEvent, ConnectionState, ReconnectPolicy
 
 __all__ = ["LiveBook", "LiveBooks", "BookSync", "ResyncEvent", "LatencyStats"]
@@ -163,12 +164,23 @@ class BookSync:
         self.wants_snapshot = True
         self.on_resync = on_resync
         self.on_synced = on_synced
+        #: called whenever the book leaves (or is kept out of) the synced state
+        self.on_lost: Callable[[], None] | None = None
+        #: called after every applied live update: ``on_update(book, received_ns)``
+        self.on_update: Callable[[Any, int], None] | None = None
         self.stats = stats
         self.last_resync: ResyncEvent | None = None
         self._futures = product == "futures"
 
+    #: a raw sink: the stream core hands it frame bytes, never decoded events
+    raw = True
+
     def feed(self, frame: bytes, received_ns: int = 0) -> None:
         """One ``depth_update`` frame, as received."""
+        self.deliver(frame, None, received_ns)
+
+    def deliver(self, frame: bytes, decoded: Any, received_ns: int) -> None:
+        """The stream core's entry point: one raw ``depth_update`` frame."""
         if not self.synced:
             buf = self.buffer
             if len(buf) >= self.max_buffer:
@@ -176,7 +188,8 @@ class BookSync:
                 self.buffer_overflows += 1
             buf.append(frame)
             return
-        t0 = time.perf_counter_ns()
+        clock = _perf_ns
+        t0 = clock()
         try:
             result = self.book.apply(frame)
         except SequenceGap as exc:
@@ -191,7 +204,10 @@ class BookSync:
             return
         stats = self.stats
         if stats is not None:
-            stats.record_apply(time.perf_counter_ns() - t0)
+            # inlined LatencyStats.record_apply: this runs per message
+            n = stats._n_apply
+            stats._apply[n % stats.size] = clock() - t0
+            stats._n_apply = n + 1
             if self._futures and received_ns:
                 ex = _exchange_ms(frame)
                 if ex:
@@ -202,6 +218,9 @@ class BookSync:
             self.lose_sync("crossed", "best bid >= best ask after an update")
         else:
             self.applied += 1
+            cb = self.on_update
+            if cb is not None:
+                cb(self.book, received_ns)
 
     def lose_sync(self, reason: str, detail: str = "") -> None:
         """Leave the synced state: buffer from now on and ask for a snapshot."""
@@ -212,6 +231,8 @@ class BookSync:
             # frames from the old connection cannot be trusted to be contiguous
             # with the new one
             self.buffer.clear()
+        if self.on_lost is not None:
+            self.on_lost()
         if was:
             self.resyncs += 1
             ev = ResyncEvent(self.symbol, self.product, reason, detail)
@@ -228,8 +249,13 @@ class BookSync:
         caller fetches another one; the frames from the failing one onward
         stay buffered.
         """
-        self.book.load_snapshot(snapshot)
+        loaded = self.book.load_snapshot(snapshot)
         self.snapshots += 1
+        if loaded == _CROSSED:
+            # a crossed snapshot cannot be a real book: ask for another
+            log.warning("%s: crossed snapshot ignored", self.symbol)
+            self.wants_snapshot = True
+            return False
         buf = self.buffer
         book = self.book
         while buf:
@@ -290,6 +316,9 @@ class LiveBook:
         snapshot_fetcher: ``async (symbol, product) -> bytes`` replacing the REST GET.
         transport, compression: for the stream this book opens itself.
         on_resync: callback receiving :class:`ResyncEvent`.
+        on_update: ``on_update(book, received_ns)`` after every applied live
+            update (the kernel book, and the frame's receive time in
+            ``time.time_ns()``); it runs on the receive path: keep it short.
     """
 
     def __init__(
@@ -306,6 +335,7 @@ class LiveBook:
         transport: str = "websockets",
         compression: bool = True,
         on_resync: Callable[[ResyncEvent], None] | None = None,
+        on_update: Callable[[Any, int], None] | None = None,
         max_buffer: int = 10_000,
         stats: LatencyStats | None = None,
         http: httpx.AsyncClient | None = None,
@@ -325,6 +355,7 @@ class LiveBook:
         self._transport = transport
         self._compression = compression
         self._on_resync_cb = on_resync
+        self._on_update = on_update
         self._max_buffer = max_buffer
         self.stats = stats if stats is not None else LatencyStats()
         self._http = http
@@ -336,7 +367,6 @@ class LiveBook:
         self._stream_ready = False
         self._task: asyncio.Task[None] | None = None
         self._topic = f"depth_update@{symbol}"
-        self.raw = True  # a raw sink: the core hands us frame bytes only
         self.snapshot_errors = 0
         self._source: _rest.SnapshotSource | None = None
 
@@ -361,8 +391,9 @@ class LiveBook:
             self.price_precision = pp if self.price_precision is None else self.price_precision
             self.quantity_precision = (qp if self.quantity_precision is None
                                        else self.quantity_precision)
+        product: Any = self.product  # validated in __init__: "spot" or "futures"
         book = OrderBook(self.symbol, self.price_precision, self.quantity_precision,
-                         product=self.product)
+                         product=product)
         self._synced_event = asyncio.Event()
         self._need_snapshot = asyncio.Event()
         self.sync = BookSync(book, product=self.product, max_buffer=self._max_buffer,
@@ -374,11 +405,13 @@ class LiveBook:
                 self.product, channel, url=self.ws_url, transport=self._transport,
                 compression=self._compression, **self._stream_options,
             )
+        self.sync.on_lost = self._kick
+        self.sync.on_update = self._on_update
         self._stream.add_state_listener(self._on_state)
         if not self._stream.connected:
             await self._stream.start()
         self._task = asyncio.create_task(self._resync_loop(), name=f"livebook {self.symbol}")
-        await self._stream.subscribe_sink([self._topic], self)
+        await self._stream.subscribe_sink([self._topic], self.sync)
         self._stream_ready = True
         self._need_snapshot.set()
 
@@ -394,7 +427,7 @@ class LiveBook:
                 await self._stream.close()
             else:
                 with contextlib.suppress(Exception):
-                    await self._stream.unsubscribe_sink([self._topic], self)
+                    await self._stream.unsubscribe_sink([self._topic], self.sync)
         if self._own_http and self._http is not None:
             await self._http.aclose()
             self._http = None
@@ -444,14 +477,6 @@ class LiveBook:
         self._kick()
 
     # ---- internals ----------------------------------------------------------
-
-    def deliver(self, frame: bytes, decoded: Any, received_ns: int) -> None:
-        sync = self.sync
-        assert sync is not None
-        was = sync.synced
-        sync.feed(frame, received_ns)
-        if was and not sync.synced:
-            self._kick()
 
     def _kick(self) -> None:
         if self._synced_event is not None and not self.synced:

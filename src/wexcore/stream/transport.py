@@ -110,7 +110,7 @@ class _WebsocketsConnection(Connection):
         self._reader.cancel()
         try:
             await asyncio.wait_for(self._ws.close(), 2.0)
-        except (asyncio.TimeoutError, Exception):  # noqa: BLE001
+        except (TimeoutError, Exception):  # noqa: BLE001
             pass
         if not self.closed.done():
             self.closed.set_result(None)
@@ -158,7 +158,7 @@ def _picows_listener_class() -> type:
     CLOSE = picows.WSMsgType.CLOSE
     PING = picows.WSMsgType.PING
 
-    class Listener(picows.WSListener):  # type: ignore[misc]
+    class Listener(picows.WSListener):
         on_message: OnMessage
         inflater: Any
         conn: _PicowsConnection
@@ -224,6 +224,10 @@ class _PicowsConnection(Connection):
             self.closed.set_result(ConnectionError("disconnected"))
 
     async def send_text(self, data: bytes | str) -> None:
+        # picows drops a message sent after the close silently; the driver
+        # must learn that the connection is gone, as with websockets
+        if self.closed.done() or self._transport.is_close_frame_sent:
+            raise ConnectionError("connection closed")
         if isinstance(data, str):
             data = data.encode()
         self._transport.send(self._TEXT, data)
@@ -242,7 +246,7 @@ class _PicowsConnection(Connection):
         self._transport.disconnect()
         try:
             await asyncio.wait_for(self._transport.wait_disconnected(), 2.0)
-        except (asyncio.TimeoutError, Exception):  # noqa: BLE001
+        except (TimeoutError, Exception):  # noqa: BLE001
             pass
         if not self.closed.done():
             self.closed.set_result(None)
@@ -275,7 +279,7 @@ async def _connect_picows(
     if _LISTENER is None:
         _LISTENER = _picows_listener_class()
     headers = {"Sec-WebSocket-Extensions": _DEFLATE_OFFER} if compression else None
-    transport, listener = await asyncio.wait_for(
+    transport, listener_ = await asyncio.wait_for(
         picows.ws_connect(
             _LISTENER,
             url,
@@ -286,6 +290,7 @@ async def _connect_picows(
         ),
         open_timeout,
     )
+    listener: Any = listener_
     listener.on_message = on_message
     conn = _PicowsConnection(transport, listener)
     if compression:
