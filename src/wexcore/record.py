@@ -11,8 +11,10 @@ line, in the order things happened::
     {"type":"lost","ts":..,"product":..,"symbol":..,"reason":"reconnect"}
     {"type":"end","ts":..,"books":{"spot:btc_usdt":{"last_update_id":..,"checksum":..,...}}}
 
-Why it replays exactly: the recorder sits where the live book sits.  Every
-depth frame is written just before the live book's sync machine sees it, each
+Why it replays exactly: the recorder is a live book (:class:`RecordingBook`,
+the stream layer's sync machine driven like :class:`~wexcore.LiveBook` drives
+it) that writes its inputs down.  Every
+depth frame is written just before the sync machine sees it, each
 snapshot just before the machine loads it (so the file shows it at the point
 of the stream where it was applied: at the start and after every resync), and
 each loss of sync that came from outside the stream (a reconnect) is written
@@ -32,15 +34,19 @@ import asyncio
 import contextlib
 import gzip
 import io
+import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+import httpx
 import orjson
 
-__all__ = ["Recorder", "record", "replay", "replay_served", "read_records", "RecordSummary",
-           "ReplayResult", "open_recording"]
+log = logging.getLogger("wexcore.record")
+
+__all__ = ["RecordingBook", "Recorder", "record", "replay", "replay_served", "read_records",
+           "RecordSummary", "ReplayResult", "open_recording"]
 
 FORMAT = "wexcore-record"
 VERSION = 1
@@ -92,7 +98,11 @@ class Recorder:
         self.losses = 0
         self.bytes = 0
 
+    ended = False
+
     def _write(self, obj: dict[str, Any]) -> None:
+        if self.ended:
+            return  # shutting down (a CLOSED state, a late frame): after the end record
         line = orjson.dumps(obj) + b"\n"
         self.bytes += len(line)
         self._fh.write(line)
@@ -129,7 +139,9 @@ class Recorder:
                      "symbol": symbol, "reason": reason})
 
     def end(self, books: dict[str, dict[str, Any]]) -> None:
+        """The books' final state; nothing is written after it."""
         self._write({"type": "end", "ts": time.time_ns(), "books": books})
+        self.ended = True
 
     def close(self) -> None:
         self._fh.close()
@@ -148,55 +160,118 @@ def book_state(book: Any, synced: bool) -> dict[str, Any]:
     }
 
 
-def _recording_livebook(recorder: Recorder, **kw: Any) -> Any:
-    from wexcore.stream.livebook import LiveBook
+class RecordingBook:
+    """One live book whose every input is written to the recording.
 
-    class RecordingLiveBook(LiveBook):
-        """A LiveBook whose inputs are written to the recording as they arrive."""
+    It drives the stream layer's sans-I/O sync machine
+    (:class:`~wexcore.stream.livebook.BookSync`) itself, the way
+    :class:`~wexcore.LiveBook` does, rather than reaching into a LiveBook:
+    the recording then holds exactly what this machine was fed, in order,
+    whatever LiveBook's internals become.  It is a raw stream sink: the
+    stream core hands it each ``depth_update`` frame's bytes.
+    """
 
-        _described = False
+    raw = True
 
-        def describe(self) -> None:
-            # the book record must precede the book's first frame; start()
-            # knows the precisions before it subscribes, so the first
-            # delivery can always write it
-            if not self._described:
-                self._described = True
-                recorder.book(self.product, self.symbol, self.price_precision,
-                              self.quantity_precision)
+    def __init__(self, recorder: Recorder, symbol: str, product: str,
+                 price_precision: int, quantity_precision: int,
+                 fetch: Callable[[str, str], Awaitable[bytes | dict[str, Any]]]) -> None:
+        from wexcore import OrderBook
+        from wexcore.stream.livebook import BookSync
 
-        def deliver(self, frame: bytes, decoded: Any, received_ns: int) -> None:
-            self.describe()
-            recorder.frame(self.product, self.symbol, "depth_update", frame, received_ns)
-            super().deliver(frame, decoded, received_ns)
+        self.recorder = recorder
+        self.symbol = symbol
+        self.product = product
+        self.price_precision = price_precision
+        self.quantity_precision = quantity_precision
+        self._fetch = fetch
+        book = OrderBook(symbol, price_precision, quantity_precision,
+                         product="futures" if product == "futures" else "spot")
+        self.sync = BookSync(book, product=product)
+        self.stream_ready = False
+        self.snapshot_errors = 0
+        self._need = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        recorder.book(product, symbol, price_precision, quantity_precision)
 
-        async def start(self) -> None:
-            await super().start()
-            self.describe()
-            # No snapshot can be loaded before start() returns (the resync task
-            # first runs after it), so wrapping here sees every one.  The hooks
-            # are instance attributes of the sync machine: BookSync's own
-            # internal calls go through them too.
-            sync = self.sync
-            assert sync is not None
-            load, lose = sync.on_snapshot, sync.lose_sync
+    @property
+    def book(self) -> Any:
+        return self.sync.book
 
-            def on_snapshot(snapshot: bytes | dict[str, Any]) -> bool:
-                recorder.snapshot(self.product, self.symbol, snapshot)
-                return load(snapshot)
+    @property
+    def synced(self) -> bool:
+        return bool(self.sync.synced)
 
-            def lose_sync(reason: str, detail: str = "") -> None:
-                # gaps, crossed books and undecodable frames come back by
-                # themselves on replay; only losses from outside the stream
-                # (reconnects, explicit requests) need a record
-                if reason not in ("gap", "crossed", "decode_error"):
-                    recorder.lost(self.product, self.symbol, reason)
-                lose(reason, detail)
+    @property
+    def last_update_id(self) -> int:
+        return int(self.sync.book.last_update_id)
 
-            sync.on_snapshot = on_snapshot  # type: ignore[method-assign]
-            sync.lose_sync = lose_sync  # type: ignore[method-assign]
+    def deliver(self, frame: bytes, decoded: Any, received_ns: int) -> None:
+        self.recorder.frame(self.product, self.symbol, "depth_update", frame, received_ns)
+        self.sync.feed(frame, received_ns)
+        if self.sync.wants_snapshot:
+            self._need.set()
 
-    return RecordingLiveBook(**kw)
+    def on_state(self, ev: Any) -> None:
+        from wexcore.stream.core import ConnectionState
+
+        if ev.state in (ConnectionState.RECONNECTING, ConnectionState.CONNECTED,
+                        ConnectionState.CLOSED):
+            # continuity is broken: the next snapshot must come after the
+            # resubscription (as LiveBook does); a replay needs this record
+            if self.stream_ready or self.sync.synced:
+                self.recorder.lost(self.product, self.symbol, "reconnect")
+                self.sync.lose_sync("reconnect", ev.reason)
+            self.stream_ready = False
+        elif ev.state is ConnectionState.RESUBSCRIBED:
+            self.stream_ready = True
+            self._need.set()
+
+    def start(self) -> None:
+        self.stream_ready = True
+        self._need.set()
+        self._task = asyncio.create_task(self._resync_loop(), name=f"record {self.symbol}")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+
+    async def _resync_loop(self) -> None:
+        from wexcore.stream.core import ReconnectPolicy
+
+        backoff = ReconnectPolicy(0.05, 5.0)
+        sync = self.sync
+        while True:
+            await self._need.wait()
+            self._need.clear()
+            while sync.wants_snapshot and self.stream_ready:
+                try:
+                    snap = await self._fetch(self.symbol, self.product)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - retried with backoff
+                    self.snapshot_errors += 1
+                    log.warning("%s: snapshot failed (%s); retrying", self.symbol, exc)
+                    await asyncio.sleep(backoff.next_delay() or 1.0)
+                    continue
+                if not self.stream_ready:
+                    break  # the connection dropped while we fetched
+                # written just before it is loaded: the file shows it where
+                # the machine used it
+                self.recorder.snapshot(self.product, self.symbol, snap)
+                try:
+                    ok = sync.on_snapshot(snap)
+                except Exception as exc:  # noqa: BLE001 - a bad body: fetch another
+                    self.snapshot_errors += 1
+                    log.error("%s: bad snapshot (%s)", self.symbol, exc)
+                    ok = False
+                if ok:
+                    backoff.reset()
+                    break
+                await asyncio.sleep(backoff.next_delay() or 0.1)
 
 
 class _TradeSink:
@@ -255,6 +330,7 @@ async def record(symbols: list[str], path: str, *, product: str = "spot",
     (read them between awaits only).
     """
     from wexcore.demo import _sigint_sets
+    from wexcore.stream import _rest
     from wexcore.stream.client import StreamClient
 
     if not symbols:
@@ -275,10 +351,18 @@ async def record(symbols: list[str], path: str, *, product: str = "spot",
                               transport=transport)
         await stack.enter_async_context(stream)
         recorder.header(product=product, symbols=symbols, rest_url=rest_url, ws_url=stream.url)
-        books = [_recording_livebook(recorder, symbol=s, product=product, rest_url=rest_url,
-                                     stream=stream) for s in symbols]
-        for live in books:
-            await stack.enter_async_context(live)
+        http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
+        base = (rest_url or _rest.default_rest_url(product)).rstrip("/")
+        source = _rest.SnapshotSource(http, base, product)
+        books = []
+        for sym in symbols:
+            pp, qp = await _rest.fetch_precision(http, base, sym, product)
+            rb = RecordingBook(recorder, sym, product, pp, qp, source)
+            stream.add_state_listener(rb.on_state)
+            stack.push_async_callback(rb.close)
+            await stream.subscribe_sink([f"depth_update@{sym}"], rb)
+            rb.start()
+            books.append(rb)
         if trades:
             await stream.subscribe_sink([f"trade@{s}" for s in symbols],
                                         _TradeSink(recorder, product))
@@ -410,7 +494,10 @@ class _Replayer:
         if kind == "snapshot":
             body = rec["body"].encode() if "body" in rec else rec["json"]
             t0 = time.perf_counter()
-            self.syncs[f"{rec['product']}:{rec['symbol']}"].on_snapshot(body)
+            try:
+                self.syncs[f"{rec['product']}:{rec['symbol']}"].on_snapshot(body)
+            except Exception as exc:  # noqa: BLE001 - the recorder skipped it the same way
+                log.error("%s: bad snapshot in the recording (%s)", rec["symbol"], exc)
             res.seconds += time.perf_counter() - t0
             res.snapshots += 1
         elif kind == "lost":
