@@ -69,7 +69,7 @@ def _stub_sig(fn: ast.FunctionDef) -> str:
     return f"({args}){ret}"
 
 
-def _from_stub(name: str, node: ast.AST) -> list[str]:
+def _from_stub(name: str, node: ast.AST, runtime_doc: str | None = None) -> list[str]:
     out: list[str] = []
     if isinstance(node, ast.FunctionDef):
         out.append(f"### `{name}{_stub_sig(node)}`\n")
@@ -83,7 +83,7 @@ def _from_stub(name: str, node: ast.AST) -> list[str]:
     sig = _stub_sig(init).replace("(self, ", "(").replace("(self)", "()") if init else ""
     sig = sig.replace(" -> None", "")
     out.append(f"### class `{name}{sig}`\n")
-    doc = ast.get_docstring(node)
+    doc = ast.get_docstring(node) or runtime_doc
     if doc:
         out.append(_doc(inspect.cleandoc(doc)) + "\n")
     rows = []
@@ -97,6 +97,12 @@ def _from_stub(name: str, node: ast.AST) -> list[str]:
                 label = f"`{n.name}{_stub_sig(n).replace('(self, ', '(').replace('(self)', '()')}`"
             rows.append(f"- {label}" + (f": {_first_paragraph(ast.get_docstring(n))}"
                                           if ast.get_docstring(n) else ""))
+        elif isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name):
+            if not n.target.id.startswith("_"):
+                ann = ast.unparse(n.annotation)
+                if ann.startswith("_Field[") and ann.endswith("]"):
+                    ann = ann[7:-1]  # a field descriptor: show the value's type
+                rows.append(f"- `{n.target.id}: {ann}`")
         elif isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name):
             t = n.targets[0].id
             if not t.startswith("_"):
@@ -227,7 +233,10 @@ def main() -> None:
             obj = getattr(wexcore, name)
             mod = getattr(obj, "__module__", "") or ""
             if name in stubs and mod.startswith("wexcore._"):
-                lines += _from_stub(name, stubs[name])
+                rdoc = inspect.getdoc(obj)
+                if rdoc and rdoc.split("\n")[0].startswith(f"{name}("):
+                    rdoc = "\n".join(rdoc.split("\n")[1:]).strip()  # embedded signature line
+                lines += _from_stub(name, stubs[name], rdoc or None)
             else:
                 rest = title == "REST clients"
                 lines += _from_object(name, obj, members=not rest)
