@@ -192,7 +192,7 @@ async def test_record_from_simulator_replays_to_identical_books(tmp_path, produc
         assert await sim.disconnect(product) >= 1  # the session crosses a reconnect
         await until(lambda: all(b.sync.snapshots >= 2 and b.synced for b in started))
         applied = [b.sync.applied for b in started]
-        await until(lambda: all(b.sync.applied >= a + 10 for b, a in zip(started, applied)))
+        await until(lambda: all(b.sync.applied >= a + 10 for b, a in zip(started, applied, strict=True)))
         await sim.quiesce()
         await _caught_up(sim, started)
         truth = {s: sim.book_snapshot(s, product, depth=None) for s in symbols}
@@ -395,3 +395,25 @@ def test_bench_png(tmp_path):
 def test_bench_unknown_group_is_one_line(capsys):
     assert main(["bench", "--only", "nonsense"]) == 1
     assert capsys.readouterr().err.startswith("wexcore bench: error: unknown group(s) nonsense")
+
+
+def test_demo_ctrl_c_prints_the_summary_and_exits_0():
+    import signal
+
+    env = dict(os.environ, SKBUILD_EDITABLE_VERBOSE="0")
+    proc = subprocess.Popen([sys.executable, "-m", "wexcore", "demo", "--seconds", "60",
+                             "--plain"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        # the first per-symbol line means the books run; then Ctrl-C
+        for line in proc.stdout:
+            if line.startswith("t=") and " synced " in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "wexcore demo summary" in out
+    assert "unrepaired gaps:        0" in out

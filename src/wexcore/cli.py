@@ -46,7 +46,8 @@ def _demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=15.0,
                         help="how long to run (default 15; Ctrl-C stops earlier)")
     parser.add_argument("--plain", action="store_true",
-                        help="line output for logs and CI (automatic when stdout is not a terminal)")
+                        help="line output for logs and CI "
+                             "(automatic when stdout is not a terminal)")
     parser.add_argument("--seed", type=int, default=0, help="simulator market seed (default 0)")
     parser.add_argument("--faults", default="",
                         help="simulator faults, e.g. drop=0.01,disconnect_every=4 "

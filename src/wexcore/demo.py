@@ -98,8 +98,7 @@ class LiveSession:
         panels = {(t.product, t.symbol): t.panel for t in self.books}
 
         def on_trade(ev: Any) -> None:
-            sym = getattr(ev, "symbol", None)
-            panel = panels.get((product, sym))
+            panel = panels.get((product, str(getattr(ev, "symbol", ""))))
             if panel is None:
                 return
             self.trades += 1
@@ -363,11 +362,10 @@ async def run_demo(*, seconds: float = 15.0, plain: bool = False, out: TextIO | 
             session = LiveSession(out, plain=plain, refresh=refresh, header=header)
             if plain:
                 out.write(header + "\n")
-            opts = {"transport": transport}
             spot = LiveBooks(SPOT_SYMBOLS, product="spot", rest_url=sim.rest_url,
-                             ws_url=sim.ws_url, **opts)
+                             ws_url=sim.ws_url, transport=transport)
             fut = LiveBooks([FUTURES_SYMBOL], product="futures", rest_url=sim.rest_url,
-                            ws_url=sim.ws_url, **opts)
+                            ws_url=sim.ws_url, transport=transport)
             keys = {"api_key": DEMO_API_KEY, "secret": DEMO_SECRET, "rest_url": sim.rest_url}
             spot_private = SpotPrivateStream(url=sim.ws_url, transport=transport, **keys)
             # the futures spec shows no subscribe request for the user stream; the

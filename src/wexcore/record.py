@@ -6,7 +6,8 @@ line, in the order things happened::
 
     {"type":"header","format":"wexcore-record","version":1,"product":"spot",...}
     {"type":"book","product":"spot","symbol":"btc_usdt","price_precision":2,"quantity_precision":4}
-    {"type":"frame","ts":<receive ns>,"product":..,"symbol":..,"topic":"depth_update","frame":"<raw text>"}
+    {"type":"frame","ts":<receive ns>,"product":..,"symbol":..,"topic":"depth_update",
+     "frame":"<raw text>"}
     {"type":"snapshot","ts":..,"product":..,"symbol":..,"body":"<raw REST body>"}
     {"type":"lost","ts":..,"product":..,"symbol":..,"reason":"reconnect"}
     {"type":"end","ts":..,"books":{"spot:btc_usdt":{"last_update_id":..,"checksum":..,...}}}
@@ -73,16 +74,16 @@ def open_recording(path: str, mode: str) -> IO[bytes]:
         if path.endswith((".zst", ".zstd")):
             raw = open(path, "wb")  # noqa: SIM115 - owned by the returned writer
             return _zstd().ZstdCompressor(level=3).stream_writer(raw, closefd=True)  # type: ignore[no-any-return]
-        return gzip.open(path, "wb", compresslevel=5)
+        return gzip.open(path, "wb", compresslevel=5)  # type: ignore[return-value]
     if mode != "rb":
         raise ValueError(f"mode must be 'wb' or 'rb', not {mode!r}")
     with open(path, "rb") as fh:
         head = fh.read(4)
     if head.startswith(_GZIP_MAGIC):
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     if head == _ZSTD_MAGIC:
-        raw = open(path, "rb")  # noqa: SIM115
-        return _zstd().ZstdDecompressor().stream_reader(raw, closefd=True)  # type: ignore[no-any-return]
+        raw_in = open(path, "rb")  # noqa: SIM115
+        return _zstd().ZstdDecompressor().stream_reader(raw_in, closefd=True)  # type: ignore[no-any-return]
     raise ValueError(f"{path}: not a gzip or zstd file")
 
 
@@ -386,7 +387,10 @@ async def record(symbols: list[str], path: str, *, product: str = "spot",
 def read_records(path: str) -> Iterator[dict[str, Any]]:
     """Every record of a recording, in order."""
     with open_recording(path, "rb") as fh:
-        reader = io.BufferedReader(fh) if not isinstance(fh, io.BufferedReader) else fh
+        # gzip files read lines themselves; zstd's stream reader needs a buffer
+        reader: Any = fh
+        if not isinstance(fh, (gzip.GzipFile, io.BufferedReader)):
+            reader = io.BufferedReader(fh)
         first = True
         for line in reader:
             if not line.strip():
@@ -475,7 +479,7 @@ class _Replayer:
         kind = rec["type"]
         res = self.result
         if kind == "frame":
-            frame = rec["frame"].encode()
+            frame: bytes = rec["frame"].encode()
             ts = rec["ts"]
             if not self.first_ts:
                 self.first_ts = ts

@@ -32,6 +32,7 @@ import random
 import struct
 import zlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import orjson
@@ -58,7 +59,7 @@ class Workload:
     messages: list[bytes]
     # pre-parsed form of the same stream, for the "apply pre-parsed" benchmarks
     updates: list[tuple[int, int, int, list[tuple[int, int]], list[tuple[int, int]]]]
-    expected: dict = field(default_factory=dict)
+    expected: dict[str, Any] = field(default_factory=dict)
     symbol: str = SYMBOL
     price_precision: int = PRICE_PRECISION
     quantity_precision: int = QUANTITY_PRECISION
@@ -71,11 +72,12 @@ class Workload:
         """The stream as flat int64 arrays for ``OrderBook.apply_many``."""
         ids = np.array([(f, last, p) for f, last, p, _, _ in self.updates], dtype=np.int64)
         out: dict[str, np.ndarray] = {"ids": ids}
-        for name, idx in (("bid", 3), ("ask", 4)):
-            lens = [len(u[idx]) for u in self.updates]
+        for name, sides in (("bid", [u[3] for u in self.updates]),
+                            ("ask", [u[4] for u in self.updates])):
+            lens = [len(levels) for levels in sides]
             offs = np.zeros(len(lens) + 1, dtype=np.int64)
             offs[1:] = np.cumsum(lens)
-            flat = [lv for u in self.updates for lv in u[idx]]
+            flat = [lv for levels in sides for lv in levels]
             arr = np.array(flat, dtype=np.int64).reshape(-1, 2)
             out[f"{name}_offsets"] = offs
             out[f"{name}_prices"] = np.ascontiguousarray(arr[:, 0])
