@@ -341,9 +341,10 @@ def test_plain_line_and_layout():
     line = plain_line(_panel(), 3.0)
     assert line.startswith("t=  3.0s spot    btc_usdt synced bid 100.50 x 1.2500 ask 101.00")
     assert "last BUY 0.2500@101.00" in line
-    panels = [["a", "b"], ["c"]]
-    assert side_by_side(panels, 200) == ["a" + " " * 52 + "c", "b"]
-    assert side_by_side(panels, 60) == ["a", "b", "", "c"]
+    panels = [["a", "b"], ["c"], ["d"]]
+    assert side_by_side(panels, 200) == ["a" + " " * 50 + "c" + " " * 50 + "d", "b"]
+    assert side_by_side(panels, 100) == ["a" + " " * 50 + "c", "b", "", "d"]
+    assert side_by_side(panels, 60) == ["a", "b", "", "c", "", "d"]
 
 
 def test_screen_redraws_in_place_and_plain_detection():

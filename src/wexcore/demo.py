@@ -146,16 +146,26 @@ class LiveSession:
             p.quantity_precision = live.quantity_precision or 0
 
     def frame(self) -> list[str]:
-        lines = [self.header] if self.header else []
+        """The in-place view, fitted to the terminal: panels side by side when
+        wide enough, fewer levels per side when not tall enough (a frame taller
+        than the screen would scroll instead of redrawing in place)."""
+        size = shutil.get_terminal_size((120, 40))
+        head = [self.header] if self.header else []
         elapsed = time.monotonic() - self.started
-        lines.append(f"elapsed {elapsed:5.1f}s   Ctrl-C to stop")
-        lines.append("")
-        width = shutil.get_terminal_size((120, 40)).columns
-        lines += side_by_side([render_panel(t.panel, self.depth) for t in self.books], width)
+        head += [f"elapsed {elapsed:5.1f}s   Ctrl-C to stop", ""]
+        tail: list[str] = []
         if self.order_events or self.order_event_count:
-            lines.append("")
-            lines.append("latest order events:")
-            lines += [f"  {e}" for e in self.order_events]
+            tail = ["", "latest order events:", *(f"  {e}" for e in self.order_events)]
+        depth = self.depth
+        while True:
+            body = side_by_side([render_panel(t.panel, depth) for t in self.books],
+                                size.columns)
+            lines = head + body + tail
+            if len(lines) < size.lines or depth <= 3:
+                break
+            depth -= 1
+        if len(lines) >= size.lines:
+            lines = lines[: max(size.lines - 1, 1)]
         return lines
 
     async def render_until(self, stop: asyncio.Event, seconds: float | None) -> None:

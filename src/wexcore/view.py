@@ -103,7 +103,7 @@ class BookPanel:
         return None if b is None or a is None else (a + b) / 2
 
 
-PANEL_WIDTH = 50
+PANEL_WIDTH = 48
 
 
 def render_panel(p: BookPanel, depth: int = 10) -> list[str]:
@@ -133,19 +133,20 @@ def render_panel(p: BookPanel, depth: int = 10) -> list[str]:
 
 
 def side_by_side(panels: list[list[str]], width: int, gap: int = 3) -> list[str]:
-    """Panels next to each other when ``width`` allows, else one under the other."""
+    """Panels in a grid: as many side by side as ``width`` allows, the rest in
+    further rows, a blank line between rows."""
     if not panels:
         return []
-    if len(panels) * PANEL_WIDTH + (len(panels) - 1) * gap > width:
-        out: list[str] = []
-        for lines in panels:
-            out += lines + [""]
-        return out[:-1]
-    rows = max(len(lines) for lines in panels)
-    out = []
-    for i in range(rows):
-        cells = [(lines[i] if i < len(lines) else "").ljust(PANEL_WIDTH) for lines in panels]
-        out.append((" " * gap).join(cells).rstrip())
+    per_row = max(1, (width + gap) // (PANEL_WIDTH + gap))
+    out: list[str] = []
+    for start in range(0, len(panels), per_row):
+        row = panels[start : start + per_row]
+        if out:
+            out.append("")
+        height = max(len(lines) for lines in row)
+        for i in range(height):
+            cells = [(lines[i] if i < len(lines) else "").ljust(PANEL_WIDTH) for lines in row]
+            out.append((" " * gap).join(cells).rstrip())
     return out
 
 
