@@ -269,6 +269,23 @@ def test_record_and_replay_commands(capsys, tmp_path):
     assert doc["matches_recording"] is True and doc["frames"] == int(m.group(1))
 
 
+def test_record_sim_with_faults_replays_exactly(capsys, tmp_path):
+    path = str(tmp_path / "lossy.jsonl.gz")
+    assert main(["record", "btc_usdt", "--sim", "--faults", "drop=0.25,duplicate=0.05",
+                 "-o", path, "--seconds", "2"]) == 0
+    assert main(["replay", path, "--json"]) == 0
+    out = capsys.readouterr().out
+    doc = orjson.loads(out[out.index("{"):])
+    assert doc["matches_recording"] is True
+    assert doc["resyncs"] >= 1 and doc["snapshots"] >= 2  # gaps happened and were repaired
+
+
+def test_record_faults_need_sim(capsys, tmp_path):
+    assert main(["record", "btc_usdt", "--faults", "drop=0.1", "-o",
+                 str(tmp_path / "x.gz"), "--seconds", "1"]) == 1
+    assert "--faults needs --sim" in capsys.readouterr().err
+
+
 def test_paced_replay_keeps_order_and_result(tmp_path):
     path = str(tmp_path / "paced.jsonl.gz")
     with Simulator(seed=8, **FAST) as sim:

@@ -120,16 +120,22 @@ def _record_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-trades", action="store_true", help="record depth only")
     parser.add_argument("--sim", action="store_true",
                         help="record from an in-process simulator instead of an endpoint")
+    parser.add_argument("--faults", default="",
+                        help="with --sim: simulator faults, e.g. drop=0.02,disconnect_every=2 "
+                             "(the recording keeps the resyncs and still replays exactly)")
 
 
 def _record_run(args: argparse.Namespace) -> int:
     from .record import record
 
+    if args.faults and not args.sim:
+        raise ValueError("--faults needs --sim (faults are the simulator's)")
+
     summary = asyncio.run(record(
         [s.lower() for s in args.symbols], args.output,
         product="futures" if args.futures else "spot", rest_url=args.rest_url,
         ws_url=args.ws_url, seconds=args.seconds, trades=not args.no_trades,
-        use_sim=args.sim))
+        use_sim=args.sim, faults=args.faults))
     print(summary.line())
     return 0
 
@@ -224,6 +230,7 @@ EXAMPLES: dict[str, str] = {
   wexcore record btc_usdt eth_usdt -o session.jsonl.gz --seconds 60
   wexcore record btc_usdt --futures -o fut.jsonl.gz
   wexcore record btc_usdt --sim -o sim.jsonl.gz --seconds 5   # from an in-process simulator
+  wexcore record btc_usdt --sim --faults drop=0.05 -o lossy.jsonl.gz --seconds 5
 file format: one JSON object per line (gzip or zstd); see docs/architecture.md""",
     "replay": """examples:
   wexcore replay session.jsonl.gz              # as fast as possible: throughput, checksums

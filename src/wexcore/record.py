@@ -322,11 +322,12 @@ async def record(symbols: list[str], path: str, *, product: str = "spot",
                  seconds: float | None = None, trades: bool = True, use_sim: bool = False,
                  stop: asyncio.Event | None = None, transport: str = "websockets",
                  on_started: Callable[[list[Any]], None] | None = None,
-                 ) -> RecordSummary:
+                 faults: str = "") -> RecordSummary:
     """Record live books' inputs (and trades) of ``symbols`` to ``path``.
 
     Runs until ``seconds`` pass, ``stop`` is set or Ctrl-C.  ``use_sim``
-    starts an in-process simulator and records from it.  ``on_started``
+    starts an in-process simulator (with ``faults``, its fault spec) and
+    records from it.  ``on_started``
     receives the recording :class:`~wexcore.LiveBook` objects once they run
     (read them between awaits only).
     """
@@ -343,7 +344,8 @@ async def record(symbols: list[str], path: str, *, product: str = "spot",
         if use_sim:
             from wexcore.sim import Simulator
 
-            sim = await stack.enter_async_context(Simulator(symbols=symbols))
+            sim = await stack.enter_async_context(Simulator(symbols=symbols,
+                                                            faults=faults or None))
             rest_url, ws_url = sim.rest_url, sim.ws_url
         recorder = Recorder(path)
         stack.callback(recorder.close)
