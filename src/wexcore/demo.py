@@ -218,7 +218,8 @@ def _price_below(ticks: int, precision: int, fraction: str) -> str:
 
 async def _exercise_orders(session: LiveSession, books: dict[tuple[str, str], Any],
                            spot_rest: Any, fut_rest: Any, stop: asyncio.Event,
-                           rounds: int, counts: dict[str, int]) -> None:
+                           rounds: int, counts: dict[str, int],
+                           round_trips: list[float]) -> None:
     """Place a resting limit buy 2% under the touch, then cancel it, a few times
     on each product; every step is shown as an order event."""
     spot = books[("spot", SPOT_SYMBOLS[0])]
@@ -232,6 +233,7 @@ async def _exercise_orders(session: LiveSession, books: dict[tuple[str, str], An
                 continue
             price = _price_below(best[0], live.price_precision, "0.02")
             try:
+                t0 = time.perf_counter()
                 if product == "spot":
                     res = await spot_rest.place_order(live.symbol, "BUY", "LIMIT", price=price,
                                                       quantity="0.0100")
@@ -239,11 +241,14 @@ async def _exercise_orders(session: LiveSession, books: dict[tuple[str, str], An
                 else:
                     oid = await fut_rest.place_order(live.symbol, "BUY", "LIMIT", 1, "LONG",
                                                      price=price)
+                round_trips.append(time.perf_counter() - t0)
                 counts["placed"] += 1
                 session.note(f"{product} {live.symbol} placed BUY @ {price} (id {oid}, REST)")
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), 0.4)
+                t0 = time.perf_counter()
                 await (spot_rest if product == "spot" else fut_rest).cancel_order(oid)
+                round_trips.append(time.perf_counter() - t0)
                 counts["canceled"] += 1
                 session.note(f"{product} {live.symbol} cancel sent (id {oid}, REST)")
             except asyncio.CancelledError:
@@ -306,6 +311,7 @@ class DemoResult:
     order_errors: int = 0
     order_events: int = 0
     latency: dict[str, dict[str, float]] = field(default_factory=dict)
+    rest_round_trips_ms: list[float] = field(default_factory=list)
     faults: dict[str, int] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
@@ -334,6 +340,11 @@ class DemoResult:
                            f"p99 {s['p99_us']:.1f}  max {s['max_us']:.1f}  (n={s['count']:.0f})")
             else:
                 out.append(f"  {label} no samples")
+        rt = sorted(self.rest_round_trips_ms)
+        if rt:
+            out.append(f"  REST round trip (ms):   min {rt[0]:.2f}  median "
+                       f"{rt[len(rt) // 2]:.2f}  max {rt[-1]:.2f}  (n={len(rt)}, "
+                       "signed place/cancel)")
         return out
 
 
@@ -363,6 +374,7 @@ async def run_demo(*, seconds: float = 15.0, plain: bool = False, out: TextIO | 
     stop = asyncio.Event()
     result = DemoResult()
     counts = {"placed": 0, "canceled": 0, "errors": 0}
+    round_trips: list[float] = []
     symbols = sorted(set(SPOT_SYMBOLS) | {FUTURES_SYMBOL})
     t_start = time.monotonic()
     with _sigint_sets(stop):
@@ -413,7 +425,8 @@ async def run_demo(*, seconds: float = 15.0, plain: bool = False, out: TextIO | 
                 all_books = {(t.product, t.symbol): t.live for t in session.books}
                 orders = asyncio.create_task(_exercise_orders(
                     session, all_books, spot_rest, fut_rest, stop,
-                    rounds=max(1, min(3, int(seconds // 3) or 1)), counts=counts))
+                    rounds=max(1, min(3, int(seconds // 3) or 1)), counts=counts,
+                    round_trips=round_trips))
                 try:
                     await session.render_until(stop, max(0.0, seconds - (time.monotonic()
                                                                         - t_start)))
@@ -455,6 +468,7 @@ async def run_demo(*, seconds: float = 15.0, plain: bool = False, out: TextIO | 
     result.orders_placed = counts["placed"]
     result.orders_canceled = counts["canceled"]
     result.order_errors = counts["errors"]
+    result.rest_round_trips_ms = [x * 1000.0 for x in round_trips]
     for line in result.lines():
         out.write(line + "\n")
     out.flush()
