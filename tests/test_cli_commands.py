@@ -378,8 +378,12 @@ def test_plain_line_and_layout():
 
 def test_screen_redraws_in_place_and_plain_detection():
     buf = io.StringIO()
-    Screen(buf).draw(["x", "y"])
-    assert buf.getvalue() == "\x1b[Hx\x1b[K\ny\x1b[K\n\x1b[J"
+    screen = Screen(buf)
+    screen.draw(["x", "y"])
+    assert buf.getvalue() == "\x1b[?25l\x1b[Hx\x1b[K\ny\x1b[K\n\x1b[J"
+    screen.draw(["z"])
+    screen.close()
+    assert buf.getvalue().endswith("\x1b[Hz\x1b[K\n\x1b[J\x1b[?25h")
     assert wants_plain(io.StringIO(), plain=False) is True
 
 

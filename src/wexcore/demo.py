@@ -172,6 +172,15 @@ class LiveSession:
         """Draw until ``stop`` is set or ``seconds`` have passed."""
         deadline = None if seconds is None else time.monotonic() + seconds
         period = 1.0 if self.plain else self.refresh
+        try:
+            await self._render_loop(stop, deadline, period)
+        finally:
+            if self.screen is not None:
+                self.screen.close()
+        self._refresh_panels()
+
+    async def _render_loop(self, stop: asyncio.Event, deadline: float | None,
+                           period: float) -> None:
         while not stop.is_set():
             self._refresh_panels()
             if self.plain:
@@ -190,7 +199,6 @@ class LiveSession:
                 wait = min(wait, left)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), wait)
-        self._refresh_panels()
 
 
 @contextlib.contextmanager
@@ -447,6 +455,7 @@ async def run_demo(*, seconds: float = 15.0, plain: bool = False, out: TextIO | 
                     session._refresh_panels()
                     assert session.screen is not None
                     session.screen.draw(session.frame())
+                    session.screen.close()
                 result.faults = {k: v for k, v in sim.fault_counts.items() if v}
                 for s in [*spot.streams, *fut.streams, spot_private, fut_user]:
                     result.messages += s.counters.messages

@@ -29,6 +29,8 @@ __all__ = ["BookPanel", "RateMeter", "Screen", "render_panel", "side_by_side", "
 HOME = "\x1b[H"  # cursor home
 CLEAR_EOS = "\x1b[J"  # clear to the end of the screen
 CLEAR_EOL = "\x1b[K"
+HIDE_CURSOR = "\x1b[?25l"  # no cursor flickering across the redrawn frame
+SHOW_CURSOR = "\x1b[?25h"
 
 
 def wants_plain(stream: TextIO, plain: bool) -> bool:
@@ -176,8 +178,20 @@ class Screen:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
+        self._cursor_hidden = False
 
     def draw(self, lines: Iterable[str]) -> None:
         body = "".join(f"{line}{CLEAR_EOL}\n" for line in lines)
-        self.stream.write(HOME + body + CLEAR_EOS)
+        prefix = ""
+        if not self._cursor_hidden:
+            prefix = HIDE_CURSOR
+            self._cursor_hidden = True
+        self.stream.write(prefix + HOME + body + CLEAR_EOS)
         self.stream.flush()
+
+    def close(self) -> None:
+        """Give the cursor back (the last frame stays on screen)."""
+        if self._cursor_hidden:
+            self.stream.write(SHOW_CURSOR)
+            self.stream.flush()
+            self._cursor_hidden = False
