@@ -164,3 +164,60 @@ def test_wexcore_read_all_fields(benchmark, ratios, kind):
     index = FIELDS[kind].index(CHECK_FIELD[kind][0])
     assert sum(row[index] for row in out) == pytest.approx(total)
     ratios.record(f"decode-{kind}", "wexcore_read", benchmark)
+
+
+# --- depth_update -> float arrays (the typed event, not the book's tick path) ----
+
+DEPTH_LEVELS = (1, 10, 40)
+
+
+def _depth_frames(levels):
+    import random
+
+    from messages import depth_update
+
+    rng = random.Random(levels)
+    items = [depth_update(rng, levels, first_id=1000 + 100 * k) for k in range(200)]
+    total = sum(float(p) for _, e in items for p, _q in e["bids"])
+    return [f for f, _ in items], total
+
+
+def run_orjson_arrays(frames):
+    import numpy as np
+
+    loads = orjson.loads
+    out = []
+    for f in frames:
+        data = loads(f)["data"]
+        bids = np.array([[float(p), float(q)] for p, q in data["b"]], dtype=np.float64)
+        asks = np.array([[float(p), float(q)] for p, q in data["a"]], dtype=np.float64)
+        out.append((bids, asks))
+    return out
+
+
+def run_wexcore_arrays(frames):
+    dec = wexcore.decode
+    out = []
+    for f in frames:
+        event = dec(f)
+        out.append((event.bids, event.asks))
+    return out
+
+
+@pytest.mark.parametrize("levels", DEPTH_LEVELS)
+def test_depth_orjson_arrays(benchmark, ratios, levels):
+    frames, total = _depth_frames(levels)
+    benchmark.group = f"decode-depth{levels}"
+    out = benchmark(run_orjson_arrays, frames)
+    assert sum(float(b[:, 0].sum()) for b, _a in out) == pytest.approx(total)
+    ratios.record(f"decode-depth{levels}", "orjson+float+numpy", benchmark)
+
+
+@pytest.mark.parametrize("levels", DEPTH_LEVELS)
+def test_depth_wexcore_arrays(benchmark, ratios, levels):
+    frames, total = _depth_frames(levels)
+    benchmark.group = f"decode-depth{levels}"
+    out = benchmark(run_wexcore_arrays, frames)
+    assert sum(float(b[:, 0].sum()) for b, _a in out) == pytest.approx(total)
+    ratios.record(f"decode-depth{levels}", "wexcore", benchmark)
+    ratios.check(f"decode-depth{levels}", "wexcore", "orjson+float+numpy", 1.0)

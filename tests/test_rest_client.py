@@ -311,3 +311,8 @@ async def test_async_client_same_behaviour(sleeps):
         got = [i["orderId"] async for i in c.paginate("order_history")]
     assert got == ["5", "4"]
     assert s.paths().count("/v4/order") == 1
+
+
+def test_filters_are_spot_only():
+    with pytest.raises(NotImplementedError, match="spot symbols only"):
+        wexcore.FuturesClient().load_filters("btc_usdt")

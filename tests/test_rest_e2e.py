@@ -357,23 +357,22 @@ def test_paginate_order_history_across_pages(spot_client):
 def test_paginate_historical_trades(spot_client):
     newest = spot_client.historical_trades("btc_usdt", limit=1000)
     assert len(newest) > 50
-    # SIMULATOR QUIRK (reported): on /v4/public/trade/history the simulator
-    # reads PREV as "older than fromId", while on its private history
-    # endpoints NEXT means older. We walk back in time with PREV here.
+    # Pages are newest first: NEXT walks back in time, as on the private
+    # history endpoints.
     ids = [
         t["i"]
         for t in spot_client.paginate(
-            "historical_trades", symbol="btc_usdt", limit=20, direction="PREV"
+            "historical_trades", symbol="btc_usdt", limit=20, direction="NEXT"
         )
     ]
     assert len(ids) == len(set(ids))
     assert ids[:50] == [t["i"] for t in newest[:50]]  # newest first, across 3 pages
-    # With NEXT the simulator sends newer trades (the same page again): the
-    # iterator stops instead of repeating them.
+    # PREV from the newest page asks for newer trades: there are none yet
+    # (or only a few), and the iterator stops instead of repeating a page.
     ids_next = [
         t["i"]
         for t in spot_client.paginate(
-            "historical_trades", symbol="btc_usdt", limit=20, direction="NEXT"
+            "historical_trades", symbol="btc_usdt", limit=20, direction="PREV"
         )
     ]
     assert len(ids_next) == len(set(ids_next)) == 20
@@ -489,8 +488,6 @@ def test_futures_pagination_cursor_and_page(fut_client):
     c.cancel_all_orders("btc_usdt")
     hist = [str(o["orderId"]) for o in c.paginate("order_history", symbol="btc_usdt", limit=100)]
     assert set(ids) <= set(hist) and len(hist) == len(set(hist))
-    # SIMULATOR LIMITATION (reported): its futures list-history ignores the
-    # `id` cursor and answers the newest page again with hasNext=true. The
-    # iterator must then stop after that page instead of looping or repeating.
+    # The `id` cursor walks back through every terminal order, two at a time.
     small = [str(o["orderId"]) for o in c.paginate("order_history", symbol="btc_usdt", limit=2)]
-    assert len(small) == len(set(small)) == 2
+    assert small == hist

@@ -139,9 +139,13 @@ async def test_trades_klines_and_tickers(sim, http):
     assert len(recent) == 5 and set(recent[0]) == {"i", "t", "p", "q", "v", "b"}
     assert recent[0]["i"] > recent[1]["i"]
     hist = (await http.get("/v4/public/trade/history", params={
-        "symbol": "btc_usdt", "limit": 3, "direction": "PREV",
+        "symbol": "btc_usdt", "limit": 3, "direction": "NEXT",
         "fromId": recent[0]["i"]})).json()["result"]
     assert [t["i"] for t in hist] == [t["i"] for t in recent[1:4]]
+    newer = (await http.get("/v4/public/trade/history", params={
+        "symbol": "btc_usdt", "limit": 2, "direction": "PREV",
+        "fromId": recent[4]["i"]})).json()["result"]
+    assert [t["i"] for t in newer] == [t["i"] for t in recent[2:4]]
     klines = (await http.get("/v4/public/kline", params={"symbol": "btc_usdt",
                                                         "interval": "1m"})).json()["result"]
     assert klines and set(klines[0]) == {"t", "o", "c", "h", "l", "q", "v"}

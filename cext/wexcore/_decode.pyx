@@ -2309,6 +2309,8 @@ cdef object _decode(object frame):
         s = <const unsigned char*>PyBytes_AS_STRING(frame)
         n = PyBytes_GET_SIZE(frame)
     elif isinstance(frame, str):
+        if type(frame) is not str:
+            frame = str(frame)      # events are not GC-tracked: keep only plain str
         try:
             s = <const unsigned char*>PyUnicode_AsUTF8AndSize(frame, &n)
         except UnicodeEncodeError as exc:
@@ -2527,5 +2529,9 @@ def decode(frame):
     .. warning:: events keep a reference to ``frame`` and read their values
        from it on access; do not pass a buffer you will mutate (bytearray and
        memoryview inputs are copied for that reason).
+
+    The decoder holds the GIL for the whole call and reuses one module-level
+    scratch buffer for depth levels; it is not meant for free-threaded
+    builds without the GIL.
     """
     return _decode(frame)

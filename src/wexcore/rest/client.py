@@ -504,6 +504,12 @@ class _Shell:
                 quote_qty=args.get("quote_qty"),
             )
 
+    def _spot_only(self, what: str) -> None:
+        if self._product != "spot":
+            raise NotImplementedError(
+                f"{what}: pre-trade filters are modelled for spot symbols only"
+            )
+
     def symbol_filters(self, symbol: str) -> SymbolFilters | None:
         """The cached filters of ``symbol`` (loaded by the first validated order
         or by :meth:`load_filters`), or ``None``."""
@@ -574,7 +580,8 @@ class _SyncShell(_Shell):
         return self._clock.offset_ms
 
     def load_filters(self, symbol: str | None = None) -> None:
-        """Fetch and cache symbol filters (all symbols when ``symbol`` is None)."""
+        """Fetch and cache spot symbol filters (all symbols when ``symbol`` is None)."""
+        self._spot_only("load_filters")
         result = self._call(_endpoints.spot["symbols"], (symbol, None, None))
         self._store_filters(symbol or "", result)
 
@@ -716,7 +723,8 @@ class _AsyncShell(_Shell):
                 await self.sync_clock()
 
     async def load_filters(self, symbol: str | None = None) -> None:
-        """Fetch and cache symbol filters (all symbols when ``symbol`` is None)."""
+        """Fetch and cache spot symbol filters (all symbols when ``symbol`` is None)."""
+        self._spot_only("load_filters")
         result = await self._call(_endpoints.spot["symbols"], (symbol, None, None))
         self._store_filters(symbol or "", result)
 

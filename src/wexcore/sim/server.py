@@ -569,12 +569,15 @@ class Simulator:
         direction = str(p.get("direction") or "").upper()
         if direction not in ("PREV", "NEXT"):
             raise SimError("FAILURE", "direction must be PREV or NEXT")
+        # Pages are newest first, so NEXT walks back in time (ids below
+        # fromId) and PREV forward, the same reading as the private history
+        # endpoints (_page_by_id); see docs/simulator.md.
         trades = list(m.trades)
         from_id = p.get("fromId")
         if from_id is not None:
-            fid = int(from_id)
-            trades = [t for t in trades if (t.id < fid if direction == "PREV" else t.id > fid)]
-        trades = trades[-limit:] if direction == "PREV" or from_id is None else trades[:limit]
+            fid = _int(p, "fromId", 0, 0, 2**63 - 1)
+            trades = [t for t in trades if (t.id > fid if direction == "PREV" else t.id < fid)]
+        trades = trades[:limit] if direction == "PREV" and from_id is not None else trades[-limit:]
         return [self._trade_view(m, t) for t in reversed(trades)]
 
     def h_ticker_full(self, p: dict[str, Any], a: Any, ip: str) -> Any:
@@ -983,8 +986,16 @@ class Simulator:
     def h_f_order_history(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         orders = self._f_orders(a, p, lambda o: o.state in TERMINAL)
         limit = _int(p, "limit", 10, 1, 100)
-        return {"hasPrev": False, "hasNext": len(orders) > limit,
-                "items": [futures_order_view(o) for o in reversed(orders[-limit:])]}
+        # Newest first; `id` is the cursor: NEXT pages back in time from it,
+        # PREV forward (the spot history endpoints read direction the same way).
+        older = str(p.get("direction") or "NEXT").upper() != "PREV"
+        if p.get("id") not in (None, ""):
+            fid = _int(p, "id", 0, 0, 2**63 - 1)
+            orders = [o for o in orders if (o.id < fid if older else o.id > fid)]
+        chunk = orders[-limit:] if older else orders[:limit]
+        more = len(orders) > limit
+        return {"hasPrev": more and not older, "hasNext": more and older,
+                "items": [futures_order_view(o) for o in reversed(chunk)]}
 
     def h_f_trade_list(self, p: dict[str, Any], a: Account, ip: str) -> Any:
         rows = [t for t in self.engine.user_trades
