@@ -438,3 +438,19 @@ def test_route_cache_follows_subscription_changes():
     core.remove(["trade@btc_usdt"], a)
     core.feed(SPOT_TRADE)
     assert len(a.got) == 2 and len(b.got) == 2
+
+
+@pytest.mark.parametrize("product,channel,interval", [
+    ("spot", "public", 20.0), ("spot", "private", 20.0),
+    ("futures", "market", 10.0), ("futures", "user", 10.0),
+])
+def test_default_heartbeat_is_a_third_of_the_server_window(product, channel, interval):
+    from wexcore import StreamClient
+
+    client = StreamClient(product, channel, token_provider=_no_token)
+    assert client.heartbeat.interval == interval
+    assert client.heartbeat.timeout == interval
+
+
+async def _no_token() -> str:
+    raise AssertionError("not called")

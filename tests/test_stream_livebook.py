@@ -238,3 +238,34 @@ async def test_reconnect_resyncs_exactly_once(transport):
             await wait_until(lambda: book.last_update_id == market.last, 5.0)
             assert book.resyncs == 1 and ex.connections == 2
             assert book.last_resync.reason == "reconnect"
+
+
+async def test_unknown_symbol_raises_and_leaves_nothing_running(transport):
+    from wexcore import SubscriptionError, WexAPIError
+
+    async with Simulator(**FAST) as sim:
+        book = LiveBook("nope_usdt", ws_url=sim.ws_url, rest_url=sim.rest_url,
+                        price_precision=2, quantity_precision=4, transport=transport)
+        with pytest.raises(SubscriptionError, match="invalid topic"):
+            await book.start()
+        assert book._task is None and not book._stream.connected
+        with pytest.raises(WexAPIError):  # precisions from the symbol endpoint
+            await LiveBook("nope_usdt", ws_url=sim.ws_url, rest_url=sim.rest_url,
+                           transport=transport).start()
+
+
+async def test_requested_resync(transport):
+    market = ScriptedMarket()
+    async with FakeExchange() as ex:
+
+        async def fetch(symbol, product):
+            return market.snapshot()
+
+        async with LiveBook("btc_usdt", ws_url=ex.url, price_precision=2, quantity_precision=1,
+                            snapshot_fetcher=fetch, transport=transport) as book:
+            await book.wait_synced(5)
+            book.resync()
+            assert not book.synced
+            await book.wait_synced(5)
+            assert book.resyncs == 1 and book.last_resync.reason == "requested"
+            assert book.sync.snapshots == 2

@@ -316,7 +316,19 @@ class LiveBook:
         await self.close()
 
     async def start(self) -> None:
-        """Open the stream (unless shared), subscribe and start syncing."""
+        """Open the stream (unless shared), subscribe and start syncing.
+
+        Raises what the first steps raise (an unknown symbol's
+        ``SubscriptionError``, a REST error fetching precisions), after
+        closing whatever was opened.
+        """
+        try:
+            await self._start()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _start(self) -> None:
         from wexcore import OrderBook
 
         if self._http is None:
