@@ -271,7 +271,8 @@ def test_fuzz_mutated_fixtures(path, ops):
             item.as_dict()
             repr(item)
         if hasattr(item, "bids"):
-            item.bids, item.asks, item.bid_strings, item.ask_strings
+            assert len(item.bids) == len(item.bid_strings) == item.bid_count
+            assert len(item.asks) == len(item.ask_strings) == item.ask_count
 
 
 def test_fuzz_time_bounded_loop():
@@ -292,3 +293,19 @@ def test_fuzz_time_bounded_loop():
             pass
         count += 1
     assert count > 1000
+
+
+def test_repeated_topic_key_last_one_wins_and_data_is_reread():
+    frame = (b'{"topic":"trade","event":"kline@btc_usdt,5m","data":{"s":"x","t":1,"o":"1",'
+             b'"c":"2","h":"3","l":"0.5","p":"9","q":"1"},"topic":"kline"}')
+    event = decode(frame)
+    assert type(event).__name__ == "Kline"
+    assert (event.open, event.close, event.high, event.low) == (1.0, 2.0, 3.0, 0.5)
+    assert event.topic == "kline"
+
+
+def test_data_before_topic():
+    frame = b'{"data":{"s":"x","p":"50000","t":1},"event":"mark_price@x","topic":"mark_price"}'
+    event = decode(frame)
+    assert (type(event).__name__, event.price, event.event) == ("MarkPrice", 50000.0,
+                                                               "mark_price@x")

@@ -114,7 +114,7 @@ def escaped_string(draw, text):
             if ord(ch) > 0xFFFF:
                 out.append(json.dumps(ch)[1:-1] if ch not in '"\\' else "\\" + ch)
                 continue
-            out.append("\\u%04x" % ord(ch))
+            out.append(f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
     return '"' + "".join(out) + '"'

@@ -423,8 +423,20 @@ def test_float_precision_is_correctly_rounded():
     texts = ["0.1", "43000.12345678", "1e-7", "123456789012345678901234567890",
              "0.30000000000000004", "9007199254740993", "2.2250738585072014e-308"]
     for text in texts:
-        frame = ('{"topic":"mark_price","data":{"s":"x","t":1,"p":"%s"}}' % text).encode()
+        frame = (f'{{"topic":"mark_price","data":{{"s":"x","t":1,"p":"{text}"}}}}').encode()
         event = decode(frame)
         assert event.price == float(text), text
         assert event.price_string == text
         assert not math.isnan(event.price)
+
+
+def test_events_module_documents_every_wire_key():
+    from wexcore import _decode, events
+
+    layouts = [_decode._TRADE, _decode._KLINE, _decode._TICKER, _decode._PRICE,
+               _decode._FUNDING, _decode._DEPTH_UPDATE, _decode._DEPTH, _decode._ORDER,
+               _decode._BALANCE, _decode._POSITION, _decode._NOTIFY]
+    lines = {" ".join(line.split()) for line in events.__doc__.splitlines()}
+    for layout in layouts:
+        for field, keys in layout.wire.items():
+            assert f"{field} {', '.join(keys.split())}" in lines, (layout.name, field)

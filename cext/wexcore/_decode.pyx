@@ -938,41 +938,38 @@ cdef int _number_text(Parser* p, Slot* sl, const unsigned char** ts, Py_ssize_t*
 
 cdef inline Py_ssize_t _fast_decimal(const unsigned char* s, Py_ssize_t i, Py_ssize_t n,
                                      double* out) noexcept nogil:
-    """The common spelling of a price: up to 15 significant digits, no
-    exponent. Returns the end index, or -1 when the general path must decide
-    (longer mantissa, exponent, or not a number at all)."""
+    """The common spelling of a price: at most 15 digits in all, no exponent.
+    Returns the end index, or -1 when the general path must decide (longer
+    mantissa, exponent, or not a number at all)."""
     cdef bint neg = False
     cdef uint64_t m = 0
-    cdef int sig = 0
-    cdef int frac = 0
-    cdef unsigned char c
+    cdef Py_ssize_t start, frac_start
+    cdef Py_ssize_t frac = 0
     cdef double d
     if i < n and s[i] == 45:
         neg = True
         i += 1
-    if i >= n:
+    start = i
+    if i >= n or not (48 <= s[i] <= 57):
         return -1
-    c = s[i]
-    if c == 48:
+    if s[i] == 48:
         i += 1
-    elif 49 <= c <= 57:
+    else:
         while i < n and 48 <= s[i] <= 57:
             m = m * 10 + (s[i] - 48)
-            sig += 1
             i += 1
-    else:
-        return -1
     if i < n and s[i] == 46:
         i += 1
-        if i >= n or not (48 <= s[i] <= 57):
-            return -1
+        frac_start = i
         while i < n and 48 <= s[i] <= 57:
-            if m or s[i] != 48:
-                sig += 1
             m = m * 10 + (s[i] - 48)
-            frac += 1
             i += 1
-    if sig > 15 or frac > 22:
+        frac = i - frac_start
+        if frac == 0:
+            return -1
+        if i - start - 1 > 15:
+            return -1
+    elif i - start > 15:
         return -1
     if i < n and (s[i] == 101 or s[i] == 69):
         return -1
@@ -1258,7 +1255,10 @@ cdef Py_ssize_t _parse_object(Parser* p, Py_ssize_t i, int layout, Slot* slots,
     cdef int f, j
     cdef KeySpec* spec
     cdef unsigned char kbuf[64]
-    cdef Py_ssize_t kl
+    cdef Py_ssize_t kl, e
+    cdef Slot* sl
+    cdef double d
+    cdef uint64_t u
     memset(slots, 0, nslots * sizeof(Slot))
     _lv_n[0] = 0
     _lv_n[1] = 0
@@ -1283,6 +1283,41 @@ cdef Py_ssize_t _parse_object(Parser* p, Py_ssize_t i, int layout, Slot* slots,
         i = _ws(s, i + 1, n)
         if j >= 0:
             spec = &_keys[j]
+            sl = &slots[spec.slot]
+            # the exchange's usual spellings, without a call: a quoted decimal
+            # or a bare integer (anything else: _parse_typed decides)
+            if spec.vtype == V_DEC and i < n and s[i] == 34:
+                e = _fast_decimal(s, i + 1, n, &d)
+                if e > i + 1 and e < n and s[e] == 34:
+                    sl.start = <int32_t>(i + 1)
+                    sl.end = <int32_t>e
+                    sl.flags = F_QUOTED
+                    sl.idx = -1
+                    sl.kind = K_DEC
+                    sl.d = d
+                    i = _ws(s, e + 1, n)
+                    if i < n and s[i] == 44:
+                        i = _ws(s, i + 1, n)
+                        continue
+                    if i < n and s[i] == 125:
+                        return i + 1
+                    _fail(p, "expected ',' or '}': " + _describe(s, n, i), i, "data")
+            elif spec.vtype == V_INT and i < n and 49 <= s[i] <= 57:
+                e = _fast_integer(s, i, n, &u)
+                if e > 0 and (e >= n or not (48 <= s[e] <= 57)):
+                    sl.start = <int32_t>i
+                    sl.end = <int32_t>e
+                    sl.flags = 0
+                    sl.idx = -1
+                    sl.kind = K_INT
+                    sl.u = u
+                    i = _ws(s, e, n)
+                    if i < n and s[i] == 44:
+                        i = _ws(s, i + 1, n)
+                        continue
+                    if i < n and s[i] == 125:
+                        return i + 1
+                    _fail(p, "expected ',' or '}': " + _describe(s, n, i), i, "data")
             if spec.vtype == V_LEVELS:
                 i = _parse_levels(p, i, &slots[spec.slot], spec.aux, _slot_names[j])
             else:
@@ -1335,6 +1370,8 @@ cdef class _Field:
         if obj is None:
             return self
         cdef Event ev = <Event?>obj
+        if ev._s == NULL:
+            return None
         cdef Slot* sl = ev._s + self.slot
         cdef int k = sl.kind
         if k <= K_EMPTY:
@@ -1380,7 +1417,7 @@ cdef class Event:
     @property
     def event(self):
         """The wire ``event`` string, or None if the frame had none."""
-        if self._ev_start < 0:
+        if self._ev_start < 0 or self._buf == NULL:
             return None
         return _text(self._frame, self._buf, self._ev_start, self._ev_end, self._ev_flags)
 
@@ -1434,8 +1471,6 @@ cdef class Trade(Event):
     """
     cdef Slot _arr[14]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_TRADE, "symbol")
     time = _Field(_TRADE, "time")
@@ -1455,6 +1490,8 @@ cdef class Trade(Event):
     def side(self):
         """The taker's side: futures ``m`` (BID = BUY, ASK = SELL); spot
         derives it from ``b``: a buyer-maker trade was sold into by the taker."""
+        if self._s == NULL:
+            return None
         cdef Slot* sl = self._s + 10
         if sl.kind == K_ENUM:
             return _enum_members[sl.idx] if sl.idx >= 0 else \
@@ -1494,8 +1531,6 @@ cdef class UserTrade(Event):
     """
     cdef Slot _arr[14]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_TRADE, "symbol")
     time = _Field(_TRADE, "time")
@@ -1546,8 +1581,6 @@ cdef class Kline(Event):
     """
     cdef Slot _arr[10]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_KLINE, "symbol")
     time = _Field(_KLINE, "time")
@@ -1570,6 +1603,8 @@ cdef class Kline(Event):
 
     @property
     def interval(self):
+        if self._s == NULL:
+            return None
         cdef Slot* sl = self._s + 2
         if sl.kind == K_STR:
             return _text(self._frame, self._buf, sl.start, sl.end, sl.flags)
@@ -1606,8 +1641,6 @@ cdef class Ticker(Event):
     """
     cdef Slot _arr[14]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_TICKER, "symbol")
     time = _Field(_TICKER, "time")
@@ -1646,8 +1679,6 @@ cdef class IndexPrice(Event):
     """Futures ``index_price``: symbol (s), time (t), price (p)."""
     cdef Slot _arr[3]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_PRICE, "symbol")
     time = _Field(_PRICE, "time")
@@ -1662,8 +1693,6 @@ cdef class MarkPrice(Event):
     """Futures ``mark_price``: symbol (s), time (t), price (p)."""
     cdef Slot _arr[3]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_PRICE, "symbol")
     time = _Field(_PRICE, "time")
@@ -1678,8 +1707,6 @@ cdef class FundingRate(Event):
     """Futures ``fund_rate``: symbol (s), time (t), rate (r)."""
     cdef Slot _arr[3]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_FUNDING, "symbol")
     time = _Field(_FUNDING, "time")
@@ -1766,8 +1793,6 @@ cdef class DepthUpdate(_DepthBase):
     """
     cdef Slot _arr[7]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_DEPTH_UPDATE, "symbol")
     time = _Field(_DEPTH_UPDATE, "time")
@@ -1796,8 +1821,6 @@ cdef class DepthSnapshot(_DepthBase):
     """
     cdef Slot _arr[5]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_DEPTH, "symbol")
     time = _Field(_DEPTH, "time")
@@ -1841,8 +1864,6 @@ cdef class OrderUpdate(Event):
     """
     cdef Slot _arr[24]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_ORDER, "symbol")
     time = _Field(_ORDER, "time")
@@ -1902,8 +1923,6 @@ cdef class BalanceUpdate(Event):
     """
     cdef Slot _arr[11]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     currency = _Field(_BALANCE, "currency")
     time = _Field(_BALANCE, "time")
@@ -1934,8 +1953,6 @@ cdef class PositionUpdate(Event):
     open_order_margin_frozen, underlying_type, leverage."""
     cdef Slot _arr[13]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_POSITION, "symbol")
     contract_type = _Field(_POSITION, "contract_type")
@@ -1968,8 +1985,6 @@ cdef class Notify(Event):
     LIQUIDATION, ADL)."""
     cdef Slot _arr[5]
 
-    def __cinit__(self):
-        self._s = self._arr
 
     symbol = _Field(_NOTIFY, "symbol")
     position_type = _Field(_NOTIFY, "position_type")
@@ -2167,43 +2182,56 @@ cdef object _build(Parser* p, int t, Slot* slots, object frame, Py_ssize_t off,
                 or slots[12].kind or slots[13].kind:
             _require(p, slots, _M_USER_TRADE, _L_TRADE, off)
             ev = UserTrade.__new__(UserTrade)
+            ev._s = (<UserTrade>ev)._arr
         else:
             _require(p, slots, _M_TRADE, _L_TRADE, off)
             ev = Trade.__new__(Trade)
+            ev._s = (<Trade>ev)._arr
     elif t == T_KLINE:
         _require(p, slots, _M_KLINE, _L_KLINE, off)
         ev = Kline.__new__(Kline)
+        ev._s = (<Kline>ev)._arr
     elif t == T_TICKER or t == T_AGG_TICKER or t == T_TICKERS:
         _require(p, slots, _M_TICKER, _L_TICKER, off)
         ev = Ticker.__new__(Ticker)
+        ev._s = (<Ticker>ev)._arr
     elif t == T_INDEX_PRICE:
         _require(p, slots, _M_PRICE, _L_PRICE, off)
         ev = IndexPrice.__new__(IndexPrice)
+        ev._s = (<IndexPrice>ev)._arr
     elif t == T_MARK_PRICE:
         _require(p, slots, _M_PRICE, _L_PRICE, off)
         ev = MarkPrice.__new__(MarkPrice)
+        ev._s = (<MarkPrice>ev)._arr
     elif t == T_FUND_RATE:
         _require(p, slots, _M_FUNDING, _L_FUNDING, off)
         ev = FundingRate.__new__(FundingRate)
+        ev._s = (<FundingRate>ev)._arr
     elif t == T_ORDER:
         _require(p, slots, _M_ORDER, _L_ORDER, off)
         ev = OrderUpdate.__new__(OrderUpdate)
+        ev._s = (<OrderUpdate>ev)._arr
     elif t == T_BALANCE:
         _require(p, slots, _M_BALANCE, _L_BALANCE, off)
         ev = BalanceUpdate.__new__(BalanceUpdate)
+        ev._s = (<BalanceUpdate>ev)._arr
     elif t == T_POSITION:
         _require(p, slots, _M_POSITION, _L_POSITION, off)
         ev = PositionUpdate.__new__(PositionUpdate)
+        ev._s = (<PositionUpdate>ev)._arr
     elif t == T_NOTIFY:
         _require(p, slots, _M_NOTIFY, _L_NOTIFY, off)
         ev = Notify.__new__(Notify)
+        ev._s = (<Notify>ev)._arr
     elif t == T_DEPTH_UPDATE or t == T_DEPTH:
         if t == T_DEPTH_UPDATE:
             _require(p, slots, _M_DEPTH_UPDATE, _L_DEPTH_UPDATE, off)
             dv = DepthUpdate.__new__(DepthUpdate)
+            dv._s = (<DepthUpdate>dv)._arr
         else:
             _require(p, slots, _M_DEPTH, _L_DEPTH, off)
             dv = DepthSnapshot.__new__(DepthSnapshot)
+            dv._s = (<DepthSnapshot>dv)._arr
         nb = _lv_n[0]
         na = _lv_n[1]
         if nb + na:
@@ -2264,7 +2292,7 @@ cdef object _decode_non_object(Parser* p, object frame, Py_ssize_t i):
 cdef object _decode(object frame):
     cdef Parser p
     cdef Py_ssize_t n, i, ks, ke, e, data_pos = -1, data_off = 0
-    cdef int f, t = -1
+    cdef int f, t = -1, data_topic = -1
     cdef const unsigned char* s
     cdef Slot slots[MAX_SLOTS]
     cdef Slot topic_sl, event_sl, id_sl, code_sl, msg_sl
@@ -2352,6 +2380,7 @@ cdef object _decode(object frame):
             elif kl == 4 and memcmp(kp, b"data", 4) == 0:
                 if have_topic and t >= 0:
                     data_off = i
+                    data_topic = t
                     if t == T_TICKERS:
                         i, tickers = _parse_tickers(&p, i, frame, slots)
                     else:
@@ -2402,6 +2431,10 @@ cdef object _decode(object frame):
     if have_topic and t >= 0:
         if not have_data:
             _fail(&p, "missing data", -1, "data")
+        if data_pos < 0 and data_topic != t:
+            # a repeated "topic" key changed the topic after the data was
+            # read: read it again with the final topic's keys (last key wins)
+            data_pos = data_off
         if data_pos >= 0:
             data_off = data_pos
             if t == T_TICKERS:
