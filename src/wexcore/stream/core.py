@@ -440,7 +440,7 @@ def default_decoder() -> Callable[[bytes], Any]:
         from wexcore import decode
     except ImportError:
         return _fallback_decode
-    return decode  # type: ignore[no-any-return]
+    return decode
 
 
 # --------------------------------------------------------------------------
