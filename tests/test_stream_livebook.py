@@ -269,3 +269,24 @@ async def test_requested_resync(transport):
             await book.wait_synced(5)
             assert book.resyncs == 1 and book.last_resync.reason == "requested"
             assert book.sync.snapshots == 2
+
+
+async def test_snapshots_of_many_books_are_paced(transport):
+    times = []
+    async with Simulator(symbols=("btc_usdt", "eth_usdt", "sol_usdt"), **FAST) as sim:
+        import httpx
+
+        async with httpx.AsyncClient() as http:
+
+            async def fetcher(symbol, product):
+                times.append(asyncio.get_running_loop().time())
+                r = await http.get(f"{sim.rest_url}/v4/public/depth",
+                                   params={"symbol": symbol, "limit": 500})
+                return r.content
+
+            async with LiveBooks(["btc_usdt", "eth_usdt", "sol_usdt"], ws_url=sim.ws_url,
+                                 rest_url=sim.rest_url, snapshot_fetcher=fetcher,
+                                 snapshot_rate=20.0, transport=transport) as books:
+                await books.wait_synced(5)
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(times) >= 3 and min(gaps) >= 0.049

@@ -34,7 +34,7 @@ from wexcore.stream import _rest
 from wexcore.stream.client import StreamClient
 from wexcore.stream.core import ConnectionEvent, ConnectionState, ReconnectPolicy
 
-__all__ = ["LiveBook", "LiveBooks", "BookSync", "ResyncEvent", "LatencyStats"]
+__all__ = ["LiveBook", "LiveBooks", "BookSync", "ResyncEvent", "LatencyStats", "RequestPacer"]
 
 log = logging.getLogger("wexcore.livebook")
 
@@ -227,6 +227,30 @@ class BookSync(BookFeed):
 SnapshotFetcher = Callable[[str, str], Awaitable[bytes | dict[str, Any]]]
 
 
+class RequestPacer:
+    """Spaces requests at most ``rate`` per second (shared by many books).
+
+    The depth endpoints allow 10 requests per second per IP; after a
+    reconnect every book on the connection wants a snapshot at once.
+    """
+
+    def __init__(self, rate: float) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            now = loop.time()
+            if self._next > now:
+                await asyncio.sleep(self._next - now)
+                now = loop.time()
+            self._next = now + self.interval
+
+
 class LiveBook:
     """A live, exact local order book of one symbol.
 
@@ -276,6 +300,7 @@ class LiveBook:
         stats: LatencyStats | None = None,
         http: httpx.AsyncClient | None = None,
         stream_options: dict[str, Any] | None = None,
+        snapshot_pacer: RequestPacer | None = None,
     ) -> None:
         if product not in ("spot", "futures"):
             raise ValueError(f"product must be 'spot' or 'futures', not {product!r}")
@@ -305,6 +330,7 @@ class LiveBook:
         self._topic = f"depth_update@{symbol}"
         self.snapshot_errors = 0
         self._source: _rest.SnapshotSource | None = None
+        self._pacer = snapshot_pacer
 
     # ---- lifecycle ----------------------------------------------------------
 
@@ -456,6 +482,8 @@ class LiveBook:
             self._kick()
 
     async def _fetch(self) -> bytes | dict[str, Any]:
+        if self._pacer is not None:
+            await self._pacer.wait()
         if self._fetcher is not None:
             return await self._fetcher(self.symbol, self.product)
         assert self._http is not None
@@ -505,7 +533,9 @@ class LiveBooks:
 
     ``symbols_per_connection`` symbols share one market connection; more
     symbols open more connections. Each book resyncs on its own: a gap in one
-    symbol never stalls the others.
+    symbol never stalls the others. Snapshot requests of all books are
+    spaced to ``snapshot_rate`` per second (default 8, under the depth
+    endpoints' 10 / s / IP), so a reconnect of many symbols is not refused.
 
     ``async with LiveBooks(["btc_usdt", "eth_usdt"], ws_url=..., rest_url=...) as books:``
     ``await books.wait_synced(); books["btc_usdt"].best_bid()``.
@@ -525,6 +555,7 @@ class LiveBooks:
         on_resync: Callable[[ResyncEvent], None] | None = None,
         snapshot_fetcher: SnapshotFetcher | None = None,
         stream_options: dict[str, Any] | None = None,
+        snapshot_rate: float = 8.0,
     ) -> None:
         self.symbols = list(dict.fromkeys(symbols))
         if not self.symbols:
@@ -546,6 +577,8 @@ class LiveBooks:
         self.books: dict[str, LiveBook] = {}
         self.stats = LatencyStats()
         self._http: httpx.AsyncClient | None = None
+        # under the depth endpoints' 10 requests / s / IP, shared by all books
+        self.pacer = RequestPacer(snapshot_rate)
 
     async def __aenter__(self) -> LiveBooks:
         await self.start()
@@ -575,7 +608,7 @@ class LiveBooks:
                         sym, product=self.product, rest_url=self.rest_url, stream=stream,
                         price_precision=pp, quantity_precision=qp, http=self._http,
                         on_resync=self._record, stats=self.stats,
-                        snapshot_fetcher=self._fetcher,
+                        snapshot_fetcher=self._fetcher, snapshot_pacer=self.pacer,
                     )
             await asyncio.gather(*(b.start() for b in self.books.values()))
         except BaseException:
