@@ -67,8 +67,10 @@ class FakeExchange:
     is False, and lets the test push frames to every connection.
     """
 
-    def __init__(self, *, answer_pings: bool = True) -> None:
+    def __init__(self, *, answer_pings: bool = True, refuse: tuple[str, ...] = ()) -> None:
         self.answer_pings = answer_pings
+        self.refuse = refuse  # methods answered with code 1
+        self.answer_requests = True
         self.conns: list = []
         self.requests: list[dict] = []
         self.pings = 0
@@ -105,7 +107,13 @@ class FakeExchange:
                     continue
                 req = orjson.loads(msg)
                 self.requests.append(req)
-                await ws.send(orjson.dumps({"id": req["id"], "code": 0, "msg": "success"}).decode())
+                if not self.answer_requests:
+                    continue
+                if req["method"].lower() in self.refuse:
+                    reply = {"id": req["id"], "code": 1, "msg": "refused"}
+                else:
+                    reply = {"id": req["id"], "code": 0, "msg": "success"}
+                await ws.send(orjson.dumps(reply).decode())
                 self.subscribed.set()
         except Exception:  # noqa: BLE001 - connection dropped by the test
             pass

@@ -266,3 +266,22 @@ async def test_first_connection_failure_raises():
     with pytest.raises(OSError):
         await stream.start()
     assert stream.state is ConnectionState.CLOSED
+
+
+async def test_refused_unsubscribe_raises(transport):
+    async with FakeExchange(refuse=("unsubscribe",)) as ex:
+        async with StreamClient(url=ex.url, transport=transport) as stream:
+            sub = await stream.subscribe("trade@btc_usdt")
+            with pytest.raises(SubscriptionError, match="refused"):
+                await sub.unsubscribe()
+            # locally it is gone either way: no more deliveries, not resubscribed
+            assert stream.subscriptions == []
+
+
+async def test_subscribe_without_reply_times_out(transport):
+    async with FakeExchange() as ex:
+        async with StreamClient(url=ex.url, transport=transport) as stream:
+            ex.answer_requests = False
+            with pytest.raises(TimeoutError):
+                await stream.subscribe("trade@btc_usdt", timeout=0.2)
+            assert stream.subscriptions == []

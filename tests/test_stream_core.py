@@ -415,3 +415,42 @@ def test_rejected_token_renewal_respects_min_interval():
     assert not t.needs_renewal(5)
     assert t.seconds_until_renewal(5) == pytest.approx(5)
     assert t.needs_renewal(10)
+
+
+def test_push_with_spaced_event_key_still_routes():
+    core = StreamCore(decoder=orjson.loads)
+    sink = Sink()
+    core.add(["trade@btc_usdt"], sink)
+    spaced = b'{ "topic" : "trade", "event" : "trade@btc_usdt", "data" : {"s": "btc_usdt"} }'
+    core.feed(spaced)
+    core.feed(spaced.decode())  # text frames as str are accepted too
+    assert len(sink.got) == 2 and sink.got[0][1]["data"]["s"] == "btc_usdt"
+    assert core.counters.messages == 2 and core.counters.bytes == 2 * len(spaced)
+
+
+def test_route_cache_follows_subscription_changes():
+    core = StreamCore(decoder=orjson.loads)
+    a, b = Sink(), Sink()
+    core.add(["trade@btc_usdt"], a)
+    core.feed(SPOT_TRADE)
+    core.add(["trade@btc_usdt"], b)  # must not be hidden by the cached route
+    core.feed(SPOT_TRADE)
+    core.remove(["trade@btc_usdt"], a)
+    core.feed(SPOT_TRADE)
+    assert len(a.got) == 2 and len(b.got) == 2
+
+
+@pytest.mark.parametrize("product,channel,interval", [
+    ("spot", "public", 20.0), ("spot", "private", 20.0),
+    ("futures", "market", 10.0), ("futures", "user", 10.0),
+])
+def test_default_heartbeat_is_a_third_of_the_server_window(product, channel, interval):
+    from wexcore import StreamClient
+
+    client = StreamClient(product, channel, token_provider=_no_token)
+    assert client.heartbeat.interval == interval
+    assert client.heartbeat.timeout == interval
+
+
+async def _no_token() -> str:
+    raise AssertionError("not called")

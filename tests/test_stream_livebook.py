@@ -238,3 +238,55 @@ async def test_reconnect_resyncs_exactly_once(transport):
             await wait_until(lambda: book.last_update_id == market.last, 5.0)
             assert book.resyncs == 1 and ex.connections == 2
             assert book.last_resync.reason == "reconnect"
+
+
+async def test_unknown_symbol_raises_and_leaves_nothing_running(transport):
+    from wexcore import SubscriptionError, WexAPIError
+
+    async with Simulator(**FAST) as sim:
+        book = LiveBook("nope_usdt", ws_url=sim.ws_url, rest_url=sim.rest_url,
+                        price_precision=2, quantity_precision=4, transport=transport)
+        with pytest.raises(SubscriptionError, match="invalid topic"):
+            await book.start()
+        assert book._task is None and not book._stream.connected
+        with pytest.raises(WexAPIError):  # precisions from the symbol endpoint
+            await LiveBook("nope_usdt", ws_url=sim.ws_url, rest_url=sim.rest_url,
+                           transport=transport).start()
+
+
+async def test_requested_resync(transport):
+    market = ScriptedMarket()
+    async with FakeExchange() as ex:
+
+        async def fetch(symbol, product):
+            return market.snapshot()
+
+        async with LiveBook("btc_usdt", ws_url=ex.url, price_precision=2, quantity_precision=1,
+                            snapshot_fetcher=fetch, transport=transport) as book:
+            await book.wait_synced(5)
+            book.resync()
+            assert not book.synced
+            await book.wait_synced(5)
+            assert book.resyncs == 1 and book.last_resync.reason == "requested"
+            assert book.sync.snapshots == 2
+
+
+async def test_snapshots_of_many_books_are_paced(transport):
+    times = []
+    async with Simulator(symbols=("btc_usdt", "eth_usdt", "sol_usdt"), **FAST) as sim:
+        import httpx
+
+        async with httpx.AsyncClient() as http:
+
+            async def fetcher(symbol, product):
+                times.append(asyncio.get_running_loop().time())
+                r = await http.get(f"{sim.rest_url}/v4/public/depth",
+                                   params={"symbol": symbol, "limit": 500})
+                return r.content
+
+            async with LiveBooks(["btc_usdt", "eth_usdt", "sol_usdt"], ws_url=sim.ws_url,
+                                 rest_url=sim.rest_url, snapshot_fetcher=fetcher,
+                                 snapshot_rate=20.0, transport=transport) as books:
+                await books.wait_synced(5)
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(times) >= 3 and min(gaps) >= 0.049

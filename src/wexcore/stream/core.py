@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from wexcore._stream import Router
 from wexcore.errors import AuthenticationError, WexAPIError
 
 __all__ = [
@@ -439,7 +440,7 @@ def default_decoder() -> Callable[[bytes], Any]:
         from wexcore import decode
     except ImportError:
         return _fallback_decode
-    return decode  # type: ignore[no-any-return]
+    return decode
 
 
 # --------------------------------------------------------------------------
@@ -488,10 +489,6 @@ class StreamCore:
         # subscription parameter -> sinks; insertion ordered for resubscribe
         self._subs: dict[str, list[Sink]] = {}
         self._routes: dict[str, list[Sink]] = {}
-        self._route_cache: dict[bytes, tuple[tuple[Callable[..., None], ...], bool]] = {}
-        # hot counters live on the core itself; ``counters`` folds them in
-        self.n_messages = 0
-        self.n_bytes = 0
         self.listen_key: str | None = None
         self.on_pong: Callable[[], None] | None = None
         self.on_listen_key_rejected: Callable[[Reply], None] | None = None
@@ -499,6 +496,12 @@ class StreamCore:
         self._seen: dict[bytes, None] = {}
         self._seen_order: deque[bytes] = deque()
         self._orphans: list[_Pending] = []
+        self._unrouted_control = 0
+        self._router = Router(self._resolve_route, self._control, event_of, self.decoder)
+        if self._dedupe_window:
+            self._router.duplicate = self._is_duplicate
+        # transports call ``core.feed``: point it straight at the C router
+        self.feed = self._router.feed  # type: ignore[method-assign]
 
     # ---- requests -------------------------------------------------------
 
@@ -558,7 +561,7 @@ class StreamCore:
             lst = self._routes.setdefault(key, [])
             if sink not in lst:
                 lst.append(sink)
-        self._route_cache.clear()
+        self._router.clear()
         return new
 
     def remove(self, params: Iterable[str], sink: Sink | None = None) -> list[str]:
@@ -587,7 +590,7 @@ class StreamCore:
                 self._routes[key] = remaining
             else:
                 self._routes.pop(key, None)
-        self._route_cache.clear()
+        self._router.clear()
         return gone
 
     @property
@@ -626,44 +629,18 @@ class StreamCore:
     def feed(self, frame: bytes | str, received_ns: int = 0) -> None:
         """Process one received message (a whole WebSocket message).
 
-        The hot path: one bounded ``find`` for the compact ``"event":"``
-        key, one dict lookup of the raw event bytes, then the sinks. The
-        decoder runs once, and only when a sink wants decoded events.
+        Runs in C (:class:`wexcore._stream.Router`): the compact
+        ``"event":"`` key is found in the frame's first bytes, the raw
+        event value looks up the cached route, the decoder runs once and
+        only when a sink wants decoded events. The instance attribute set
+        in ``__init__`` replaces this method, so callers reach the C code
+        directly; this body is what it does.
         """
-        if frame.__class__ is not bytes:
-            frame = frame.encode() if isinstance(frame, str) else bytes(frame)
-        self.n_messages += 1
-        self.n_bytes += len(frame)
-        pos = frame.find(b'"event":"', 0, 96)
-        if pos >= 0:
-            end = frame.find(b'"', pos + 9)
-            ev = frame[pos + 9 : end] if end > 0 else None
-        else:
-            ev = event_of(frame)
-        if ev is None:
-            self._control(frame)
-            return
-        entry = self._route_cache.get(ev)
-        if entry is None:
-            entry = self._resolve_route(ev)
-        sinks, decode = entry
-        if not sinks:
-            self.counters.unrouted += 1
-            return
-        decoded = self.decoder(frame) if decode else None
-        if self._dedupe_window and self._is_duplicate(frame, decoded):
-            self.counters.duplicates_suppressed += 1
-            return
-        for deliver in sinks:
-            deliver(frame, decoded, received_ns)
+        self._router.feed(frame, received_ns)
 
     def _resolve_route(self, ev: bytes) -> tuple[tuple[Callable[..., None], ...], bool]:
         sinks = self._routes.get(route_key(ev.decode(errors="replace"), self.private)) or []
-        entry = (tuple(s.deliver for s in sinks), any(not s.raw for s in sinks))
-        if len(self._route_cache) > 10_000:  # unknown events must not grow it forever
-            self._route_cache.clear()
-        self._route_cache[ev] = entry
-        return entry
+        return (tuple(s.deliver for s in sinks), any(not s.raw for s in sinks))
 
     def _is_duplicate(self, frame: bytes, decoded: Any) -> bool:
         # Private order/trade pushes can repeat when a subscription is sent
@@ -695,7 +672,7 @@ class StreamCore:
             self.counters.errors += 1
             return
         if not isinstance(msg, dict):
-            self.counters.unrouted += 1
+            self._unrouted_control += 1
             return
         if "id" in msg and ("code" in msg or "msg" in msg):
             rid = str(msg["id"])
@@ -714,7 +691,7 @@ class StreamCore:
             if self.private and _is_listen_key_failure(code, text) and self.on_listen_key_rejected:
                 self.on_listen_key_rejected(Reply("", code, text))
             return
-        self.counters.unrouted += 1
+        self._unrouted_control += 1
 
     def _reply(self, reply: Reply) -> None:
         self.counters.replies += 1
@@ -749,6 +726,9 @@ class StreamCore:
     @property
     def counters(self) -> StreamCounters:
         c = self._counters
-        c.messages = self.n_messages
-        c.bytes = self.n_bytes
+        r = self._router
+        c.messages = r.messages
+        c.bytes = r.bytes_received
+        c.unrouted = r.unrouted + self._unrouted_control
+        c.duplicates_suppressed = r.duplicates
         return c

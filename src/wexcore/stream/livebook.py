@@ -21,21 +21,20 @@ import asyncio
 import contextlib
 import logging
 import time
-from array import array
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from time import perf_counter_ns as _perf_ns
 from typing import Any
 
 import httpx
 
+from wexcore._stream import BookFeed, LatencyRing
 from wexcore.errors import DecodeError, PrecisionError, SequenceGap
 from wexcore.stream import _rest
 from wexcore.stream.client import StreamClient
 from wexcore.stream.core import ConnectionEvent, ConnectionState, ReconnectPolicy
 
-__all__ = ["LiveBook", "LiveBooks", "BookSync", "ResyncEvent", "LatencyStats"]
+__all__ = ["LiveBook", "LiveBooks", "BookSync", "ResyncEvent", "LatencyStats", "RequestPacer"]
 
 log = logging.getLogger("wexcore.livebook")
 
@@ -63,34 +62,27 @@ class LatencyStats:
     """Per-message timings in fixed-size rings (no growth, no per-message object).
 
     Recorded per applied depth message: the apply time (kernel decode + apply,
-    ``perf_counter_ns``), and when the frame carries an exchange timestamp
-    (futures ``t``, ms), the exchange-to-receive latency.
+    monotonic ns), and when the frame carries an exchange timestamp (futures
+    ``t``, ms), the exchange-to-receive latency. Several books may share one
+    (``LiveBooks`` does).
     """
 
     def __init__(self, size: int = 65536) -> None:
         self.size = size
-        self._apply = array("q", bytes(8 * size))
-        self._wire = array("q", bytes(8 * size))
-        self._n_apply = 0
-        self._n_wire = 0
+        self.apply = LatencyRing(size)
+        self.wire = LatencyRing(size)
 
     def record_apply(self, ns: int) -> None:
-        self._apply[self._n_apply % self.size] = ns
-        self._n_apply += 1
+        self.apply.record(ns)
 
     def record_wire(self, ns: int) -> None:
-        self._wire[self._n_wire % self.size] = ns
-        self._n_wire += 1
+        self.wire.record(ns)
 
     def merge(self, other: LatencyStats) -> None:
-        for v in other._samples(other._apply, other._n_apply):
-            self.record_apply(int(v))
-        for v in other._samples(other._wire, other._n_wire):
-            self.record_wire(int(v))
-
-    @staticmethod
-    def _samples(buf: array[int], n: int) -> list[int]:
-        return list(buf[: min(n, len(buf))])
+        for v in other.apply.samples():
+            self.apply.record(v)
+        for v in other.wire.samples():
+            self.wire.record(v)
 
     @staticmethod
     def _summary(values: list[int], count: int) -> dict[str, float]:
@@ -108,33 +100,22 @@ class LatencyStats:
         """``{"apply": {...}, "exchange_to_receive": {...}}`` in microseconds
         (over the last ``size`` samples; ``count`` is the total)."""
         return {
-            "apply": self._summary(self._samples(self._apply, self._n_apply), self._n_apply),
-            "exchange_to_receive": self._summary(
-                self._samples(self._wire, self._n_wire), self._n_wire),
+            "apply": self._summary(self.apply.samples(), self.apply.count),
+            "exchange_to_receive": self._summary(self.wire.samples(), self.wire.count),
         }
 
 
-def _exchange_ms(frame: bytes) -> int:
-    # futures depth_update carries "t" (ms) after the levels; spot does not.
-    pos = frame.rfind(b'"t":')
-    if pos < 0:
-        return 0
-    pos += 4
-    end = pos
-    n = len(frame)
-    while end < n and 48 <= frame[end] <= 57:
-        end += 1
-    return int(frame[pos:end]) if end > pos else 0
-
-
-class BookSync:
+class BookSync(BookFeed):
     """The sans-I/O state machine of one live book.
 
-    Feed it every ``depth_update`` frame (:meth:`feed`) and, when it asks for
-    one (:attr:`wants_snapshot`), a snapshot (:meth:`on_snapshot`). It owns
-    the kernel book; it never awaits. Events are buffered while unsynced, in
-    a bounded deque (``max_buffer``; overflow drops the oldest and forces a
-    fresh snapshot cycle, because the dropped frames may have been needed).
+    Feed it every ``depth_update`` frame (:meth:`feed`, or ``deliver`` as a
+    stream sink) and, when it asks for one (:attr:`wants_snapshot`), a
+    snapshot (:meth:`on_snapshot`). It owns the kernel book; it never
+    awaits. Events are buffered while unsynced, in a bounded deque
+    (``max_buffer``; overflow drops the oldest, and a hole that leaves is
+    found as a gap when the buffer is replayed). The per-message path
+    (``deliver``) is compiled (:class:`wexcore._stream.BookFeed`); the
+    decisions (snapshot, replay, losing sync) are here.
     """
 
     def __init__(
@@ -151,15 +132,12 @@ class BookSync:
         self.symbol: str = book.symbol
         self.product = product
         self.max_buffer = max_buffer
-        self.buffer: deque[bytes] = deque()
+        self.buffer = deque()
         self.synced = False
         #: times the book lost sync after having been synced once
         self.resyncs = 0
         #: snapshots loaded (the first sync counts one)
         self.snapshots = 0
-        self.applied = 0
-        self.stale = 0
-        self.buffer_overflows = 0
         self.ever_synced = False
         self.wants_snapshot = True
         self.on_resync = on_resync
@@ -167,63 +145,21 @@ class BookSync:
         #: called whenever the book leaves (or is kept out of) the synced state
         self.on_lost: Callable[[], None] | None = None
         #: called after every applied live update: ``on_update(book, received_ns)``
-        self.on_update: Callable[[Any, int], None] | None = None
+        self.on_update = None
         self.stats = stats
+        self.apply_ring = stats.apply if stats is not None else None
+        self.wire_ring = stats.wire if stats is not None else None
         self.last_resync: ResyncEvent | None = None
-        self._futures = product == "futures"
-
-    #: a raw sink: the stream core hands it frame bytes, never decoded events
-    raw = True
+        self.futures = product == "futures"
 
     def feed(self, frame: bytes, received_ns: int = 0) -> None:
         """One ``depth_update`` frame, as received."""
         self.deliver(frame, None, received_ns)
 
-    def deliver(self, frame: bytes, decoded: Any, received_ns: int) -> None:
-        """The stream core's entry point: one raw ``depth_update`` frame."""
-        if not self.synced:
-            buf = self.buffer
-            if len(buf) >= self.max_buffer:
-                buf.popleft()
-                self.buffer_overflows += 1
-            buf.append(frame)
-            return
-        clock = _perf_ns
-        t0 = clock()
-        try:
-            result = self.book.apply(frame)
-        except SequenceGap as exc:
-            self.lose_sync("gap", str(exc))
-            self.buffer.append(frame)
-            return
-        except (DecodeError, PrecisionError) as exc:
-            # a frame we cannot read may have carried changes: the book can
-            # no longer be trusted
-            log.error("%s: undecodable depth frame (%s); resyncing", self.symbol, exc)
-            self.lose_sync("decode_error", str(exc))
-            return
-        stats = self.stats
-        if stats is not None:
-            # inlined LatencyStats.record_apply: this runs per message
-            n = stats._n_apply
-            stats._apply[n % stats.size] = clock() - t0
-            stats._n_apply = n + 1
-            if self._futures and received_ns:
-                ex = _exchange_ms(frame)
-                if ex:
-                    stats.record_wire(received_ns - ex * 1_000_000)
-        if result == _STALE:
-            self.stale += 1
-        elif result == _CROSSED:
-            self.lose_sync("crossed", "best bid >= best ask after an update")
-        else:
-            self.applied += 1
-            cb = self.on_update
-            if cb is not None:
-                cb(self.book, received_ns)
-
     def lose_sync(self, reason: str, detail: str = "") -> None:
         """Leave the synced state: buffer from now on and ask for a snapshot."""
+        if reason == "decode_error":
+            log.error("%s: undecodable depth frame (%s); resyncing", self.symbol, detail)
         was = self.synced
         self.synced = False
         self.wants_snapshot = True
@@ -291,6 +227,30 @@ class BookSync:
 SnapshotFetcher = Callable[[str, str], Awaitable[bytes | dict[str, Any]]]
 
 
+class RequestPacer:
+    """Spaces requests at most ``rate`` per second (shared by many books).
+
+    The depth endpoints allow 10 requests per second per IP; after a
+    reconnect every book on the connection wants a snapshot at once.
+    """
+
+    def __init__(self, rate: float) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            now = loop.time()
+            if self._next > now:
+                await asyncio.sleep(self._next - now)
+                now = loop.time()
+            self._next = now + self.interval
+
+
 class LiveBook:
     """A live, exact local order book of one symbol.
 
@@ -340,6 +300,7 @@ class LiveBook:
         stats: LatencyStats | None = None,
         http: httpx.AsyncClient | None = None,
         stream_options: dict[str, Any] | None = None,
+        snapshot_pacer: RequestPacer | None = None,
     ) -> None:
         if product not in ("spot", "futures"):
             raise ValueError(f"product must be 'spot' or 'futures', not {product!r}")
@@ -369,6 +330,7 @@ class LiveBook:
         self._topic = f"depth_update@{symbol}"
         self.snapshot_errors = 0
         self._source: _rest.SnapshotSource | None = None
+        self._pacer = snapshot_pacer
 
     # ---- lifecycle ----------------------------------------------------------
 
@@ -380,7 +342,19 @@ class LiveBook:
         await self.close()
 
     async def start(self) -> None:
-        """Open the stream (unless shared), subscribe and start syncing."""
+        """Open the stream (unless shared), subscribe and start syncing.
+
+        Raises what the first steps raise (an unknown symbol's
+        ``SubscriptionError``, a REST error fetching precisions), after
+        closing whatever was opened.
+        """
+        try:
+            await self._start()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _start(self) -> None:
         from wexcore import OrderBook
 
         if self._http is None:
@@ -508,6 +482,8 @@ class LiveBook:
             self._kick()
 
     async def _fetch(self) -> bytes | dict[str, Any]:
+        if self._pacer is not None:
+            await self._pacer.wait()
         if self._fetcher is not None:
             return await self._fetcher(self.symbol, self.product)
         assert self._http is not None
@@ -557,7 +533,9 @@ class LiveBooks:
 
     ``symbols_per_connection`` symbols share one market connection; more
     symbols open more connections. Each book resyncs on its own: a gap in one
-    symbol never stalls the others.
+    symbol never stalls the others. Snapshot requests of all books are
+    spaced to ``snapshot_rate`` per second (default 8, under the depth
+    endpoints' 10 / s / IP), so a reconnect of many symbols is not refused.
 
     ``async with LiveBooks(["btc_usdt", "eth_usdt"], ws_url=..., rest_url=...) as books:``
     ``await books.wait_synced(); books["btc_usdt"].best_bid()``.
@@ -577,6 +555,7 @@ class LiveBooks:
         on_resync: Callable[[ResyncEvent], None] | None = None,
         snapshot_fetcher: SnapshotFetcher | None = None,
         stream_options: dict[str, Any] | None = None,
+        snapshot_rate: float = 8.0,
     ) -> None:
         self.symbols = list(dict.fromkeys(symbols))
         if not self.symbols:
@@ -598,6 +577,8 @@ class LiveBooks:
         self.books: dict[str, LiveBook] = {}
         self.stats = LatencyStats()
         self._http: httpx.AsyncClient | None = None
+        # under the depth endpoints' 10 requests / s / IP, shared by all books
+        self.pacer = RequestPacer(snapshot_rate)
 
     async def __aenter__(self) -> LiveBooks:
         await self.start()
@@ -627,7 +608,7 @@ class LiveBooks:
                         sym, product=self.product, rest_url=self.rest_url, stream=stream,
                         price_precision=pp, quantity_precision=qp, http=self._http,
                         on_resync=self._record, stats=self.stats,
-                        snapshot_fetcher=self._fetcher,
+                        snapshot_fetcher=self._fetcher, snapshot_pacer=self.pacer,
                     )
             await asyncio.gather(*(b.start() for b in self.books.values()))
         except BaseException:

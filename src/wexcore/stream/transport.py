@@ -211,6 +211,12 @@ def _picows_listener_class() -> type:
 _LISTENER: type | None = None
 
 
+def _flag(obj: Any, name: str) -> bool:
+    # a property in picows 2, a method in some 1.x releases
+    value = getattr(obj, name, False)
+    return bool(value() if callable(value) else value)
+
+
 class _PicowsConnection(Connection):
     def __init__(self, transport: Any, listener: Any) -> None:
         import picows
@@ -220,13 +226,13 @@ class _PicowsConnection(Connection):
         self._TEXT = picows.WSMsgType.TEXT
         self.closed = asyncio.get_running_loop().create_future()
         listener.conn = self
-        if transport.is_disconnected:
+        if _flag(transport, "is_disconnected"):
             self.closed.set_result(ConnectionError("disconnected"))
 
     async def send_text(self, data: bytes | str) -> None:
         # picows drops a message sent after the close silently; the driver
         # must learn that the connection is gone, as with websockets
-        if self.closed.done() or self._transport.is_close_frame_sent:
+        if self.closed.done() or _flag(self._transport, "is_close_frame_sent"):
             raise ConnectionError("connection closed")
         if isinstance(data, str):
             data = data.encode()
