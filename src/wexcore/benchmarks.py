@@ -14,8 +14,9 @@ Four groups, each on the same seeded input for every implementation:
   installed;
 * **end_to_end**: what a live book does per received frame after the socket:
   the sync machine (:class:`~wexcore.stream.livebook.BookSync`), then reading
-  the top 10 levels per side, vs ``orjson`` + a sequence check + the best
-  Python book available + the same read.
+  the top 10 levels per side, vs ``orjson`` + a sequence check + each Python
+  book + the same read.  The socket itself is measured by
+  ``bench/bench_stream.py`` (a pusher process, loopback, both transports).
 
 Every implementation's result is checked (headers equal, sums equal, the final
 book equal to the workload generator's own book) before its time is shown: a
@@ -420,7 +421,7 @@ def _bench_book(w: Any, repeat: int, add: Callable[..., None], tick: Callable[[s
             add(group, case, name, us, True, n)
         return
 
-    group, case = "end_to_end", "frame -> synced book -> top 10 read"
+    group, case = "end_to_end", "frame -> live book -> top 10 (no socket)"
 
     def fresh_sync() -> Any:
         sync = BookSync(OrderBook(w.symbol, w.price_precision, w.quantity_precision,
@@ -468,9 +469,9 @@ def _bench_book(w: Any, repeat: int, add: Callable[..., None], tick: Callable[[s
 
 def _format_table(results: list[Result], header: str) -> list[str]:
     lines = [header, ""]
-    lines.append(f"{'group':<11} {'case':<38} {'implementation':<26} {'median µs':>10}  "
+    lines.append(f"{'group':<11} {'case':<40} {'implementation':<26} {'median µs':>10}  "
                  f"{'vs wexcore':>13}")
-    lines.append("-" * 103)
+    lines.append("-" * 105)
     last = None
     for r in results:
         key = (r.group, r.case)
@@ -481,7 +482,7 @@ def _format_table(results: list[Result], header: str) -> list[str]:
         else:
             med = f"{r.median_us:10.3f}"
             ratio = "1.0x" if not r.baseline else f"{r.ratio:.1f}x slower"
-        lines.append(f"{g:<11} {c:<38} {r.implementation:<26} {med:>10}  {ratio:>13}")
+        lines.append(f"{g:<11} {c:<40} {r.implementation:<26} {med:>10}  {ratio:>13}")
     lines.append("")
     lines.append("median µs per operation (request, frame or message); 'vs wexcore' = "
                  "baseline time / wexcore time in this run")
