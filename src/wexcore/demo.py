@@ -203,12 +203,19 @@ class LiveSession:
 
 @contextlib.contextmanager
 def _sigint_sets(stop: asyncio.Event) -> Any:
-    """Ctrl-C ends the run gracefully (summary printed, exit 0) instead of a traceback."""
+    """The first Ctrl-C ends the run gracefully (summary printed, exit 0)
+    instead of a traceback; a second one interrupts at once."""
     loop = asyncio.get_running_loop()
     installed = False
+
+    def first_interrupt() -> None:
+        stop.set()
+        # the next Ctrl-C gets Python's default handler: KeyboardInterrupt
+        loop.remove_signal_handler(signal.SIGINT)
+
     if threading.current_thread() is threading.main_thread():
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signal.SIGINT, stop.set)
+            loop.add_signal_handler(signal.SIGINT, first_interrupt)
             installed = True
     try:
         yield
