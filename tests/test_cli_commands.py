@@ -322,8 +322,9 @@ async def test_replay_serves_recorded_frames_over_websocket(tmp_path):
     path = str(tmp_path / "serve.jsonl.gz")
     async with Simulator(seed=5, **FAST) as sim:
         await record(["btc_usdt"], path, rest_url=sim.rest_url, ws_url=sim.ws_url, seconds=1.0)
-    want = [r["frame"] for r in read_records(path) if r["type"] == "frame"]
-    assert want
+    frames = [r for r in read_records(path) if r["type"] == "frame"]
+    want_depth = [r["frame"] for r in frames if r["topic"] == "depth_update"]
+    assert want_depth and len(want_depth) < len(frames)  # trades were recorded too
     ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(replay_served(path, speed=4.0, port=0, ready=ready,
                                              out=io.StringIO()))
@@ -335,13 +336,36 @@ async def test_replay_serves_recorded_frames_over_websocket(tmp_path):
         with pytest.raises(websockets.ConnectionClosed):
             while True:
                 got.append(await asyncio.wait_for(ws.recv(), 5))
-    # replay starts when the client connects: the reply may come after a few frames
-    replies = [m for m in got if orjson.loads(m).get("id") == "1"]
-    assert [orjson.loads(m) for m in replies] == [{"id": "1", "code": 0, "msg": "success"}]
-    got.remove(replies[0])
     res = await task
-    assert got == want
+    # the reply first (replay waits for the subscription), then the topic's frames only
+    assert orjson.loads(got[0]) == {"id": "1", "code": 0, "msg": "success"}
+    assert got[1:] == want_depth
     assert res.clients == 1 and res.matches is True
+
+
+async def test_a_stream_client_consumes_a_served_replay(tmp_path):
+    # "other programs can consume a recorded session": wexcore's own client
+    from wexcore import StreamClient, Trade
+
+    path = str(tmp_path / "trades.jsonl.gz")
+    async with Simulator(seed=6, **FAST) as sim:
+        await record(["btc_usdt"], path, rest_url=sim.rest_url, ws_url=sim.ws_url, seconds=1.0)
+    want = [orjson.loads(r["frame"])["data"]["i"] for r in read_records(path)
+            if r["type"] == "frame" and r["topic"] == "trade"]
+    assert want and max(want) > 2**53
+    ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(replay_served(path, speed=4.0, port=0, ready=ready,
+                                             out=io.StringIO()))
+    url = await asyncio.wait_for(ready, 5)
+    async with StreamClient("spot", "public", url=url) as client:
+        trades = await client.subscribe("trade@btc_usdt")
+        got = []
+        while len(got) < len(want):
+            event = await asyncio.wait_for(trades.get(), 5)
+            assert isinstance(event, Trade)
+            got.append(event.trade_id)
+    await task
+    assert got == want  # exact ids beyond 2**53, in order
 
 
 # ------------------------------------------------------------------ the view

@@ -145,8 +145,9 @@ def _replay_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--speed", type=float, default=0.0,
                         help="0 = as fast as possible (default); 1 = real time; 2 = twice as fast")
     parser.add_argument("--serve", type=int, default=None, metavar="PORT",
-                        help="also push the frames to every client of a WebSocket server on "
-                             "127.0.0.1:PORT (0 = a free port); needs --speed > 0")
+                        help="also serve the frames on ws://127.0.0.1:PORT (0 = a free port) "
+                             "to clients that subscribe to the recorded topics, e.g. "
+                             "depth_update@btc_usdt; needs --speed > 0")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 

@@ -561,44 +561,64 @@ async def replay_served(path: str, *, speed: float = 1.0, port: int = 0,
                         host: str = "127.0.0.1", wait_for_client: float | None = 30.0,
                         ready: asyncio.Future[str] | None = None,
                         out: IO[str] | None = None) -> ReplayResult:
-    """Replay in (scaled) real time and push every frame, as recorded, to each
-    client of a WebSocket server on ``host:port``.
+    """Replay in (scaled) real time and push the frames, as recorded, to the
+    clients of a WebSocket server on ``host:port``.
 
-    The server answers ``subscribe``/``unsubscribe`` requests with success and
-    ``ping`` with ``pong`` so that a WEX stream client can connect to it, but it
-    sends every recorded frame to every client (no per-topic filtering).
-    Replay starts when the first client connects (or after
-    ``wait_for_client`` seconds).  ``ready`` receives the server's URL.
+    It speaks enough of the WEX stream protocol for a stream client
+    (:class:`~wexcore.StreamClient` included) to connect: ``subscribe`` /
+    ``unsubscribe`` requests get a success reply with their id, and a client
+    then receives the frames of the topics it subscribed
+    (``depth_update@btc_usdt``, ``trade@btc_usdt``); a client that never
+    subscribes receives every frame.  ``ping`` gets ``pong``.
+
+    Replay starts when the first client has subscribed (or a second after it
+    connected without subscribing, or after ``wait_for_client`` seconds
+    without any client).  ``ready`` receives the server's URL.
     """
     import sys
 
     import websockets
 
     out = out or sys.stdout
-    clients: set[Any] = set()
-    first = asyncio.Event()
+    # client -> subscribed topics, None until its first subscribe (firehose)
+    clients: dict[Any, set[str] | None] = {}
+    connected = asyncio.Event()
+    subscribed = asyncio.Event()
     served = 0
 
     async def handler(ws: Any) -> None:
         nonlocal served
-        clients.add(ws)
+        clients[ws] = None
         served += 1
-        first.set()
+        connected.set()
         try:
             async for msg in ws:
                 text = msg if isinstance(msg, str) else msg.decode()
                 if text == "ping":
                     await ws.send("pong")
                     continue
-                with contextlib.suppress(orjson.JSONDecodeError, AttributeError):
+                try:
                     req = orjson.loads(text)
-                    if isinstance(req, dict) and "method" in req:
-                        await ws.send(orjson.dumps({"id": req.get("id"), "code": 0,
-                                                    "msg": "success"}).decode())
+                except orjson.JSONDecodeError:
+                    continue
+                if not isinstance(req, dict) or "method" not in req:
+                    continue
+                method = str(req.get("method", "")).lower()
+                params = [str(p) for p in req.get("params") or []]
+                topics = clients.get(ws) or set()
+                if method == "subscribe":
+                    topics |= set(params)
+                elif method == "unsubscribe":
+                    topics -= set(params)
+                clients[ws] = topics
+                await ws.send(orjson.dumps({"id": req.get("id"), "code": 0,
+                                            "msg": "success"}).decode())
+                if method == "subscribe":
+                    subscribed.set()
         except websockets.ConnectionClosed:
             pass
         finally:
-            clients.discard(ws)
+            clients.pop(ws, None)
 
     async with websockets.serve(handler, host, port) as server:
         bound = next(iter(server.sockets)).getsockname()[1]
@@ -609,7 +629,10 @@ async def replay_served(path: str, *, speed: float = 1.0, port: int = 0,
             ready.set_result(url)
         if wait_for_client:
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(first.wait(), wait_for_client)
+                await asyncio.wait_for(connected.wait(), wait_for_client)
+            if connected.is_set():
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(subscribed.wait(), 1.0)
         rp = _Replayer(path)
         t0 = time.perf_counter()
         start_wall = time.monotonic()
@@ -624,9 +647,11 @@ async def replay_served(path: str, *, speed: float = 1.0, port: int = 0,
             frame = rp.step(rec)
             if frame is not None and clients:
                 text = rec["frame"]
-                for ws in list(clients):
-                    with contextlib.suppress(Exception):
-                        await ws.send(text)
+                key = f"{rec['topic']}@{rec['symbol']}"
+                for ws, topics in list(clients.items()):
+                    if topics is None or key in topics:
+                        with contextlib.suppress(Exception):
+                            await ws.send(text)
         res = rp.finish()
         res.wall_seconds = time.perf_counter() - t0
         res.clients = served
