@@ -37,6 +37,9 @@ from typing import Any
 import numpy as np
 import orjson
 
+__all__ = ["Workload", "generate", "checksum", "fmt", "FIRST_ID", "SYMBOL", "PRICE_PRECISION",
+           "QUANTITY_PRECISION"]
+
 FIRST_ID = 137333589606963580  # > 2**53: ids must never pass through a float
 SYMBOL = "btc_usdt"
 PRICE_PRECISION = 2
