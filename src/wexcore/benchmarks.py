@@ -15,8 +15,14 @@ Four groups, each on the same seeded input for every implementation:
 * **end_to_end**: what a live book does per received frame after the socket:
   the sync machine (:class:`~wexcore.stream.livebook.BookSync`), then reading
   the top 10 levels per side, vs ``orjson`` + a sequence check + each Python
-  book + the same read.  The socket itself is measured by
-  ``bench/bench_stream.py`` (a pusher process, loopback, both transports).
+  book + the same read;
+* **socket**: the whole path over loopback: a pusher process (pre-encoded
+  WebSocket frames, never the bottleneck) floods depth frames after the
+  subscribe; wexcore's :class:`~wexcore.StreamClient` with the live book's
+  sync machine as its sink (websockets transport, and picows when installed)
+  vs ``websockets`` + ``orjson`` + a dict book; time from the subscribe
+  request to the last update applied, per message.  ``bench/bench_stream.py``
+  measures the same path in more detail (latency percentiles, paced mode).
 
 Every implementation's result is checked (headers equal, sums equal, the final
 book equal to the workload generator's own book) before its time is shown: a
@@ -30,6 +36,8 @@ measured in the same run, are what to compare.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import hmac
 import platform
@@ -45,7 +53,7 @@ import orjson
 
 __all__ = ["Result", "run_benchmarks", "GROUPS"]
 
-GROUPS = ("signing", "decoding", "book", "end_to_end")
+GROUPS = ("signing", "decoding", "book", "end_to_end", "socket")
 
 KEY = "3976eb88-76d0-4f6e-a6b2-a57980770085"
 SECRET = "bc6630d0231fda5cd98794f52c4998659beda290"
@@ -63,7 +71,7 @@ class Result:
     median_us: float
     baseline: bool
     ops: int
-    ratio: float | None = None  # baseline time / wexcore time (baselines only)
+    ratio: float | None = None  # this row's time / the case's reference wexcore row's
 
 
 class _Progress:
@@ -464,6 +472,193 @@ def _bench_book(w: Any, repeat: int, add: Callable[..., None], tick: Callable[[s
         add(group, case, name, us, True, n)
 
 
+# ---------------------------------------------------------------------------- socket
+
+_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def _ws_frame(payload: bytes) -> bytes:
+    """One unmasked server text frame (RFC 6455)."""
+    n = len(payload)
+    if n < 126:
+        return bytes((0x81, n)) + payload
+    if n < 65536:
+        return bytes((0x81, 126)) + n.to_bytes(2, "big") + payload
+    return bytes((0x81, 127)) + n.to_bytes(8, "big") + payload
+
+
+async def _read_ws_frame(reader: Any) -> tuple[int, bytes]:
+    b0, b1 = await reader.readexactly(2)
+    n = b1 & 0x7F
+    if n == 126:
+        n = int.from_bytes(await reader.readexactly(2), "big")
+    elif n == 127:
+        n = int.from_bytes(await reader.readexactly(8), "big")
+    mask = await reader.readexactly(4) if b1 & 0x80 else b""
+    data = await reader.readexactly(n)
+    if mask:
+        data = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+    return b0 & 0x0F, data
+
+
+async def _pusher(port: Any, messages: list[bytes], connections: int) -> None:
+    """A minimal WEX-like stream server: for each connection, answer the
+    upgrade and the first subscribe, then write every depth frame at once
+    (pre-encoded: the pusher must never be the bottleneck)."""
+    import base64
+    import re
+
+    blob = b"".join(_ws_frame(m) for m in messages)
+    finished = asyncio.Event()
+    served = 0
+
+    async def handle(reader: Any, writer: Any) -> None:
+        nonlocal served
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            m = re.search(rb"(?i)sec-websocket-key:\s*(\S+)", head)
+            assert m is not None
+            accept = base64.b64encode(hashlib.sha1(m.group(1) + _GUID).digest())
+            writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                         b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept
+                         + b"\r\n\r\n")
+            sent = False
+            while True:
+                opcode, payload = await _read_ws_frame(reader)
+                if opcode == 8:
+                    break
+                if opcode != 1:
+                    continue
+                if payload == b"ping":
+                    writer.write(_ws_frame(b"pong"))
+                    continue
+                req = orjson.loads(payload)
+                writer.write(_ws_frame(orjson.dumps({"id": req.get("id"), "code": 0,
+                                                     "msg": "success"})))
+                if not sent and req.get("method") == "subscribe":
+                    sent = True
+                    writer.write(blob)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+            served += 1
+            if served >= connections:
+                finished.set()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port.value = server.sockets[0].getsockname()[1]
+    async with server:
+        await finished.wait()
+
+
+def _pusher_main(port: Any, messages: list[bytes], connections: int) -> None:
+    asyncio.run(_pusher(port, messages, connections))
+
+
+def _bench_socket(w: Any, repeat: int, add: Callable[..., None],
+                  tick: Callable[[str], None]) -> None:
+    """Loopback end to end: a pusher process floods depth frames; each
+    contender reads them from its socket into its book; time from the
+    subscribe request to the last update applied, per message."""
+    import importlib.util
+    import multiprocessing as mp
+
+    from wexcore import OrderBook
+    from wexcore.stream import StreamClient
+    from wexcore.stream.livebook import BookSync
+
+    n = len(w.messages)
+    target = w.expected["last_update_id"]
+    transports = ["websockets"] + (["picows"] if importlib.util.find_spec("picows") else [])
+    contenders = len(transports) + 1
+    ctx = mp.get_context("spawn")
+    port = ctx.Value("i", 0)
+    proc = ctx.Process(target=_pusher_main, args=(port, w.messages, contenders * (repeat + 1)),
+                       daemon=True)
+    proc.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not port.value:
+            if time.monotonic() > deadline or not proc.is_alive():
+                raise RuntimeError("the benchmark's local pusher did not start")
+            time.sleep(0.01)
+        url = f"ws://127.0.0.1:{port.value}/public"
+
+        async def wex_once(transport: str) -> tuple[float, Any]:
+            book = OrderBook(w.symbol, w.price_precision, w.quantity_precision)
+            sync = BookSync(book, product="spot")
+            sync.on_snapshot(w.snapshot)
+            done = asyncio.Event()
+
+            def on_update(b: Any, _ns: int) -> None:
+                if b.last_update_id >= target:
+                    done.set()
+
+            sync.on_update = on_update
+            client = StreamClient("spot", "public", url=url, compression=False,
+                                  transport=transport)
+            await client.start()
+            try:
+                t0 = time.perf_counter_ns()
+                await client.subscribe_sink([f"depth_update@{w.symbol}"], sync)
+                await asyncio.wait_for(done.wait(), 60)
+                elapsed = time.perf_counter_ns() - t0
+            finally:
+                await client.close()
+            return elapsed / n / 1000.0, book
+
+        async def python_once() -> tuple[float, Any]:
+            import websockets
+
+            fresh, _best = _python_books(w)["orjson + dict"]
+            bids, asks = fresh()
+            last = orjson.loads(w.snapshot)["result"]["lastUpdateId"]
+            async with websockets.connect(url, compression=None, max_size=None) as ws:
+                t0 = time.perf_counter_ns()
+                await ws.send(orjson.dumps({"id": "1", "method": "subscribe",
+                                            "params": [f"depth_update@{w.symbol}"]}).decode())
+                while last < target:
+                    d = orjson.loads(await ws.recv())
+                    if "data" not in d:
+                        continue  # the subscribe reply
+                    d = d["data"]
+                    if d["i"] <= last:
+                        continue
+                    if d["fi"] != last + 1:
+                        raise AssertionError("gap")
+                    last = d["i"]
+                    _apply_side(bids, d["b"])
+                    _apply_side(asks, d["a"])
+                elapsed = time.perf_counter_ns() - t0
+            return elapsed / n / 1000.0, (bids, asks)
+
+        case = "loopback socket -> book (flood)"
+        runs: list[tuple[str, Callable[[], Any], bool]] = [
+            (f"wexcore ({t})", functools.partial(wex_once, t), False) for t in transports]
+        runs.append(("websockets + orjson + dict", python_once, True))
+        for name, once, baseline in runs:
+            tick(f"socket: {name}")
+            times = []
+            state: Any = None
+            for i in range(repeat + 1):
+                us, state = asyncio.run(once())
+                if i:  # the first run warms up
+                    times.append(us)
+            if baseline:
+                bb, ba = max(state[0]), min(state[1])
+                got = ((bb, state[0][bb]), (ba, state[1][ba]), len(state[0]), len(state[1]))
+                assert got == _expected_floats(w), f"{name} ended on a different book"
+            else:
+                _check_wexcore_book(state, w)
+            add("socket", case, name, statistics.median(times), baseline, n)
+    finally:
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.kill()
+
+
 # ---------------------------------------------------------------------------- driver
 
 
@@ -481,11 +676,16 @@ def _format_table(results: list[Result], header: str) -> list[str]:
             med, ratio = "skipped", ""
         else:
             med = f"{r.median_us:10.3f}"
-            ratio = "1.0x" if not r.baseline else f"{r.ratio:.1f}x slower"
+            if r.ratio is None:
+                ratio = "1.0x"  # the reference: wexcore with its defaults
+            elif r.ratio >= 1.0:
+                ratio = f"{r.ratio:.1f}x slower"
+            else:
+                ratio = f"{1.0 / r.ratio:.1f}x faster"
         lines.append(f"{g:<11} {c:<40} {r.implementation:<26} {med:>10}  {ratio:>13}")
     lines.append("")
-    lines.append("median µs per operation (request, frame or message); 'vs wexcore' = "
-                 "baseline time / wexcore time in this run")
+    lines.append("median µs per operation (request, frame or message); 'vs wexcore' = the "
+                 "row's time / the case's first wexcore row's time, in this run")
     return lines
 
 
@@ -535,7 +735,7 @@ def run_benchmarks(*, quick: bool = False, groups: list[str] | None = None,
     n_sign = 500 if quick else 5000
     n_trades = 500 if quick else 5000
     w = generate(500, 200 if quick else 2000)
-    steps = {"signing": 4, "decoding": 5, "book": 4, "end_to_end": 4}
+    steps = {"signing": 4, "decoding": 5, "book": 4, "end_to_end": 4, "socket": 3}
     bar = _Progress(sum(steps[g] for g in groups), None, progress)
     results: list[Result] = []
 
@@ -551,13 +751,21 @@ def run_benchmarks(*, quick: bool = False, groups: list[str] | None = None,
             _bench_book(w, repeat, add, bar.step, end_to_end=False)
         if "end_to_end" in groups:
             _bench_book(w, repeat, add, bar.step, end_to_end=True)
+        if "socket" in groups:
+            _bench_socket(w, repeat, add, bar.step)
     finally:
         bar.close()
     elapsed = time.perf_counter() - t0
-    wex = {(r.group, r.case): r.median_us for r in results if not r.baseline}
+    # the reference of each case: its first wexcore row (wexcore's defaults);
+    # every other row's ratio is its time over the reference's
+    reference: dict[tuple[str, str], Result] = {}
     for r in results:
-        if r.baseline and r.ops:
-            r.ratio = r.median_us / wex[(r.group, r.case)]
+        if not r.baseline:
+            reference.setdefault((r.group, r.case), r)
+    for r in results:
+        ref = reference[(r.group, r.case)]
+        if r is not ref and r.ops:
+            r.ratio = r.median_us / ref.median_us
     skipped = sorted({r.implementation for r in results if not r.ops})
     header = (f"wexcore {__version__} bench{' --quick' if quick else ''}: Python "
               f"{platform.python_version()} on {platform.machine()} {platform.system()}, "
