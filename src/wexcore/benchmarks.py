@@ -55,6 +55,9 @@ __all__ = ["Result", "run_benchmarks", "GROUPS"]
 
 GROUPS = ("signing", "decoding", "book", "end_to_end", "socket")
 
+#: optional baseline packages found missing during a run (reported under the table)
+MISSING: set[str] = set()
+
 KEY = "3976eb88-76d0-4f6e-a6b2-a57980770085"
 SECRET = "bc6630d0231fda5cd98794f52c4998659beda290"
 TS = 1641446237201
@@ -231,7 +234,7 @@ def _bench_decoding(n: int, w: Any, repeat: int, add: Callable[..., None],
     try:
         import msgspec
     except ImportError:
-        add("decoding", case, "msgspec (not installed)", float("nan"), True, 0)
+        MISSING.add("msgspec")
     else:
         # built at run time: msgspec is optional
         data_t = msgspec.defstruct("TradeData", [("s", str), ("i", int), ("t", int),
@@ -315,7 +318,7 @@ def _python_books(w: Any) -> dict[str, tuple[Callable[[], Any], Callable[[Any], 
     try:
         from sortedcontainers import SortedDict  # type: ignore[import-untyped]
     except ImportError:
-        pass
+        MISSING.add("sortedcontainers")
     else:
         def fresh_sorted() -> Any:
             b, a = _snapshot_floats(w)
@@ -329,7 +332,7 @@ def _python_books(w: Any) -> dict[str, tuple[Callable[[], Any], Callable[[Any], 
     try:
         from order_book import OrderBook as CBook  # type: ignore[import-not-found]
     except ImportError:
-        pass
+        MISSING.add("order-book")
     else:
         def fresh_cbook() -> Any:
             b, a = _snapshot_floats(w)
@@ -732,6 +735,7 @@ def run_benchmarks(*, quick: bool = False, groups: list[str] | None = None,
     if repeat < 1:
         raise ValueError("--repeat must be at least 1")
     t0 = time.perf_counter()
+    MISSING.clear()
     n_sign = 500 if quick else 5000
     n_trades = 500 if quick else 5000
     w = generate(500, 200 if quick else 2000)
@@ -766,14 +770,15 @@ def run_benchmarks(*, quick: bool = False, groups: list[str] | None = None,
         ref = reference[(r.group, r.case)]
         if r is not ref and r.ops:
             r.ratio = r.median_us / ref.median_us
-    skipped = sorted({r.implementation for r in results if not r.ops})
+    skipped = sorted(MISSING)
     header = (f"wexcore {__version__} bench{' --quick' if quick else ''}: Python "
               f"{platform.python_version()} on {platform.machine()} {platform.system()}, "
               f"median of {repeat} runs, {elapsed:.1f} s")
     for line in _format_table(results, header):
         out.write(line + "\n")
     if skipped:
-        out.write(f"skipped (optional package not installed): {', '.join(skipped)}\n")
+        out.write(f"baselines skipped (optional packages not installed): {', '.join(skipped)}; "
+                  "pip install 'wexcore[test]' has them\n")
     out.flush()
     if json_path:
         doc = {"version": __version__, "python": platform.python_version(),
