@@ -36,6 +36,20 @@ from wexcore._decode import (
     decode,
 )
 from wexcore._sign import Signer, encode_query, sha256_backend
+from wexcore.stream import (
+    ConnectionEvent,
+    ConnectionState,
+    FuturesMarketStream,
+    FuturesUserStream,
+    ListenKeyError,
+    ReconnectPolicy,
+    SpotPrivateStream,
+    SpotPublicStream,
+    StreamClient,
+    Subscription,
+    SubscriptionError,
+)
+from wexcore.stream.livebook import LatencyStats, LiveBook, LiveBooks, ResyncEvent
 from wexcore.errors import (
     AuthenticationError,
     DecodeError,
@@ -106,5 +120,20 @@ __all__ = [
     "PositionSide",
     "PositionType",
     "NotifyType",
+    "StreamClient",
+    "Subscription",
+    "SpotPublicStream",
+    "SpotPrivateStream",
+    "FuturesMarketStream",
+    "FuturesUserStream",
+    "ConnectionEvent",
+    "ConnectionState",
+    "ReconnectPolicy",
+    "SubscriptionError",
+    "ListenKeyError",
+    "LiveBook",
+    "LiveBooks",
+    "ResyncEvent",
+    "LatencyStats",
     "__version__",
 ]
