@@ -158,13 +158,15 @@ def test_private_stream_needs_credentials():
         SpotPrivateStream()
 
 
-async def test_futures_user_stream_typed_events(transport):
-    # listen_key_in="field": the simulator takes the key as a field (see
-    # docs/streams.md: the futures spec shows no request shape)
+@pytest.mark.parametrize("listen_key_in", ["topic", "field"])
+async def test_futures_user_stream_typed_events(transport, listen_key_in):
+    # The futures spec shows no request shape (docs/streams.md): the key in
+    # each topic is the default, the spot-like field the alternative; the
+    # simulator accepts both.
     async with Simulator(**QUIET) as sim, httpx.AsyncClient(base_url=sim.rest_url) as http:
         got = Collector()
         async with FuturesUserStream(url=sim.ws_url, rest_url=sim.rest_url, transport=transport,
-                                     listen_key_in="field", **KEYS) as stream:
+                                     listen_key_in=listen_key_in, **KEYS) as stream:
             await stream.subscribe("order", "trade", "balance", "position", "notify",
                                    callback=got, queue_size=0)
             ask = sim.book_snapshot("btc_usdt", "futures", depth=1)["asks"][0]
@@ -188,7 +190,7 @@ async def test_futures_listen_key_rejected_then_renewed(transport):
     async with Simulator(**QUIET) as sim:
         states = []
         async with FuturesUserStream(url=sim.ws_url, rest_url=sim.rest_url, transport=transport,
-                                     listen_key_in="field", on_state=states.append,
+                                     on_state=states.append,
                                      token_min_interval=0.01, **KEYS) as stream:
             await stream.subscribe("order")
             first = stream.token.token

@@ -33,7 +33,6 @@ docs/spec-decisions.md.
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
-from cpython.unicode cimport PyUnicode_DecodeASCII
 from cpython.dict cimport PyDict_Copy, PyDict_Next
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.ref cimport PyObject
@@ -49,6 +48,8 @@ from urllib.parse import quote as _quote
 
 cdef extern from "Python.h":
     const char* PyUnicode_AsUTF8AndSize(object s, Py_ssize_t* size) except NULL
+    object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
+    void* PyUnicode_DATA(object s)
 
 cdef extern from "wex_sha256.h" nogil:
     ctypedef void (*wex_sha256_blocks_fn)(uint32_t* st, const uint8_t* p, size_t nblocks)
@@ -474,14 +475,15 @@ cdef class Signer:
             raise ValueError(f"product must be 'spot' or 'futures', got {product!r}")
         is_spot[0] = spot
         cdef long long ts
+        cdef int overflow = 0
         if timestamp is None:
             ts = self.now_ms()
         else:
             if type(timestamp) is not int and (isinstance(timestamp, bool) or not isinstance(timestamp, int)):
                 raise TypeError(f"timestamp must be int milliseconds, got {type(timestamp).__name__}")
-            if timestamp < 0 or timestamp > 9999999999999:
+            ts = PyLong_AsLongLongAndOverflow(timestamp, &overflow)
+            if overflow != 0 or ts < 0 or ts > 9999999999999:
                 raise ValueError(f"timestamp out of range: {timestamp}")
-            ts = timestamp
         ts_out[0] = ts
 
         cdef bytes rest = self._spot_rest if spot else self._fut_rest
@@ -577,14 +579,15 @@ cdef class Signer:
         cdef bint spot
         cdef long long ts
         cdef Buf b
-        cdef char hexbuf[128]
         cdef uint8_t inner[32]
         cdef uint8_t digest[32]
         cdef size_t ts_at[2]
         buf_init(&b)
         try:
             self._write(&b, method, path, query, body, timestamp, product, &spot, &ts, ts_at)
-            tstr = PyUnicode_DecodeASCII(b.data + ts_at[0], ts_at[1] - ts_at[0], NULL)
+            # ASCII results are written straight into new compact str objects
+            tstr = PyUnicode_New(ts_at[1] - ts_at[0], 127)
+            memcpy(PyUnicode_DATA(tstr), b.data + ts_at[0], ts_at[1] - ts_at[0])
             if self._fast:
                 if spot:
                     wex_sha256_finish(_blocks, self._spot_state, self._spot_done,
@@ -593,8 +596,8 @@ cdef class Signer:
                     wex_sha256_finish(_blocks, self._fut_state, self._fut_done,
                                       <const uint8_t*>b.data, b.len, inner)
                 wex_sha256_finish(_blocks, self._outer, 64, inner, 32, digest)
-                wex_hex(digest, 32, hexbuf)
-                sig = PyUnicode_DecodeASCII(hexbuf, 64, NULL)
+                sig = PyUnicode_New(64, 127)
+                wex_hex(digest, 32, <char*>PyUnicode_DATA(sig))
             else:
                 prefix = self._spot_prefix if spot else self._fut_prefix
                 head = prefix[:len(prefix) - len(self._spot_rest if spot else self._fut_rest)]

@@ -1314,7 +1314,16 @@ class Simulator:
             return
         rid = req.get("id")
         if c.private:
-            tok = self.tokens.get(str(req.get("listenKey") or ""))
+            key = req.get("listenKey")
+            if key is None and c.product == "futures" and params:
+                # The futures user section shows no request shape; clients
+                # (and the error text "{topic}@invalid_listenkey") put the key
+                # in each topic, "order@<listenKey>". Accept that form too.
+                in_topics = {str(x).partition("@")[2] for x in params}
+                if len(in_topics) == 1:
+                    key = in_topics.pop()
+                    params = [str(x).partition("@")[0] for x in params]
+            tok = self.tokens.get(str(key or ""))
             if tok is None or tok.expires <= time.monotonic() or tok.product != c.product:
                 if c.product == "spot":
                     reply = {"id": rid, "code": 2, "msg": "listenKey invalid"}
