@@ -405,10 +405,9 @@ async def run_demo(*, seconds: float = 15.0, plain: bool = False, out: TextIO | 
                             ws_url=sim.ws_url, transport=transport)
             keys = {"api_key": DEMO_API_KEY, "secret": DEMO_SECRET, "rest_url": sim.rest_url}
             spot_private = SpotPrivateStream(url=sim.ws_url, transport=transport, **keys)
-            # the futures spec shows no subscribe request for the user stream; the
-            # simulator takes the listen key as a field (docs/streams.md)
-            fut_user = FuturesUserStream(url=sim.ws_url, transport=transport,
-                                         listen_key_in="field", **keys)
+            # the listen key goes where the stream client puts it by default
+            # (inside each topic, order@<key>; docs/streams.md)
+            fut_user = FuturesUserStream(url=sim.ws_url, transport=transport, **keys)
             time_url = sim.rest_url + "/v4/public/time"
             async with contextlib.AsyncExitStack() as stack:
                 await stack.enter_async_context(spot)
