@@ -119,6 +119,14 @@ def test_demo_with_lost_frames_resyncs_and_repairs(capsys):
     assert _field(out, "books verified").startswith("3/3 ")
 
 
+def test_demo_over_picows(capsys):
+    pytest.importorskip("picows")
+    assert main(["demo", "--seconds", "2", "--plain", "--transport", "picows"]) == 0
+    out = capsys.readouterr().out
+    assert int(_field(out, "depth updates applied").split()[0]) > 0
+    assert _field(out, "books verified").startswith("3/3 ")
+
+
 def test_demo_entry_point_without_a_terminal():
     # the installed script, stdout a pipe: falls back to plain output, exits 0
     env = dict(os.environ, SKBUILD_EDITABLE_VERBOSE="0")
