@@ -191,9 +191,11 @@ async def test_record_from_simulator_replays_to_identical_books(tmp_path, produc
                                           ws_url=sim.ws_url, stop=stop,
                                           on_started=started.extend))
 
-        async def until(pred) -> None:
+        async def until(pred, timeout: float = 20.0) -> None:
+            deadline = asyncio.get_running_loop().time() + timeout
             while not pred():
                 assert not task.done(), task.exception()
+                assert asyncio.get_running_loop().time() < deadline, "recording stalled"
                 await asyncio.sleep(0.02)
 
         await until(lambda: started and all(b.sync.applied >= 10 for b in started))
@@ -232,8 +234,10 @@ async def test_replayed_levels_equal_simulator_levels(tmp_path):
         task = asyncio.create_task(record(["btc_usdt"], path, rest_url=sim.rest_url,
                                           ws_url=sim.ws_url, stop=stop,
                                           on_started=started.extend))
+        deadline = asyncio.get_running_loop().time() + 20.0
         while not started or started[0].sync.applied < 20:
             assert not task.done(), task.exception()
+            assert asyncio.get_running_loop().time() < deadline, "recording stalled"
             await asyncio.sleep(0.05)
         await sim.quiesce()
         await _caught_up(sim, started)
