@@ -480,6 +480,10 @@ def test_demo_ctrl_c_prints_the_summary_and_exits_0():
     proc = subprocess.Popen([sys.executable, "-m", "wexcore", "demo", "--seconds", "60",
                              "--plain"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
+    import threading
+
+    watchdog = threading.Timer(60, proc.kill)  # never hang the suite
+    watchdog.start()
     try:
         # the first per-symbol line means the books run; then Ctrl-C
         for line in proc.stdout:
@@ -488,6 +492,7 @@ def test_demo_ctrl_c_prints_the_summary_and_exits_0():
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     finally:
+        watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err
