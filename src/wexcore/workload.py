@@ -245,15 +245,3 @@ def generate(levels: int = 500, messages: int = 2000, seed: int = 20261123,
         "top_bids": bids.top(50), "top_asks": asks.top(50),
     }
     return Workload(product, levels, snapshot, out_msgs, updates, expected)
-
-
-if __name__ == "__main__":
-    import statistics
-
-    for lv in (500, 5000):
-        w = generate(lv)
-        sizes = [len(b) + len(a) for _, _, _, b, a in w.updates]
-        print(f"{lv} levels: {len(w.messages)} messages, levels/msg mean "
-              f"{statistics.mean(sizes):.1f} median {statistics.median(sizes)}, bytes/msg "
-              f"{statistics.mean(map(len, w.messages)):.0f}, final {w.expected['bid_count']}"
-              f"/{w.expected['ask_count']} levels, snapshot {len(w.snapshot)} bytes")
