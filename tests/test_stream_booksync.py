@@ -178,3 +178,72 @@ def test_crossed_snapshot_is_refused():
     assert sync.on_snapshot(spot_snapshot(10, [("102.00", "1.0")], SNAP_ASKS)) is False
     assert sync.wants_snapshot and not sync.synced and len(sync.buffer) == 1
     assert sync.on_snapshot(spot_snapshot(10, SNAP_BIDS, SNAP_ASKS)) is True
+
+
+# ---- staleness rules ----------------------------------------------------------------
+
+
+def synced_at(last_id=100, **kw):
+    sync, resyncs = make(**kw)
+    assert sync.on_snapshot(spot_snapshot(last_id, SNAP_BIDS, SNAP_ASKS)) is True
+    return sync, resyncs
+
+
+def test_an_implausible_id_jump_resyncs_at_once():
+    sync, resyncs = synced_at()
+    sync.feed(spot_update(101, 2**63 - 1, bids=[("100.00", "9.0")]))
+    assert not sync.synced and sync.wants_snapshot
+    assert [e.reason for e in resyncs] == ["id_jump"]
+    assert str(2**63 - 1) in resyncs[0].detail
+    # the real updates that follow wait for the next snapshot; none is "stale"
+    sync.feed(spot_update(101, 101, bids=[("99.00", "1.0")]))
+    assert sync.stale == 0 and len(sync.buffer) == 1
+    assert sync.on_snapshot(spot_snapshot(100, SNAP_BIDS, SNAP_ASKS)) is True
+    model = Model(SNAP_BIDS, SNAP_ASKS)
+    model.apply(bids=[("99.00", "1.0")])
+    assert book_top(sync.book) == model.top() and sync.book.last_update_id == 101
+
+
+def test_a_big_but_plausible_frame_is_applied():
+    sync, resyncs = synced_at()
+    sync.feed(spot_update(101, 100 + 2**32, bids=[("99.00", "1.0")]))  # exactly the bound
+    assert sync.synced and resyncs == [] and sync.applied == 1
+
+
+def test_many_stale_frames_in_a_row_resync():
+    # the book's id ran ahead of the stream (a bad frame that continued the
+    # sequence): every real update is then "stale"
+    sync, resyncs = synced_at(last_id=1000)
+    for i in range(19):
+        sync.feed(spot_update(900 + i, 900 + i))
+    assert sync.synced and sync.stale == 19
+    sync.feed(spot_update(990, 990))
+    assert not sync.synced
+    assert [e.reason for e in resyncs] == ["stale_frames"]
+    assert "20 frames in a row older than the book's update id 1000" in resyncs[0].detail
+    assert sync.resync_reasons == {"stale_frames": 1}
+
+
+def test_an_applied_frame_restarts_the_stale_count():
+    sync, resyncs = synced_at()
+    for round_ in range(3):
+        for _ in range(19):
+            sync.feed(spot_update(50, 60))  # repeats: stale
+        sync.feed(spot_update(101 + round_, 101 + round_))
+    assert sync.synced and resyncs == [] and sync.stale == 57 and sync.stale_run == 0
+
+
+@pytest.mark.parametrize("kw", [{"max_stale_run": 0}, {"max_id_jump": 0}])
+def test_zero_disables_a_rule(kw):
+    sync, resyncs = synced_at(**kw)
+    if "max_stale_run" in kw:
+        for _ in range(100):
+            sync.feed(spot_update(1, 2))
+    else:
+        sync.feed(spot_update(101, 2**63 - 1))
+    assert sync.synced and resyncs == []
+
+
+def test_bad_rule_values_are_refused():
+    with pytest.raises(ValueError, match="max_stale_run"):
+        make(max_stale_run=-1)
