@@ -114,15 +114,6 @@ def test_demo_plain_five_seconds(capsys):
     assert "p50" in _field(out, "apply latency (µs)")
 
 
-def test_demo_with_lost_frames_resyncs_and_repairs(capsys):
-    assert main(["demo", "--seconds", "3", "--plain", "--faults", "drop=0.1", "--seed", "5"]) == 0
-    out = capsys.readouterr().out
-    assert int(_field(out, "resyncs").split()[0]) > 0
-    assert "drop" in _field(out, "faults injected")
-    assert _field(out, "unrepaired gaps") == "0"
-    assert _field(out, "books verified").startswith("3/3 ")
-
-
 def test_demo_over_picows(capsys):
     pytest.importorskip("picows")
     assert main(["demo", "--seconds", "2", "--plain", "--transport", "picows"]) == 0
