@@ -65,6 +65,7 @@ from wexcore.errors import (
     WexError,
 )
 from wexcore.rest import AsyncFuturesClient, AsyncSpotClient, FuturesClient, SpotClient
+from wexcore.bus import BusBooks, Feed  # noqa: E402 - after the stream layer it builds on
 
 __version__ = "0.1.0"
 
@@ -135,5 +136,7 @@ __all__ = [
     "AsyncSpotClient",
     "FuturesClient",
     "AsyncFuturesClient",
+    "BusBooks",
+    "Feed",
     "__version__",
 ]

@@ -1,0 +1,376 @@
+"""Consumers: exact books rebuilt from the bus, with ``LiveBooks``' read API.
+
+Per symbol, :class:`BusBooks` keeps an :class:`~wexcore.OrderBook` and a
+:class:`~wexcore._record.BookFollower` (the compiled per-record path). It
+bootstraps from the KV snapshot (stream sequence ``S``), then follows the
+stream from ``S + 1`` through a JetStream ordered consumer (which itself
+re-creates the consumer after a lost message or a broker restart, from the
+next stream sequence).
+
+Whenever the book cannot follow — a record number skipped, update ids that
+do not continue, a delta from a new owner whose snapshot was not seen, an
+undecodable record — it resyncs from KV: the KV snapshot is loaded and the
+stream followed again from just after it. A snapshot record in the stream
+(the feed's own resync, its cadence, or a new owner's first record) is
+loaded directly; a new owner's counts as a resync (reason ``"owner"``).
+Every resync is counted per symbol and reported as a
+:class:`~wexcore.stream.livebook.ResyncEvent`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from wexcore._record import (
+    FOLLOW_APPLIED,
+    FOLLOW_NEW_OWNER,
+    FOLLOW_OWNER_GAP,
+    FOLLOW_RECORD_GAP,
+    FOLLOW_SNAPSHOT,
+    FOLLOW_UPDATE_GAP,
+    KIND_SNAPSHOT,
+    BookFollower,
+    Record,
+)
+from wexcore.bus import layout
+from wexcore.errors import DecodeError, WexError
+from wexcore.stream.livebook import LatencyStats, ResyncEvent
+
+__all__ = ["BusBook", "BusBooks"]
+
+log = logging.getLogger("wexcore.bus.books")
+
+_REASONS = {FOLLOW_OWNER_GAP: "owner", FOLLOW_RECORD_GAP: "gap",
+            FOLLOW_UPDATE_GAP: "update_id_gap", -4: "crossed"}
+
+
+class BusBook:
+    """One symbol's book, followed from the bus (see :class:`BusBooks`).
+
+    Every :class:`~wexcore.OrderBook` read (``best_bid()``, ``bids(n)``,
+    ``bid_ticks(n)``, ``checksum()``, ...) is delegated to :attr:`book`.
+    """
+
+    def __init__(self, owner: BusBooks, symbol: str) -> None:
+        self._owner = owner
+        self.symbol = symbol
+        self.product = owner.product
+        self.subject = layout.book_subject(owner.product, symbol)
+        self.follower: BookFollower | None = None
+        #: times the book was rebuilt after having been synced (gap, new owner, ...)
+        self.resyncs = 0
+        self.last_resync: ResyncEvent | None = None
+        self.bad_records = 0
+        self._sub: Any = None
+        self._gen = 0
+        self._resync_task: asyncio.Task[None] | None = None
+        self._synced = asyncio.Event()
+        self._last_record = 0.0
+
+    # ---- reads --------------------------------------------------------------
+
+    @property
+    def book(self) -> Any:
+        """The kernel :class:`~wexcore.OrderBook` (valid between updates)."""
+        if self.follower is None:
+            raise RuntimeError(f"{self.symbol}: no snapshot on the bus yet")
+        return self.follower.book
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        follower = self.__dict__.get("follower")
+        if follower is None:
+            raise AttributeError(name)
+        return getattr(follower.book, name)
+
+    @property
+    def synced(self) -> bool:
+        return self.follower is not None and self.follower.synced
+
+    @property
+    def last_update_id(self) -> int:
+        return int(self.follower.book.last_update_id) if self.follower is not None else 0
+
+    @property
+    def epoch(self) -> int:
+        """The current publisher's ownership epoch."""
+        return int(self.follower.epoch) if self.follower is not None else 0
+
+    def idle(self) -> float:
+        """Seconds since the last record (a feed failover shows as a pause here)."""
+        return time.monotonic() - self._last_record if self._last_record else float("inf")
+
+    async def wait_synced(self, timeout: float | None = None) -> None:
+        await asyncio.wait_for(self._synced.wait(), timeout)
+
+    # ---- following ------------------------------------------------------------
+
+    def _new_book(self, rec: Record) -> None:
+        from wexcore import OrderBook
+
+        product: Any = self.product
+        book = OrderBook(self.symbol, rec.price_precision, rec.quantity_precision,
+                         product=product)
+        self.follower = BookFollower(book)
+
+    def _load(self, data: bytes) -> Record:
+        """Load a snapshot record, making the book on the first one (or when
+        the symbol's precisions changed)."""
+        rec = Record(data)
+        if rec.kind != KIND_SNAPSHOT or rec.symbol != self.symbol:
+            raise DecodeError(f"{self.symbol}: not a snapshot of this symbol", field="kind")
+        f = self.follower
+        if f is None or (f.book.price_precision, f.book.quantity_precision) != (
+                rec.price_precision, rec.quantity_precision):
+            self._new_book(rec)
+        assert self.follower is not None
+        if self.follower.load(data) == FOLLOW_SNAPSHOT:
+            self._synced.set()
+        return rec
+
+    def _callback(self, gen: int) -> Callable[[Any], Any]:
+        ring = self._owner.stats.wire
+        now_ns = time.time_ns
+        mono = time.monotonic
+
+        async def on_msg(msg: Any) -> None:
+            if gen != self._gen:
+                return  # a message of a replaced subscription
+            data = msg.data
+            self._last_record = mono()
+            f = self.follower
+            try:
+                if f is None:
+                    if data[4] == KIND_SNAPSHOT:  # no book yet: wait for a snapshot
+                        self._load(data)
+                    return
+                code = f.feed(data)
+            except (WexError, TypeError, ValueError, IndexError) as exc:
+                self.bad_records += 1
+                log.warning("%s: bad record (%s)", self.symbol, exc)
+                if isinstance(exc, DecodeError) and exc.field == "price_precision":
+                    with contextlib.suppress(Exception):
+                        self._load(data)  # the symbol's precisions changed
+                        return
+                self._lost("bad_record", str(exc))
+                return
+            if code == FOLLOW_APPLIED:
+                ring.record(now_ns() - f.last_time_ns)
+            elif code < 0:
+                self._lost(_REASONS.get(code, "gap"), f"record {f.seq}, epoch {f.epoch}")
+            elif code == FOLLOW_NEW_OWNER:
+                self._count("owner", f"epoch {f.epoch}")
+                self._synced.set()
+            elif code == FOLLOW_SNAPSHOT:
+                self._synced.set()
+
+        return on_msg
+
+    def _count(self, reason: str, detail: str) -> None:
+        self.resyncs += 1
+        ev = ResyncEvent(self.symbol, self.product, reason, detail)
+        self.last_resync = ev
+        self._owner._record_resync(ev)
+
+    def _lost(self, reason: str, detail: str) -> None:
+        """The book cannot follow: count it, then resync from KV (once at a time)."""
+        self._synced.clear()
+        self._count(reason, detail)
+        if self._resync_task is None or self._resync_task.done():
+            self._resync_task = asyncio.create_task(self._resync(),
+                                                    name=f"wexcore-busbook {self.symbol}")
+
+    async def _unsubscribe(self) -> None:
+        self._gen += 1
+        sub, self._sub = self._sub, None
+        if sub is not None:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    async def _subscribe(self, start: int | None) -> None:
+        from nats.js.api import ConsumerConfig, DeliverPolicy
+
+        if start is not None:
+            cfg = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                                 opt_start_seq=start)
+        else:  # no snapshot in KV yet: the subject's last record, then new ones
+            cfg = ConsumerConfig(deliver_policy=DeliverPolicy.LAST_PER_SUBJECT)
+        self._gen += 1
+        owner = self._owner
+        self._sub = await owner.js.subscribe(
+            self.subject, cb=self._callback(self._gen), ordered_consumer=True, config=cfg,
+            stream=layout.stream_name(self.product), idle_heartbeat=owner.idle_heartbeat,
+            pending_msgs_limit=owner.pending_msgs_limit)
+
+    async def _bootstrap(self) -> None:
+        """Load the KV snapshot and follow the stream from just after it."""
+        from nats.js.errors import KeyNotFoundError
+
+        await self._unsubscribe()
+        try:
+            entry = await self._owner.kv.get(self.symbol)
+        except KeyNotFoundError:
+            entry = None
+        start = None
+        if entry is not None and entry.value:
+            rec = Record(entry.value)
+            if self.follower is not None and rec.epoch < self.follower.epoch:
+                # an old owner's late snapshot: wait for the current owner's
+                raise _NotYet(f"KV snapshot epoch {rec.epoch} < {self.follower.epoch}")
+            self._load(entry.value)
+            start = rec.stream_seq + 1
+        await self._subscribe(start)
+
+    async def _resync(self) -> None:
+        delay = 0.05
+        while True:
+            try:
+                await self._bootstrap()
+                if self.synced:
+                    return
+                # nothing loadable yet: give the stream a moment to bring a
+                # snapshot, then look in KV again
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._synced.wait(), max(delay, 0.5))
+                if self.synced:
+                    return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - NATS unreachable: retry
+                log.warning("%s: resync from KV failed (%s); retrying", self.symbol, exc)
+                await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+    async def _close(self) -> None:
+        if self._resync_task is not None:
+            self._resync_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._resync_task
+        await self._unsubscribe()
+
+
+class _NotYet(Exception):
+    pass
+
+
+class BusBooks:
+    """Exact books of ``symbols`` followed from the bus, one NATS connection.
+
+    ``async with BusBooks(["btc_usdt"], nats_url="nats://127.0.0.1:4222") as books:``
+    ``await books.wait_synced(5); books["btc_usdt"].best_bid()``.
+
+    The read API is :class:`~wexcore.LiveBooks`': ``books[symbol]`` (best
+    bid/ask, numpy level views, checksum, ``last_update_id``, ``resyncs``),
+    ``resyncs``, ``resync_events``, ``summary()``, ``wait_synced()``.
+
+    Args:
+        symbols: the symbols to follow.
+        nats_url: one URL or several, comma-separated (a cluster).
+        product: ``"spot"`` or ``"futures"``.
+        on_resync: called with every :class:`ResyncEvent`.
+        idle_heartbeat: seconds between the server's heartbeats on each
+            consumer (two missed ones re-create it: a broker restart heals
+            within about twice this).
+    """
+
+    def __init__(self, symbols: Iterable[str], *, nats_url: str, product: str = "spot",
+                 on_resync: Callable[[ResyncEvent], None] | None = None,
+                 idle_heartbeat: float = 0.5, pending_msgs_limit: int = 65536) -> None:
+        self.symbols = [layout.check_symbol(s) for s in dict.fromkeys(symbols)]
+        if not self.symbols:
+            raise ValueError("BusBooks needs at least one symbol")
+        self.product = layout.check_product(product)
+        self.nats_url = nats_url
+        self.idle_heartbeat = idle_heartbeat
+        self.pending_msgs_limit = pending_msgs_limit
+        self.resync_events: deque[ResyncEvent] = deque(maxlen=1000)
+        self._on_resync = on_resync
+        #: ``wire``: feed receive -> applied here (ns), per applied delta
+        self.stats = LatencyStats()
+        self.books: dict[str, BusBook] = {}
+        self.nc: Any = None
+        self.js: Any = None
+        self.kv: Any = None
+
+    async def __aenter__(self) -> BusBooks:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        """Connect and bootstrap every book (from KV when a snapshot is there;
+        otherwise the book syncs when the feed publishes one)."""
+        try:
+            self.nc = await layout.connect(self.nats_url, name="wexcore-busbooks")
+            self.js = self.nc.jetstream(timeout=5.0)
+            await layout.ensure_stream(self.js, self.product)
+            self.kv = await layout.ensure_kv(self.js, layout.books_bucket(self.product))
+            for sym in self.symbols:
+                self.books[sym] = BusBook(self, sym)
+            for b in self.books.values():
+                b._resync_task = asyncio.create_task(b._resync(),
+                                                     name=f"wexcore-busbook {b.symbol}")
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        for b in self.books.values():
+            with contextlib.suppress(Exception):
+                await b._close()
+        if self.nc is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.nc.close(), 5.0)
+            self.nc = None
+
+    def _record_resync(self, ev: ResyncEvent) -> None:
+        self.resync_events.append(ev)
+        log.info("%s %s: resync (%s) %s", ev.product, ev.symbol, ev.reason, ev.detail)
+        if self._on_resync is not None:
+            try:
+                self._on_resync(ev)
+            except Exception:  # noqa: BLE001
+                log.exception("on_resync callback raised")
+
+    def __getitem__(self, symbol: str) -> BusBook:
+        return self.books[symbol]
+
+    def __iter__(self) -> Iterator[BusBook]:
+        return iter(self.books.values())
+
+    def __len__(self) -> int:
+        return len(self.books)
+
+    async def wait_synced(self, timeout: float | None = None) -> None:
+        """Wait until every book is in sync."""
+        await asyncio.wait_for(
+            asyncio.gather(*(b.wait_synced() for b in self.books.values())), timeout)
+
+    @property
+    def resyncs(self) -> int:
+        return sum(b.resyncs for b in self.books.values())
+
+    def summary(self) -> dict[str, Any]:
+        """Latency (feed receive -> applied here, µs) and per-book counters."""
+        lat = self.stats.summary()["exchange_to_receive"]
+        return {
+            "latency_feed_to_book": lat,
+            "resyncs": {s: b.resyncs for s, b in self.books.items()},
+            "synced": {s: b.synced for s, b in self.books.items()},
+            "last_update_id": {s: b.last_update_id for s, b in self.books.items()},
+            "epoch": {s: b.epoch for s, b in self.books.items()},
+            "applied": {s: (b.follower.applied if b.follower else 0)
+                        for s, b in self.books.items()},
+            "idle_s": {s: round(b.idle(), 3) for s, b in self.books.items()},
+            "bad_records": {s: b.bad_records for s, b in self.books.items()},
+        }
+
