@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["NatsServer", "NatsCluster", "nats_server_binary", "free_port"]
+__all__ = ["NatsServer", "NatsCluster", "nats_server_binary", "free_port", "wait_jetstream"]
 
 
 def nats_server_binary() -> str:
@@ -189,3 +189,27 @@ class NatsCluster:
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+async def wait_jetstream(url: str, timeout: float = 20.0) -> None:
+    """Wait until JetStream answers on ``url`` (a new cluster elects its
+    meta leader first), polling with a deadline."""
+    import asyncio
+
+    import nats
+
+    deadline = time.monotonic() + timeout
+    last: BaseException | None = None
+    while time.monotonic() < deadline:
+        try:
+            nc = await nats.connect(servers=url.split(","), connect_timeout=1,
+                                    max_reconnect_attempts=0)
+            try:
+                await nc.jetstream(timeout=1.0).account_info()
+                return
+            finally:
+                await nc.close()
+        except Exception as exc:  # noqa: BLE001 - not ready yet
+            last = exc
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"JetStream not ready on {url} after {timeout}s ({last})")
