@@ -6,7 +6,8 @@ Two files (the ``parquet`` extra: pyarrow):
   update's levels (``kind`` ``"delta"``), every snapshot's levels
   (``"snapshot"``: the book is replaced by the rows sharing its ``message``
   number) and each loss of sync (``"lost"``, no level);
-* ``FILE.trades.parquet`` (or ``trades_path``) — public trades.
+* ``FILE.trades.parquet`` (or ``trades_path``) — public trades (``trade_id``
+  is null for futures, whose trade push carries none).
 
 Prices and quantities are exact integers (``price`` and ``quantity`` in
 ticks); the scales are in the ``price_precision``/``quantity_precision``
@@ -29,7 +30,8 @@ from typing import Any
 
 import orjson
 
-__all__ = ["export", "ExportSummary", "export_arguments", "export_run", "EXPORT_EXAMPLES"]
+__all__ = ["export", "ExportSummary", "export_arguments", "export_run", "EXPORT_EXAMPLES",
+           "trade_fields"]
 
 EXPORT_EXAMPLES = """examples:
   wexcore export session.jsonl.gz -o session.parquet     # + session.trades.parquet
@@ -51,6 +53,26 @@ class ExportSummary:
     def line(self) -> str:
         return (f"{self.book_rows} book rows ({self.messages} messages) -> {self.book_path}; "
                 f"{self.trade_rows} trades -> {self.trades_path} in {self.seconds:.2f}s")
+
+
+def trade_fields(ev: Any, price_precision: int,
+                 quantity_precision: int) -> tuple[int | None, int, int, int, bool]:
+    """A decoded public trade as ``(trade_id, time_ms, price_ticks,
+    quantity_ticks, buyer_is_maker)``, the same for both products (used by the
+    export and the bus feed).
+
+    Spot pushes carry ``i`` and ``b``; futures pushes carry neither, only the
+    taker's side ``m`` (``ASK``: the seller took, so the buyer made):
+    ``trade_id`` is then ``None``.
+    """
+    from wexcore import Side, decimal_to_ticks
+
+    maker = ev.buyer_is_maker
+    if maker is None:
+        maker = ev.side == Side.SELL
+    return (None if ev.trade_id is None else int(ev.trade_id), int(ev.time or 0),
+            decimal_to_ticks(ev.price_string, price_precision),
+            decimal_to_ticks(ev.quantity_string, quantity_precision), bool(maker))
 
 
 def _trades_path_for(out: str) -> str:
@@ -137,15 +159,16 @@ def export(recording: str, out: str, *, trades_path: str | None = None) -> Expor
     ``trades_path`` (default ``<out without .parquet>.trades.parquet``).
 
     Raises ValueError for a file that is not a recording, and
-    :class:`wexcore.DecodeError` (naming the field) for a frame that does
-    not decode; nothing is left at ``out`` then.
+    :class:`wexcore.DecodeError` or :class:`wexcore.PrecisionError` (naming
+    the field) for a frame that does not decode; nothing is left at ``out``
+    then.
     """
     try:
         import pyarrow.parquet as pq
     except ImportError as exc:  # pragma: no cover - the extra is in the test install
         raise RuntimeError("wexcore export needs pyarrow: pip install 'wexcore[parquet]'") \
             from exc
-    from wexcore import decimal_to_ticks, decode
+    from wexcore import decode
     from wexcore._book import DepthParser
     from wexcore.errors import DecodeError
     from wexcore.record import read_records
@@ -161,8 +184,9 @@ def export(recording: str, out: str, *, trades_path: str | None = None) -> Expor
     bc = _Columns(("ts_ns", "message", "first_id", "last_id", "price_precision",
                    "quantity_precision"), ("product", "symbol", "kind", "side"),
                   nullable=("previous_id", "price", "quantity"))
-    tc = _Columns(("ts_ns", "trade_id", "time_ms", "price", "quantity", "price_precision",
-                   "quantity_precision"), ("product", "symbol"), ("buyer_is_maker",))
+    tc = _Columns(("ts_ns", "time_ms", "price", "quantity", "price_precision",
+                   "quantity_precision"), ("product", "symbol"), ("buyer_is_maker",),
+                  nullable=("trade_id",))
     messages = 0
     ok = False
 
@@ -197,17 +221,17 @@ def export(recording: str, out: str, *, trades_path: str | None = None) -> Expor
             pp, qp = scales[key]
             ts = int(rec.get("ts") or 0)
             if typ == "frame" and rec.get("topic") == "trade":
-                ev = decode(rec["frame"].encode())
+                tid, tms, price, qty, maker = trade_fields(decode(rec["frame"].encode()), pp, qp)
                 tc.ints["ts_ns"].append(ts)
-                tc.ints["trade_id"].append(int(ev.trade_id or 0))
-                tc.ints["time_ms"].append(int(ev.time or 0))
-                tc.ints["price"].append(decimal_to_ticks(ev.price_string, pp))
-                tc.ints["quantity"].append(decimal_to_ticks(ev.quantity_string, qp))
+                tc.nullable["trade_id"].append(tid)
+                tc.ints["time_ms"].append(tms)
+                tc.ints["price"].append(price)
+                tc.ints["quantity"].append(qty)
                 tc.ints["price_precision"].append(pp)
                 tc.ints["quantity_precision"].append(qp)
                 tc.strs["product"].append(product)
                 tc.strs["symbol"].append(symbol)
-                tc.bools["buyer_is_maker"].append(bool(ev.buyer_is_maker))
+                tc.bools["buyer_is_maker"].append(maker)
                 tc.rows += 1
             elif typ == "lost":
                 messages += 1

@@ -214,8 +214,11 @@ class BusBook:
         from nats.js.errors import KeyNotFoundError
 
         await self._unsubscribe()
+        owner = self._owner
+        if owner.kv is None:
+            owner.kv = await owner.js.key_value(layout.books_bucket(self.product))
         try:
-            entry = await self._owner.kv.get(self.symbol)
+            entry = await owner.kv.get(self.symbol)
         except KeyNotFoundError:
             entry = None
         start = None
@@ -244,7 +247,8 @@ class BusBook:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - NATS unreachable: retry
-                log.warning("%s: resync from KV failed (%s); retrying", self.symbol, exc)
+                log.log(logging.INFO if isinstance(exc, _NotYet) else logging.WARNING,
+                        "%s: resync from KV failed (%s); retrying", self.symbol, exc)
                 await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
 
@@ -312,8 +316,8 @@ class BusBooks:
         try:
             self.nc = await layout.connect(self.nats_url, name="wexcore-busbooks")
             self.js = self.nc.jetstream(timeout=5.0)
-            await layout.ensure_stream(self.js, self.product)
-            self.kv = await layout.ensure_kv(self.js, layout.books_bucket(self.product))
+            # the stream and buckets are the feeds' to create (with their replicas):
+            # until one exists, each book's bootstrap retries
             for sym in self.symbols:
                 self.books[sym] = BusBook(self, sym)
             for b in self.books.values():

@@ -47,10 +47,11 @@ from typing import Any
 
 import numpy as np
 
-from wexcore._book import DepthParser, decimal_to_ticks
+from wexcore._book import DepthParser
 from wexcore._record import KIND_DELTA, KIND_SNAPSHOT, encode_levels, encode_trade
 from wexcore._record import with_stream_seq
 from wexcore.bus import layout
+from wexcore.export import trade_fields
 
 __all__ = ["Feed", "FeedCounters"]
 
@@ -170,15 +171,14 @@ class _TradeSink:
         if owned is None or not owned.active or owned.parser is None:
             return
         try:
-            price = decimal_to_ticks(decoded.price_string, owned.pp)
-            qty = decimal_to_ticks(decoded.quantity_string, owned.qp)
+            tid, tms, price, qty, maker = trade_fields(decoded, owned.pp, owned.qp)
         except (ValueError, TypeError) as exc:
             log.warning("%s: trade not published (%s)", owned.symbol, exc)
             return
         owned.trade_seq += 1
+        # futures trades carry no id: 0 in the record
         rec = encode_trade(owned.symbol, owned.pp, owned.qp, owned.epoch, owned.trade_seq,
-                           int(decoded.trade_id or 0), price, qty, int(decoded.time or 0),
-                           received_ns or time.time_ns(), bool(decoded.buyer_is_maker),
+                           tid or 0, price, qty, tms, received_ns or time.time_ns(), maker,
                            owned.futures)
         self.feed.counters.trades += 1
         self.feed._enqueue(owned, owned.trade_subject, rec, False)
