@@ -110,22 +110,35 @@ def test_consumer_apply_orjson_dict(benchmark, ratios, work) -> None:
     ratios.record("bus consumer apply", "orjson + dict (baseline)", benchmark)
 
 
-def test_consumer_apply_wexcore(benchmark, ratios, work) -> None:
+@pytest.mark.parametrize("batch", [1, 64])
+def test_consumer_apply_wexcore(benchmark, ratios, work, batch) -> None:
+    """``batch`` 1: one record per call (an idle consumer); 64: runs of
+    records in one kernel call, as BusBooks applies what arrived during one
+    turn of its loop (a consumer under load)."""
     w, snap, recs = work
+    runs = [recs[i:i + batch] for i in range(0, len(recs), batch)]
 
     def run() -> OrderBook:
         f = BookFollower(OrderBook(w.symbol, w.price_precision, w.quantity_precision))
         f.feed(snap)
-        feed = f.feed
-        for r in recs:
-            feed(r)
+        if batch == 1:
+            feed = f.feed
+            for r in recs:
+                feed(r)
+        else:
+            many = f.feed_many
+            for r in runs:
+                many(r)
         return f.book
 
     check_book(benchmark.pedantic(run, rounds=ROUNDS * 4, iterations=1), w)
-    ratios.record("bus consumer apply", "wexcore records", benchmark)
-    # measured here: ~6-8x with this workload's 17 levels per message (the
-    # snapshot load is inside both runs); see docs/bus.md
-    ratios.check("bus consumer apply", "wexcore records", "orjson + dict (baseline)", 4.0)
+    name = f"wexcore records, runs of {batch}"
+    ratios.record("bus consumer apply", name, benchmark)
+    # the issue's goal (10x) is for the consumer under load; one record per
+    # call measured ~5x here (17 levels per message; the snapshot load is
+    # inside both runs); see docs/bus.md
+    ratios.check("bus consumer apply", name, "orjson + dict (baseline)",
+                 10.0 if batch > 1 else 4.0)
 
 
 async def _over_nats(url: str, payloads: list[bytes], apply) -> tuple[float, list[int]]:

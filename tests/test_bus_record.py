@@ -211,3 +211,45 @@ def test_follower_rejects_other_symbol_and_precision() -> None:
     with pytest.raises(DecodeError, match="field=price_precision"):
         f.feed(finer)
     assert not f.synced and f.book.last_update_id == 0
+
+
+def test_feed_many_equals_one_by_one() -> None:
+    one, many = follower(), follower()
+    ups = [delta(7, 2 + i, 11 + i, 11 + i, [(2999000 + i, i % 3)], [(3000200 + i, 1)])
+           for i in range(40)]
+    for f in (one, many):
+        f.feed(snap(7, 1, 10))
+    for r in ups:
+        assert one.feed(r) == FOLLOW_APPLIED
+    assert many.feed_many(ups[:1]) == FOLLOW_APPLIED
+    assert many.feed_many(ups[1:]) == FOLLOW_APPLIED
+    assert many.book.checksum(50) == one.book.checksum(50)
+    assert (many.seq, many.applied, many.book.last_update_id) == (one.seq, 40, 50)
+
+
+def test_feed_many_stops_at_gaps_and_skips_stale_owners() -> None:
+    f = follower()
+    f.feed(snap(7, 1, 10))
+    old_owner = delta(6, 9, 11, 11, [(1, 1)])
+    assert f.feed_many([old_owner, delta(7, 2, 11, 11, [(2999000, 1)])]) == FOLLOW_APPLIED
+    assert f.ignored == 1 and f.book.last_update_id == 11
+    # the third record skips a record number: the first two apply, then out of sync
+    run = [delta(7, 3, 12, 12), delta(7, 4, 13, 13), delta(7, 6, 14, 14)]
+    assert f.feed_many(run) == FOLLOW_RECORD_GAP and not f.synced
+    assert f.book.last_update_id == 13
+    assert f.feed_many([delta(7, 7, 15, 15)]) == FOLLOW_IGNORED
+    f.feed(snap(7, 8, 20))
+    assert f.feed_many([delta(8, 1, 21, 21)]) == FOLLOW_OWNER_GAP
+    f.feed(snap(8, 1, 21))
+    assert f.feed_many([delta(8, 2, 23, 23)]) == FOLLOW_UPDATE_GAP
+
+
+def test_feed_many_validates_before_applying() -> None:
+    f = follower()
+    f.feed(snap(7, 1, 10))
+    good = delta(7, 2, 11, 11, [(2999000, 1)])
+    with pytest.raises(DecodeError, match="field=kind"):
+        f.feed_many([good, snap(7, 3, 11)])
+    with pytest.raises(DecodeError, match="field=magic"):
+        f.feed_many([good, b"XXXX" + good[4:]])
+    assert f.book.last_update_id == 10 and f.synced and f.seq == 1

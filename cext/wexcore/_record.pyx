@@ -328,8 +328,9 @@ cdef class Int64Span:
 
     cdef object _owner
     cdef const char *_ptr
-    cdef Py_ssize_t _shape[1]
-    cdef Py_ssize_t _strides[1]
+    cdef int _ndim
+    cdef Py_ssize_t _shape[2]
+    cdef Py_ssize_t _strides[2]
 
     def __len__(self):
         return self._shape[0]
@@ -339,11 +340,11 @@ cdef class Int64Span:
             raise BufferError("Int64Span is read-only")
         view.buf = <void *>self._ptr
         view.obj = self
-        view.len = self._shape[0] * 8
+        view.len = self._shape[0] * (self._shape[1] if self._ndim == 2 else 1) * 8
         view.readonly = 1
         view.itemsize = 8
         view.format = _FORMAT_Q if (flags & PyBUF_FORMAT) else NULL
-        view.ndim = 1
+        view.ndim = self._ndim
         view.shape = self._shape
         view.strides = self._strides
         view.suboffsets = NULL
@@ -353,7 +354,10 @@ cdef class Int64Span:
         pass
 
     def tolist(self):
-        cdef Py_ssize_t i
+        cdef Py_ssize_t i, j, w = self._shape[1] if self._ndim == 2 else 1
+        if self._ndim == 2:
+            return [[_i64(self._ptr + 8 * (i * w + j)) for j in range(w)]
+                    for i in range(self._shape[0])]
         return [_i64(self._ptr + 8 * i) for i in range(self._shape[0])]
 
 
@@ -361,8 +365,18 @@ cdef Int64Span _span(object owner, const char *ptr, Py_ssize_t n):
     cdef Int64Span s = Int64Span.__new__(Int64Span)
     s._owner = owner
     s._ptr = ptr
+    s._ndim = 1
     s._shape[0] = n
     s._strides[0] = 8
+    return s
+
+
+cdef Int64Span _span2(object owner, const char *ptr, Py_ssize_t rows, Py_ssize_t cols):
+    cdef Int64Span s = _span(owner, ptr, rows)
+    s._ndim = 2
+    s._shape[1] = cols
+    s._strides[0] = 8 * cols
+    s._strides[1] = 8
     return s
 
 
@@ -553,7 +567,9 @@ cdef class BookFollower:
     cdef public object book
     cdef bytes _sym
     cdef object _apply_levels
+    cdef object _apply_many
     cdef object _load_snapshot
+    cdef bytearray _scratch
     cdef int _pp, _qp
     cdef public uint64_t epoch
     cdef public uint64_t seq
@@ -567,6 +583,8 @@ cdef class BookFollower:
         self._pp = book.price_precision
         self._qp = book.quantity_precision
         self._apply_levels = book.apply_levels
+        self._apply_many = book.apply_many
+        self._scratch = bytearray()
         self._load_snapshot = book.load_snapshot
         self.epoch = 0
         self.seq = 0
@@ -657,4 +675,116 @@ cdef class BookFollower:
             self.synced = False
             return -4
         self.applied += 1
+        return 1
+
+    def feed_many(self, list records):
+        """Apply a run of delta records with one ``apply_many`` call (the
+        kernel loops over them with the GIL released).
+
+        Every record must be a delta; all are validated before anything is
+        applied (a bad one raises ``DecodeError`` with the book unchanged, so
+        the caller can fall back to :meth:`feed` one by one). Records of an
+        older epoch are skipped. The run stops at the first record that
+        cannot follow (returned code as :meth:`feed`; the rest are ignored,
+        the follower is out of sync). Returns ``FOLLOW_APPLIED`` when the
+        run went through (stale updates included), ``FOLLOW_IGNORED`` when
+        the follower was out of sync. A book left crossed by the run is
+        reported as ``FOLLOW_CROSSED``.
+        """
+        cdef Py_ssize_t m = len(records), i, k = 0, nb = 0, na = 0, words, off
+        cdef Py_ssize_t n
+        cdef const char *buf
+        cdef _Hdr *hs
+        cdef int stop = 1
+        cdef uint64_t seq = self.seq
+        cdef char *base
+        cdef int64_t *ids
+        cdef int64_t *bo
+        cdef int64_t *ao
+        cdef int64_t *bp
+        cdef int64_t *bq
+        cdef int64_t *ap
+        cdef int64_t *aq
+        if not self.synced:
+            self.ignored += m
+            return 3
+        if m == 0:
+            return 1
+        hs = <_Hdr *>malloc(m * sizeof(_Hdr))
+        if hs is NULL:
+            raise MemoryError()
+        keep = []
+        try:
+            for i in range(m):
+                data = records[i]
+                buf = _data(data, &n)
+                _parse(buf, n, &hs[k])
+                self._check(buf, &hs[k])
+                if hs[k].kind != _K_DELTA:
+                    raise DecodeError("feed_many takes delta records only", field="kind",
+                                      offset=4)
+                if hs[k].epoch < self.epoch:
+                    self.ignored += 1
+                    continue
+                if hs[k].epoch != self.epoch:
+                    stop = -1
+                    break
+                if hs[k].seq != seq + 1:
+                    stop = -2
+                    break
+                seq = hs[k].seq
+                nb += hs[k].nb
+                na += hs[k].na
+                keep.append(data)
+                k += 1
+            if k:
+                words = 3 * k + 2 * (k + 1) + 2 * nb + 2 * na
+                if len(self._scratch) < words * 8:
+                    self._scratch = bytearray(words * 8 * 2)
+                scratch = self._scratch
+                base = <char *>(<bytearray>scratch)
+                ids = <int64_t *>base
+                bo = ids + 3 * k
+                ao = bo + k + 1
+                bp = ao + k + 1
+                bq = bp + nb
+                ap = bq + nb
+                aq = ap + na
+                bo[0] = 0
+                ao[0] = 0
+                for i in range(k):
+                    buf = PyBytes_AS_STRING(<bytes>keep[i]) + hs[i].body
+                    ids[3 * i] = hs[i].first
+                    ids[3 * i + 1] = hs[i].last
+                    ids[3 * i + 2] = hs[i].prev if (hs[i].flags & _F_PREVIOUS) else -1
+                    off = bo[i]
+                    memcpy(bp + off, buf, hs[i].nb * 8)
+                    memcpy(bq + off, buf + hs[i].nb * 8, hs[i].nb * 8)
+                    bo[i + 1] = off + hs[i].nb
+                    buf += hs[i].nb * 16
+                    off = ao[i]
+                    memcpy(ap + off, buf, hs[i].na * 8)
+                    memcpy(aq + off, buf + hs[i].na * 8, hs[i].na * 8)
+                    ao[i + 1] = off + hs[i].na
+                try:
+                    applied = self._apply_many(
+                        _span2(scratch, <char *>ids, k, 3), _span(scratch, <char *>bo, k + 1),
+                        _span(scratch, <char *>bp, nb), _span(scratch, <char *>bq, nb),
+                        _span(scratch, <char *>ao, k + 1), _span(scratch, <char *>ap, na),
+                        _span(scratch, <char *>aq, na))
+                except SequenceGap:
+                    self.synced = False
+                    return -3
+                self.seq = seq
+                self.last_time_ns = hs[k - 1].time_ns
+                self.applied += applied
+                self.stale += k - applied
+        finally:
+            free(hs)
+        if stop < 0:
+            self.synced = False
+            return stop
+        if self.book.is_crossed():
+            self.synced = False
+            return -4
         return 1

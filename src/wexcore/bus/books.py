@@ -34,6 +34,7 @@ from wexcore._record import (
     FOLLOW_RECORD_GAP,
     FOLLOW_SNAPSHOT,
     FOLLOW_UPDATE_GAP,
+    KIND_DELTA,
     KIND_SNAPSHOT,
     BookFollower,
     Record,
@@ -72,6 +73,7 @@ class BusBook:
         self._resync_task: asyncio.Task[None] | None = None
         self._synced = asyncio.Event()
         self._last_record = 0.0
+        self._pending: list[bytes] = []
 
     # ---- reads --------------------------------------------------------------
 
@@ -136,42 +138,88 @@ class BusBook:
         return rec
 
     def _callback(self, gen: int) -> Callable[[Any], Any]:
-        ring = self._owner.stats.wire
-        now_ns = time.time_ns
+        """The subscription's message callback: queue the record and apply
+        the queue at the next turn of the loop. Under load, nats-py hands
+        over many messages before that turn and they are applied as one run
+        (:meth:`BookFollower.feed_many`); when idle it is one record."""
+        pending = self._pending
+        call_soon = asyncio.get_running_loop().call_soon
         mono = time.monotonic
 
         async def on_msg(msg: Any) -> None:
             if gen != self._gen:
                 return  # a message of a replaced subscription
-            data = msg.data
+            pending.append(msg.data)
+            if len(pending) == 1:
+                call_soon(self._flush, gen)
             self._last_record = mono()
-            f = self.follower
-            try:
-                if f is None:
-                    if data[4] == KIND_SNAPSHOT:  # no book yet: wait for a snapshot
-                        self._load(data)
-                    return
-                code = f.feed(data)
-            except (WexError, TypeError, ValueError, IndexError) as exc:
-                self.bad_records += 1
-                log.warning("%s: bad record (%s)", self.symbol, exc)
-                if isinstance(exc, DecodeError) and exc.field == "price_precision":
-                    with contextlib.suppress(Exception):
-                        self._load(data)  # the symbol's precisions changed
-                        return
-                self._lost("bad_record", str(exc))
-                return
-            if code == FOLLOW_APPLIED:
-                ring.record(now_ns() - f.last_time_ns)
-            elif code < 0:
-                self._lost(_REASONS.get(code, "gap"), f"record {f.seq}, epoch {f.epoch}")
-            elif code == FOLLOW_NEW_OWNER:
-                self._count("owner", f"epoch {f.epoch}")
-                self._synced.set()
-            elif code == FOLLOW_SNAPSHOT:
-                self._synced.set()
 
         return on_msg
+
+    def _flush(self, gen: int) -> None:
+        pending = self._pending
+        if gen != self._gen:
+            pending.clear()
+            return
+        batch = pending[:]
+        pending.clear()
+        run: list[bytes] = []
+        for data in batch:
+            f = self.follower
+            if f is not None and f.synced and len(data) > 4 and data[4] == KIND_DELTA:
+                run.append(data)
+                continue
+            if run:
+                self._apply_run(run)
+                run = []
+            self._apply_one(data)
+        if run:
+            self._apply_run(run)
+
+    def _apply_run(self, run: list[bytes]) -> None:
+        f = self.follower
+        assert f is not None
+        try:
+            code = f.feed_many(run)
+        except (WexError, TypeError, ValueError):
+            # a bad record in the run (nothing was applied): one by one, so
+            # the good ones before it apply and the bad one is reported
+            for data in run:
+                self._apply_one(data)
+            return
+        if code == FOLLOW_APPLIED:
+            # one latency sample per run: its oldest record (the worst case)
+            t_first = int.from_bytes(run[0][48:56], "little", signed=True)
+            self._owner.stats.wire.record(time.time_ns() - t_first)
+        elif code < 0:
+            self._lost(_REASONS.get(code, "gap"), f"record {f.seq}, epoch {f.epoch}")
+
+    def _apply_one(self, data: bytes) -> None:
+        f = self.follower
+        try:
+            if f is None:
+                if len(data) > 4 and data[4] == KIND_SNAPSHOT:  # no book yet: need a snapshot
+                    self._load(data)
+                return
+            code = f.feed(data)
+        except (WexError, TypeError, ValueError, IndexError) as exc:
+            self.bad_records += 1
+            log.warning("%s: bad record (%s)", self.symbol, exc)
+            if isinstance(exc, DecodeError) and exc.field == "price_precision":
+                with contextlib.suppress(Exception):
+                    self._load(data)  # the symbol's precisions changed
+                    return
+            self._lost("bad_record", str(exc))
+            return
+        if code == FOLLOW_APPLIED:
+            self._owner.stats.wire.record(time.time_ns() - f.last_time_ns)
+        elif code < 0:
+            self._lost(_REASONS.get(code, "gap"), f"record {f.seq}, epoch {f.epoch}")
+        elif code == FOLLOW_NEW_OWNER:
+            self._count("owner", f"epoch {f.epoch}")
+            self._synced.set()
+        elif code == FOLLOW_SNAPSHOT:
+            self._synced.set()
 
     def _count(self, reason: str, detail: str) -> None:
         self.resyncs += 1
@@ -189,6 +237,7 @@ class BusBook:
 
     async def _unsubscribe(self) -> None:
         self._gen += 1
+        self._pending.clear()
         sub, self._sub = self._sub, None
         if sub is not None:
             with contextlib.suppress(Exception):
