@@ -7,12 +7,14 @@ Run: python -m pytest bench/bench_bus.py --benchmark-enable
 * ``consumer apply``: the per-message work of a consumer once the bytes are
   in hand: :class:`wexcore._record.BookFollower` applying records to the
   kernel book vs orjson + a ``dict`` book per side.
-* ``over NATS``: a real nats-server on loopback; a publisher connection sends
-  the workload (records, or the JSON frames), a consumer connection applies
-  them; per-message latency (publish -> applied, same clock) and throughput.
-  Both sides share one event loop here, so the latency includes one
-  scheduling hop of the publisher; the NATS client (nats-py) costs the same
-  on both sides.
+* ``end to end``: a real nats-server on loopback; a publisher *process*
+  (bus_publisher.py) sends the workload into the JetStream stream as a feed
+  does (records built at send time, or the raw JSON frames), and here a
+  consumer applies them: :class:`wexcore.BusBooks` for records, a JetStream
+  ordered consumer with orjson + dict books for JSON. Latency is send ->
+  applied (``time.time_ns()`` on both sides, one machine; for BusBooks one
+  sample per applied run, its oldest record); throughput is per consumer.
+  Printed with ``-s``; stored in the benchmark's ``extra_info``.
 
 Each run checks the final book against the generator's expected result.
 """
@@ -20,7 +22,9 @@ Each run checks the final book against the generator's expected result.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import orjson
@@ -28,6 +32,7 @@ import pytest
 
 from wexcore import OrderBook
 from wexcore._record import KIND_DELTA, KIND_SNAPSHOT, BookFollower, encode_levels
+from wexcore._record import with_stream_seq
 from workload import generate
 
 ROUNDS = 7
@@ -141,36 +146,99 @@ def test_consumer_apply_wexcore(benchmark, ratios, work, batch) -> None:
                  10.0 if batch > 1 else 4.0)
 
 
-async def _over_nats(url: str, payloads: list[bytes], apply) -> tuple[float, list[int]]:
-    """Publish ``payloads`` (each prefixed by an 8-byte send time) and apply
-    them at a consumer; (seconds for all, per-message latencies in ns)."""
-    import nats
+async def _end_to_end(url: str, mode: str, count: int, rate: float, tmp: Path) -> dict:
+    """One run: a publisher process sends ``count`` updates at ``rate``/s into
+    the stream; here a consumer (BusBooks for records, a JetStream ordered
+    consumer + orjson + dict for JSON) applies them. Latency: publisher's
+    send time -> applied here (both time.time_ns(), one machine)."""
+    from wexcore.bus import BusBooks, layout
+    from wexcore.bus.books import answer_flow_control
 
-    pub = await nats.connect(url)
-    sub_nc = await nats.connect(url, pending_size=64 * 1024 * 1024)
-    lat: list[int] = []
+    w = generate(500, count)
+    snap, _ = records(w)
+    nc = await layout.connect(url, name="bench")
+    js = nc.jetstream()
+    await layout.ensure_stream(js, "spot")
+    await js.purge_stream("WEX_SPOT")
+    kv = await layout.ensure_kv(js, "wex_spot_books")
+    recv: list[int] = []
     done = asyncio.Event()
-    n = len(payloads)
+    books = None
+    sub = None
+    book = DictBook(w.snapshot)
+    times = tmp / f"sent-{mode}.bin"
+    flood = rate <= 0
 
-    async def cb(msg) -> None:
-        data = msg.data
-        apply(data[8:])
-        lat.append(time.perf_counter_ns() - int.from_bytes(data[:8], "little"))
-        if len(lat) == n:
-            done.set()
+    async def publish() -> None:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(Path(__file__).with_name("bus_publisher.py")), url, mode,
+            str(count), str(rate if rate > 0 else 1e9), str(times),
+            cwd=str(Path(__file__).parent))
+        try:
+            assert await asyncio.wait_for(proc.wait(), 60) == 0
+        finally:
+            if proc.returncode is None:
+                proc.kill()
 
-    await sub_nc.subscribe("bench.bus", cb=cb, pending_msgs_limit=n + 10)
-    await sub_nc.flush()
-    t0 = time.perf_counter()
-    for i, p in enumerate(payloads):
-        await pub.publish("bench.bus", time.perf_counter_ns().to_bytes(8, "little") + p)
-        if i % 64 == 63:
-            await asyncio.sleep(0)  # let the consumer run: measure latency, not queueing
-    await asyncio.wait_for(done.wait(), 60)
-    elapsed = time.perf_counter() - t0
-    await pub.close()
-    await sub_nc.close()
-    return elapsed, lat
+    async def start_consumer() -> None:
+        nonlocal books, sub
+        if mode == "records":
+            books = BusBooks(["btc_usdt"], nats_url=url)
+            await books.start()
+            await books.wait_synced(10)
+            return
+
+        async def cb(msg) -> None:
+            book.apply(msg.data)
+            recv.append(time.time_ns())
+            if len(recv) == count:
+                done.set()
+            if sub is not None:
+                answer_flow_control(sub)  # the same flow-control fix as BusBooks
+
+        from nats.js.api import ConsumerConfig, DeliverPolicy
+
+        sub = await js.subscribe("wex.spot.book.btc_usdt", cb=cb, ordered_consumer=True,
+                                 config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
+                                 pending_msgs_limit=count + 10)
+
+    if mode == "records":
+        ack = await js.publish("wex.spot.book.btc_usdt", snap)
+        await kv.put("btc_usdt", with_stream_seq(snap, ack.seq))
+    if flood:  # throughput of a consumer: the stream holds everything before it starts
+        await publish()
+        t_start = time.time_ns()
+        await start_consumer()
+    else:  # latency: the consumer follows a paced publisher
+        await start_consumer()
+        pub_task = asyncio.ensure_future(publish())
+    if books is not None:
+        b = books["btc_usdt"]
+        last = w.expected["last_update_id"]
+        deadline = time.monotonic() + 60
+        while b.last_update_id != last:
+            assert time.monotonic() < deadline, "records did not arrive"
+            await asyncio.sleep(0.0005)
+        t_end = time.time_ns()
+    else:
+        await asyncio.wait_for(done.wait(), 60)
+        t_end = recv[-1]
+    if not flood:
+        await pub_task
+    elapsed = (t_end - t_start) / 1e9 if flood else 0.0
+    sent = np.frombuffer(times.read_bytes(), dtype=np.int64)
+    if books is not None:
+        check_book(books["btc_usdt"].book, w)
+        lat = np.asarray(books.stats.wire.samples(), dtype=np.float64)
+        await books.close()
+    else:
+        check_dict_book(book, w)
+        lat = np.asarray(recv, dtype=np.float64) - sent
+        await sub.unsubscribe()
+    await nc.close()
+    lat_us = lat / 1000.0
+    return {"msgs_per_s": count / elapsed if flood else rate, "p50_us": float(np.percentile(lat_us, 50)),
+            "p99_us": float(np.percentile(lat_us, 99)), "samples": int(lat.size)}
 
 
 @pytest.fixture(scope="module")
@@ -181,24 +249,17 @@ def nats_url():
         yield srv.url
 
 
-@pytest.mark.parametrize("side", ["orjson + dict (baseline)", "wexcore records"])
-def test_over_nats(benchmark, ratios, work, nats_url, side) -> None:
-    w, snap, recs = work
-
-    def run():
-        if side == "wexcore records":
-            f = BookFollower(OrderBook(w.symbol, w.price_precision, w.quantity_precision))
-            f.feed(snap)
-            elapsed, lat = asyncio.run(_over_nats(nats_url, recs, f.feed))
-            check_book(f.book, w)
-        else:
-            book = DictBook(w.snapshot)
-            elapsed, lat = asyncio.run(_over_nats(nats_url, w.messages, book.apply))
-            check_dict_book(book, w)
-        return elapsed, lat
-
-    elapsed, lat = benchmark.pedantic(run, rounds=3, iterations=1)
-    a = np.asarray(lat) / 1000.0
-    benchmark.extra_info.update(msgs_per_s=len(lat) / elapsed, p50_us=float(np.percentile(a, 50)),
-                                p99_us=float(np.percentile(a, 99)))
-    ratios.record("bus over NATS (2000 msgs)", side, benchmark)
+@pytest.mark.parametrize("load", ["paced", "flood"])
+@pytest.mark.parametrize("side", ["json", "records"])
+def test_end_to_end(benchmark, nats_url, tmp_path, side, load) -> None:
+    """paced: 2,000 updates/s, the consumer following (latency); flood: the
+    stream already holds every update when the consumer starts (throughput
+    of one consumer, bootstrap included)."""
+    count = 4000 if not benchmark.disabled else 300
+    rate = 2000.0 if load == "paced" else 0.0
+    res = benchmark.pedantic(lambda: asyncio.run(_end_to_end(nats_url, side, count, rate,
+                                                             tmp_path)),
+                             rounds=1, iterations=1)
+    benchmark.extra_info.update(res)
+    print(f"\nbus end-to-end {side:<8} {load:<6}: {res['msgs_per_s']:9.0f} msg/s  "
+          f"p50 {res['p50_us']:8.1f} us  p99 {res['p99_us']:8.1f} us  ({res['samples']} samples)")

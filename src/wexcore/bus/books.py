@@ -175,6 +175,8 @@ class BusBook:
             self._apply_one(data)
         if run:
             self._apply_run(run)
+        if self._sub is not None:
+            answer_flow_control(self._sub)
 
     def _apply_run(self, run: list[bytes]) -> None:
         f = self.follower
@@ -311,6 +313,29 @@ class BusBook:
 
 class _NotYet(Exception):
     pass
+
+
+def answer_flow_control(sub: Any) -> None:
+    """Answer the server's pending flow-control request of a JetStream push
+    subscription as soon as what preceded it is delivered.
+
+    nats-py answers one that arrives while messages are still queued from a
+    task that looks every 250 ms, so a burst stalls the consumer for up to a
+    quarter of a second; this does the same check right after each applied
+    run. It reads nats-py's subscription state (``_jsi``); if that is not
+    there, it does nothing and nats-py's own answer still comes.
+    """
+    jsi = getattr(sub, "_jsi", None)
+    reply = getattr(jsi, "_fcr", None)
+    if reply and jsi.get_js_delivered() >= jsi._fcd:
+        jsi._fcr = None
+        jsi._fcd = 0
+        task = asyncio.ensure_future(jsi._conn.publish(reply))
+        _FC_TASKS.add(task)
+        task.add_done_callback(_FC_TASKS.discard)
+
+
+_FC_TASKS: set[asyncio.Future[Any]] = set()
 
 
 class BusBooks:
