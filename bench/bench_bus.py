@@ -31,8 +31,7 @@ import orjson
 import pytest
 
 from wexcore import OrderBook
-from wexcore._record import KIND_DELTA, KIND_SNAPSHOT, BookFollower, encode_levels
-from wexcore._record import with_stream_seq
+from wexcore._record import KIND_DELTA, KIND_SNAPSHOT, BookFollower, encode_levels, with_stream_seq
 from workload import generate
 
 ROUNDS = 7

@@ -23,8 +23,7 @@ from bus_support import (
     stop_feed,
     until,
 )
-from wexcore.bus import BusBooks, leases_bucket
-from wexcore.bus import layout
+from wexcore.bus import BusBooks, layout, leases_bucket
 from wexcore.bus.server import NatsServer, wait_jetstream
 from wexcore.sim import Simulator
 

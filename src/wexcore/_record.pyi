@@ -1,8 +1,12 @@
 """Type stubs for the bus record kernel (cext/wexcore/_record.pyx)."""
 
-from typing import Any, Final, final
+from typing import Any, Final, TypeAlias, final
 
-from typing_extensions import Buffer
+import numpy as np
+import numpy.typing as npt
+from typing_extensions import Buffer, disjoint_base
+
+_Int64s: TypeAlias = Buffer | npt.NDArray[np.int64] | npt.NDArray[Any]
 
 KIND_DELTA: Final[int]
 KIND_SNAPSHOT: Final[int]
@@ -32,10 +36,10 @@ def encode_levels(
     last_id: int,
     previous_id: int | None,
     time_ns: int,
-    bid_prices: Buffer,
-    bid_quantities: Buffer,
-    ask_prices: Buffer,
-    ask_quantities: Buffer,
+    bid_prices: _Int64s,
+    bid_quantities: _Int64s,
+    ask_prices: _Int64s,
+    ask_quantities: _Int64s,
     futures: bool = False,
     stream_seq: int = 0,
 ) -> bytes:
@@ -65,7 +69,6 @@ class Int64Span:
     """A read-only zero-copy int64 view into a record (keeps it alive)."""
 
     def __len__(self) -> int: ...
-    def __buffer__(self, flags: int, /) -> memoryview: ...
     def tolist(self) -> list[int]: ...
 
 @final
@@ -110,6 +113,7 @@ class Record:
     def snapshot_body(self) -> bytes:
         """The book as ``{"lastUpdateId","bids","asks"}`` with exact decimal strings."""
 
+@disjoint_base
 class BookFollower:
     """Keeps one order book equal to a symbol's record stream."""
 
@@ -127,3 +131,5 @@ class BookFollower:
         """Load a snapshot record unconditionally; ``FOLLOW_SNAPSHOT`` or ``FOLLOW_CROSSED``."""
     def feed(self, data: bytes) -> int:
         """Apply one record from the stream; returns a ``FOLLOW_*`` code."""
+    def feed_many(self, records: list[bytes]) -> int:
+        """Apply a run of delta records with one ``apply_many`` call."""

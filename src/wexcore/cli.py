@@ -250,8 +250,14 @@ file format: one JSON object per line (gzip or zstd); see docs/architecture.md""
 
 # The bus and export commands live in their own modules (imports stay light:
 # nats-py and pyarrow load only when a command runs).
-from .bus.cli import BOOKS_EXAMPLES, FEED_EXAMPLES  # noqa: E402
-from .bus.cli import books_arguments, books_run, feed_arguments, feed_run  # noqa: E402
+from .bus.cli import (  # noqa: E402  # noqa: E402
+    BOOKS_EXAMPLES,
+    FEED_EXAMPLES,
+    books_arguments,
+    books_run,
+    feed_arguments,
+    feed_run,
+)
 from .export import EXPORT_EXAMPLES, export_arguments, export_run  # noqa: E402
 
 COMMANDS.update(

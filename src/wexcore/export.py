@@ -93,7 +93,7 @@ class _Columns:
         self.total = 0
 
     def table(self, schema: Any) -> Any:
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped]
 
         cols: dict[str, Any] = {}
         for name in schema.names:
@@ -164,7 +164,7 @@ def export(recording: str, out: str, *, trades_path: str | None = None) -> Expor
     then.
     """
     try:
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
     except ImportError as exc:  # pragma: no cover - the extra is in the test install
         raise RuntimeError("wexcore export needs pyarrow: pip install 'wexcore[parquet]'") \
             from exc

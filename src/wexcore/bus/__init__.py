@@ -15,8 +15,7 @@ until a feed or a consumer starts.
 
 from wexcore.bus.books import BusBook, BusBooks
 from wexcore.bus.feed import Feed, FeedCounters
-from wexcore.bus.layout import book_subject, books_bucket, leases_bucket, stream_name
-from wexcore.bus.layout import trade_subject
+from wexcore.bus.layout import book_subject, books_bucket, leases_bucket, stream_name, trade_subject
 
 __all__ = ["BusBook", "BusBooks", "Feed", "FeedCounters", "book_subject", "trade_subject",
            "stream_name", "books_bucket", "leases_bucket"]

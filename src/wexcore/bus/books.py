@@ -325,7 +325,7 @@ def answer_flow_control(sub: Any) -> None:
     run. It reads nats-py's subscription state (``_jsi``); if that is not
     there, it does nothing and nats-py's own answer still comes.
     """
-    jsi = getattr(sub, "_jsi", None)
+    jsi: Any = getattr(sub, "_jsi", None)
     reply = getattr(jsi, "_fcr", None)
     if reply and jsi.get_js_delivered() >= jsi._fcd:
         jsi._fcr = None

@@ -48,8 +48,7 @@ from typing import Any
 import numpy as np
 
 from wexcore._book import DepthParser
-from wexcore._record import KIND_DELTA, KIND_SNAPSHOT, encode_levels, encode_trade
-from wexcore._record import with_stream_seq
+from wexcore._record import KIND_DELTA, KIND_SNAPSHOT, encode_levels, encode_trade, with_stream_seq
 from wexcore.bus import layout
 from wexcore.export import trade_fields
 

@@ -81,7 +81,7 @@ class NatsServer:
     def _config(self) -> str:
         lines = [
             f'server_name: "{self.name}"',
-            'listen: "127.0.0.1:%d"' % self.port,
+            f'listen: "127.0.0.1:{self.port}"',
             "jetstream {",
             f'  store_dir: "{self.store_dir}"',
             "  max_memory_store: 1073741824",
