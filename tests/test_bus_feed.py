@@ -165,3 +165,57 @@ async def test_futures_feed_in_process(tmp_path: Path, product: str) -> None:
                         sim.book_snapshot("btc_usdt", product, depth=50))
                     assert feed.counters.trades > 0 and feed.counters.publish_errors == 0
                     assert books.resyncs == 0
+
+
+async def test_hostile_records_and_the_books_command(tmp_path: Path) -> None:
+    """Garbage and a forged delta of a higher epoch on a book subject: the
+    consumer counts them, resyncs from KV and ends equal to the simulator.
+    ``wexcore books --plain`` shows the synced book meanwhile."""
+    import asyncio
+    import sys
+
+    import numpy as np
+
+    from wexcore._record import KIND_DELTA, encode_levels
+    from wexcore.bus import Feed, book_subject
+
+    with NatsServer(store_dir=str(tmp_path / "store")) as srv:
+        async with Simulator(symbols=SYMBOLS, step_interval=0.01, depth_interval=0.02) as sim:
+            await wait_jetstream(srv.url)
+            async with Feed(SYMBOLS, nats_url=srv.url, rest_url=sim.rest_url,
+                            ws_url=sim.ws_url, lease_ttl=1.0, snapshot_interval=0.5):
+                async with BusBooks(SYMBOLS, nats_url=srv.url) as books:
+                    await books.wait_synced(20)
+                    cli = await asyncio.create_subprocess_exec(
+                        sys.executable, "-m", "wexcore", "books", *SYMBOLS, "--nats", srv.url,
+                        "--plain", "--seconds", "2", stdout=asyncio.subprocess.PIPE,
+                        stderr=asyncio.subprocess.PIPE)
+                    nc = await layout.connect(srv.url, name="hostile")
+                    try:
+                        subject = book_subject("spot", "btc_usdt")
+                        await nc.publish(subject, b"not a record")
+                        b = books["btc_usdt"]
+                        forged = encode_levels(
+                            KIND_DELTA, "btc_usdt", b.book.price_precision,
+                            b.book.quantity_precision, 2**62, 1, b.last_update_id + 1,
+                            b.last_update_id + 1, None, 0, np.array([1], np.int64),
+                            np.array([1], np.int64), np.array([], np.int64),
+                            np.array([], np.int64))
+                        await nc.publish(subject, forged)
+                        await nc.flush()
+                    finally:
+                        await nc.close()
+                    await until(lambda: {e.reason for e in books.resync_events} >=
+                                {"bad_record", "owner"}, 10, "both hostile records reported")
+                    assert books["btc_usdt"].bad_records == 1
+                    out, err = await asyncio.wait_for(cli.communicate(), 30)
+                    assert cli.returncode == 0, err
+                    lines = out.decode().splitlines()
+                    assert any("btc_usdt" in x and " synced " in x for x in lines), lines
+                    await sim.quiesce()
+                    final = {s: sim.published_update_id(s) for s in SYMBOLS}
+                    await until(lambda: all(books[s].synced and books[s].last_update_id ==
+                                            final[s] for s in SYMBOLS), 15, "catching up")
+                    for s in SYMBOLS:
+                        assert book_levels(books[s].book) == sim_levels(
+                            sim.book_snapshot(s, depth=50)), s
