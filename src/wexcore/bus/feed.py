@@ -40,6 +40,7 @@ import hashlib
 import logging
 import math
 import os
+import re
 import socket
 import time
 from collections.abc import Iterable
@@ -199,7 +200,8 @@ class Feed:
         snapshot_interval: seconds between refreshed snapshots of a symbol.
         replicas: replicas of the stream and buckets this feed creates.
         trades: also publish public trades.
-        member_id: this feed's name in the group (default host-pid-random).
+        member_id: this feed's name in the group (letters, digits, ``_``, ``-``;
+            default ``<host>-<pid>-<random>``).
         transport: WebSocket transport of the market connection.
         precisions: ``{symbol: (price_precision, quantity_precision)}`` to skip
             the symbol look-ups.
@@ -231,8 +233,10 @@ class Feed:
         self.transport = transport
         self.precisions = dict(precisions or {})
         self.stream_max_age = stream_max_age
-        self.id = member_id or f"{socket.gethostname()}-{os.getpid()}-{os.urandom(3).hex()}"
-        layout.check_group(self.id.replace(".", "_"))
+        host = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname())[:40]
+        self.id = member_id or f"{host}-{os.getpid()}-{os.urandom(3).hex()}"
+        layout.check_group(self.id)  # a KV key token: letters, digits, '_' and '-'
+
         self.owned: dict[str, _Owned] = {}
         self.counters = FeedCounters()
         self._queue: asyncio.Queue[tuple[_Owned, int, bool, str, bytes]] = asyncio.Queue()
@@ -404,7 +408,7 @@ class Feed:
         from nats.js.errors import KeyWrongLastSequenceError
 
         kv = self._leases
-        await kv.put(f"member.{self.id.replace('.', '_')}", self.id.encode())
+        await kv.put(f"member.{self.id}", self.id.encode())
         now = time.monotonic()
         for owned in list(self.owned.values()):
             try:
