@@ -145,6 +145,33 @@ def test_consumer_apply_wexcore(benchmark, ratios, work, batch) -> None:
                  10.0 if batch > 1 else 4.0)
 
 
+def test_feed_encode(benchmark, ratios, work) -> None:
+    """A feed's own work per published frame: parse the depth frame into tick
+    arrays (the kernel parser) and build the record (the generic backend
+    publishes the frame as it came, so it has no such step; both pay the same
+    NATS publish). frames/s per feed process = 1 / (this + the publish)."""
+    from wexcore import DepthParser
+
+    w, _, _ = work
+    parser = DepthParser(w.price_precision, w.quantity_precision)
+
+    def run() -> int:
+        total = 0
+        for i, frame in enumerate(w.messages):
+            parser.parse(frame)
+            bp, bq = parser.bids()
+            ap, aq = parser.asks()
+            rec = encode_levels(KIND_DELTA, w.symbol, w.price_precision, w.quantity_precision,
+                                1, 2 + i, parser.first_id, parser.last_id, None, 0, bp, bq,
+                                ap, aq)
+            total += len(rec)
+        return total
+
+    assert benchmark.pedantic(run, rounds=ROUNDS, iterations=1) == sum(
+        len(r) for r in work[2])
+    ratios.record("bus feed encode (2000 frames)", "parse + record", benchmark)
+
+
 async def _end_to_end(url: str, mode: str, count: int, rate: float, tmp: Path) -> dict:
     """One run: a publisher process sends ``count`` updates at ``rate``/s into
     the stream; here a consumer (BusBooks for records, a JetStream ordered
