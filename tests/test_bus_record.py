@@ -236,12 +236,15 @@ def test_feed_many_stops_at_gaps_and_skips_stale_owners() -> None:
     # the third record skips a record number: the first two apply, then out of sync
     run = [delta(7, 3, 12, 12), delta(7, 4, 13, 13), delta(7, 6, 14, 14)]
     assert f.feed_many(run) == FOLLOW_RECORD_GAP and not f.synced
-    assert f.book.last_update_id == 13
+    assert f.book.last_update_id == 13 and f.stopped_at == 2
     assert f.feed_many([delta(7, 7, 15, 15)]) == FOLLOW_IGNORED
     f.feed(snap(7, 8, 20))
     assert f.feed_many([delta(8, 1, 21, 21)]) == FOLLOW_OWNER_GAP
+    assert f.stopped_at == 0
     f.feed(snap(8, 1, 21))
-    assert f.feed_many([delta(8, 2, 23, 23)]) == FOLLOW_UPDATE_GAP
+    run = [delta(8, 2, 22, 22, [(2999000, 2)]), delta(8, 3, 24, 24)]
+    assert f.feed_many(run) == FOLLOW_UPDATE_GAP
+    assert f.stopped_at == 1 and f.book.last_update_id == 22
 
 
 def test_feed_many_validates_before_applying() -> None:

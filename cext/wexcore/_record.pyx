@@ -576,6 +576,9 @@ cdef class BookFollower:
     cdef public bint synced
     cdef public int64_t last_time_ns
     cdef public long long applied, snapshots, stale, ignored
+    #: index (in the list given to feed_many) of the record that stopped the
+    #: last run, or -1
+    cdef public Py_ssize_t stopped_at
 
     def __init__(self, book):
         self.book = book
@@ -589,6 +592,7 @@ cdef class BookFollower:
         self.epoch = 0
         self.seq = 0
         self.synced = False
+        self.stopped_at = -1
 
     cdef int _check(self, const char *buf, _Hdr *h) except -1:
         if (h.sym_len != len(self._sym)
@@ -705,14 +709,18 @@ cdef class BookFollower:
         cdef int64_t *bq
         cdef int64_t *ap
         cdef int64_t *aq
+        cdef Py_ssize_t *where
+        cdef int64_t book_last
+        self.stopped_at = -1
         if not self.synced:
             self.ignored += m
             return 3
         if m == 0:
             return 1
-        hs = <_Hdr *>malloc(m * sizeof(_Hdr))
+        hs = <_Hdr *>malloc(m * (sizeof(_Hdr) + sizeof(Py_ssize_t)))
         if hs is NULL:
             raise MemoryError()
+        where = <Py_ssize_t *>(hs + m)
         keep = []
         try:
             for i in range(m):
@@ -728,10 +736,13 @@ cdef class BookFollower:
                     continue
                 if hs[k].epoch != self.epoch:
                     stop = -1
+                    self.stopped_at = i
                     break
                 if hs[k].seq != seq + 1:
                     stop = -2
+                    self.stopped_at = i
                     break
+                where[k] = i
                 seq = hs[k].seq
                 nb += hs[k].nb
                 na += hs[k].na
@@ -773,7 +784,13 @@ cdef class BookFollower:
                         _span(scratch, <char *>ao, k + 1), _span(scratch, <char *>ap, na),
                         _span(scratch, <char *>aq, na))
                 except SequenceGap:
+                    # the run applied up to the record that broke the sequence
                     self.synced = False
+                    book_last = self.book.last_update_id
+                    for i in range(k):
+                        if hs[i].last > book_last:
+                            self.stopped_at = where[i]
+                            break
                     return -3
                 self.seq = seq
                 self.last_time_ns = hs[k - 1].time_ns

@@ -126,6 +126,7 @@ class BookFollower:
     snapshots: int
     stale: int
     ignored: int
+    stopped_at: int
     def __init__(self, book: Any) -> None: ...
     def load(self, data: bytes) -> int:
         """Load a snapshot record unconditionally; ``FOLLOW_SNAPSHOT`` or ``FOLLOW_CROSSED``."""

@@ -8,11 +8,14 @@ re-creates the consumer after a lost message or a broker restart, from the
 next stream sequence).
 
 Whenever the book cannot follow — a record number skipped, update ids that
-do not continue, a delta from a new owner whose snapshot was not seen, an
-undecodable record — it resyncs from KV: the KV snapshot is loaded and the
-stream followed again from just after it. A snapshot record in the stream
-(the feed's own resync, its cadence, or a new owner's first record) is
-loaded directly; a new owner's counts as a resync (reason ``"owner"``).
+do not continue, a delta from a new owner whose snapshot was not seen — it
+resyncs from KV: the KV snapshot is loaded and the stream followed again from
+just after it. An undecodable record is skipped and counted (nothing of it
+was applied; had it been a real record, the next one shows a gap); so is a
+record that fails again right after the resync it caused (the stream
+replays it from the KV snapshot: the record is wrong, not the stream). A
+snapshot record in the stream (the feed's own resync, its cadence, or a new
+owner's first record) is loaded directly; a new owner's counts as a resync (reason ``"owner"``).
 Every resync is counted per symbol and reported as a
 :class:`~wexcore.stream.livebook.ResyncEvent`.
 """
@@ -74,6 +77,7 @@ class BusBook:
         self._synced = asyncio.Event()
         self._last_record = 0.0
         self._pending: list[bytes] = []
+        self._poison: bytes | None = None  # the record that caused the last resync
 
     # ---- reads --------------------------------------------------------------
 
@@ -185,7 +189,7 @@ class BusBook:
             code = f.feed_many(run)
         except (WexError, TypeError, ValueError):
             # a bad record in the run (nothing was applied): one by one, so
-            # the good ones before it apply and the bad one is reported
+            # the good ones apply and the bad one is skipped and counted
             for data in run:
                 self._apply_one(data)
             return
@@ -194,7 +198,12 @@ class BusBook:
             t_first = int.from_bytes(run[0][48:56], "little", signed=True)
             self._owner.stats.wire.record(time.time_ns() - t_first)
         elif code < 0:
-            self._lost(_REASONS.get(code, "gap"), f"record {f.seq}, epoch {f.epoch}")
+            at = f.stopped_at
+            if 0 <= at < len(run):
+                if self._cannot_follow(code, run[at]) and at + 1 < len(run):
+                    self._apply_run(run[at + 1:])
+            else:
+                self._lost(_REASONS.get(code, "gap"), f"record {f.seq}, epoch {f.epoch}")
 
     def _apply_one(self, data: bytes) -> None:
         f = self.follower
@@ -205,23 +214,41 @@ class BusBook:
                 return
             code = f.feed(data)
         except (WexError, TypeError, ValueError, IndexError) as exc:
+            # nothing of it was applied; a lost legitimate record would show
+            # as a record-number gap at the next one
             self.bad_records += 1
-            log.warning("%s: bad record (%s)", self.symbol, exc)
+            log.warning("%s: bad record skipped (%s)", self.symbol, exc)
             if isinstance(exc, DecodeError) and exc.field == "price_precision":
                 with contextlib.suppress(Exception):
                     self._load(data)  # the symbol's precisions changed
-                    return
-            self._lost("bad_record", str(exc))
             return
         if code == FOLLOW_APPLIED:
             self._owner.stats.wire.record(time.time_ns() - f.last_time_ns)
         elif code < 0:
-            self._lost(_REASONS.get(code, "gap"), f"record {f.seq}, epoch {f.epoch}")
+            self._cannot_follow(code, data)
         elif code == FOLLOW_NEW_OWNER:
             self._count("owner", f"epoch {f.epoch}")
             self._synced.set()
         elif code == FOLLOW_SNAPSHOT:
             self._synced.set()
+
+    def _cannot_follow(self, code: int, record: bytes) -> bool:
+        """``record`` cannot follow the book: resync from KV. When the very
+        record that caused the last resync fails again right after it (the
+        stream replays it from the KV snapshot), the record is wrong, not the
+        stream: it is skipped (counted in ``bad_records``) instead of
+        resyncing in a loop; returns True then."""
+        f = self.follower
+        assert f is not None
+        if record == self._poison and code in (FOLLOW_OWNER_GAP, FOLLOW_RECORD_GAP):
+            f.synced = True  # a skipped record changed nothing in the book
+            self.bad_records += 1
+            log.warning("%s: a record that cannot follow came again after the resync it "
+                        "caused; skipped", self.symbol)
+            return True
+        self._poison = record
+        self._lost(_REASONS.get(code, "gap"), f"record {f.seq}, epoch {f.epoch}")
+        return False
 
     def _count(self, reason: str, detail: str) -> None:
         self.resyncs += 1
