@@ -246,8 +246,12 @@ class BusBook:
             log.warning("%s: a record that cannot follow came again after the resync it "
                         "caused; skipped", self.symbol)
             return True
+        # the same record breaking the update ids again: the book must be
+        # reloaded, but not in a tight loop; the feed's next snapshot ends it
+        again = record == self._poison
         self._poison = record
-        self._lost(_REASONS.get(code, "gap"), f"record {f.seq}, epoch {f.epoch}")
+        self._lost(_REASONS.get(code, "gap"), f"record {f.seq}, epoch {f.epoch}",
+                   delay=0.5 if again else 0.0)
         return False
 
     def _count(self, reason: str, detail: str) -> None:
@@ -256,12 +260,12 @@ class BusBook:
         self.last_resync = ev
         self._owner._record_resync(ev)
 
-    def _lost(self, reason: str, detail: str) -> None:
+    def _lost(self, reason: str, detail: str, delay: float = 0.0) -> None:
         """The book cannot follow: count it, then resync from KV (once at a time)."""
         self._synced.clear()
         self._count(reason, detail)
         if self._resync_task is None or self._resync_task.done():
-            self._resync_task = asyncio.create_task(self._resync(),
+            self._resync_task = asyncio.create_task(self._resync(delay),
                                                     name=f"wexcore-busbook {self.symbol}")
 
     async def _unsubscribe(self) -> None:
@@ -309,7 +313,10 @@ class BusBook:
             start = rec.stream_seq + 1
         await self._subscribe(start)
 
-    async def _resync(self) -> None:
+    async def _resync(self, wait: float = 0.0) -> None:
+        if wait:
+            await self._unsubscribe()
+            await asyncio.sleep(wait)
         delay = 0.05
         while True:
             try:
