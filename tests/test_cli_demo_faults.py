@@ -17,7 +17,7 @@ from wexcore.cli import main
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "simulator.md"
 
-# a value for each documented kind: strong enough to matter in a 2 s run
+# a value for each documented kind: strong enough to matter in a 1.5 s run
 VALUES = {
     "drop": "0.1",
     "duplicate": "0.2",
@@ -56,7 +56,7 @@ def _field(text: str, label: str) -> str:
                          ids=[k for k, _ in documented_faults()])
 def test_demo_keeps_running_and_verifies_its_books(capsys, kind, counted):
     assert kind in VALUES, f"docs/simulator.md documents {kind!r}: give it a value here"
-    code = main(["demo", "--seconds", "2", "--plain", "--seed", "4",
+    code = main(["demo", "--seconds", "1.5", "--plain", "--seed", "4",
                  "--faults", f"{kind}={VALUES[kind]}"])
     out, err = capsys.readouterr()
     assert code == 0, err
