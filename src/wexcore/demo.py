@@ -252,7 +252,7 @@ async def _exercise_orders(session: LiveSession, books: dict[tuple[str, str], An
                 if product == "spot":
                     res = await spot_rest.place_order(live.symbol, "BUY", "LIMIT", price=price,
                                                       quantity="0.0100")
-                    oid = res["orderId"]
+                    oid = res.order_id
                 else:
                     oid = await fut_rest.place_order(live.symbol, "BUY", "LIMIT", 1, "LONG",
                                                      price=price)

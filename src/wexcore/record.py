@@ -41,7 +41,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-import httpx
 import orjson
 
 log = logging.getLogger("wexcore.record")
@@ -354,7 +353,7 @@ async def record(symbols: list[str], path: str, *, product: str = "spot",
                               transport=transport)
         await stack.enter_async_context(stream)
         recorder.header(product=product, symbols=symbols, rest_url=rest_url, ws_url=stream.url)
-        http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
+        http = await stack.enter_async_context(_rest.RestSession())
         base = (rest_url or _rest.default_rest_url(product)).rstrip("/")
         source = _rest.SnapshotSource(http, base, product)
         books = []
