@@ -51,16 +51,20 @@ from wexcore.stream import (
 )
 from wexcore.stream.livebook import LatencyStats, LiveBook, LiveBooks, ResyncEvent
 from wexcore.errors import (
+    AccessDeniedError,
     AuthenticationError,
     DecodeError,
     InsufficientFundsError,
     InvalidOrderError,
+    InvalidParameterError,
     NotFoundError,
+    OrderNotFoundError,
     OrderStateUnknownError,
     PrecisionError,
     RateLimitError,
     SequenceGap,
     ServerError,
+    TransportError,
     WexAPIError,
     WexError,
 )
@@ -86,6 +90,10 @@ __all__ = [
     "ServerError",
     "NotFoundError",
     "OrderStateUnknownError",
+    "InvalidParameterError",
+    "OrderNotFoundError",
+    "AccessDeniedError",
+    "TransportError",
     "SequenceGap",
     "DecodeError",
     "PrecisionError",
