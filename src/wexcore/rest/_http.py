@@ -20,9 +20,13 @@ response -- and it does it as strictly as a client that carries orders must:
 * **One response per request.** Interim ``1xx`` responses are skipped. A
   connection on which anything doubtful happened is closed, never reused:
   bytes after the response (a longer body than declared, a second
-  response), bytes arriving while no request is outstanding, a cancelled or
-  timed-out call, a parse error. So a call can never read another call's
-  response.
+  response), bytes arriving while no request is outstanding (checked on the
+  socket itself before every reuse, even if the event loop has not read
+  them yet), a cancelled or timed-out call, a parse error. So a call never
+  reads another call's response. (What HTTP/1.1 cannot tell apart: a server
+  that sends an unasked-for response in the instant after the next request
+  was written; nothing in the protocol correlates a response with its
+  request. Bytes beyond that response still close the connection.)
 * **Bounded memory.** The header block and the body have limits
   (:data:`MAX_HEADER_BYTES`, :data:`MAX_BODY_BYTES`, configurable per
   client); a declared length over the limit is refused before a byte of the
@@ -680,6 +684,20 @@ class _Conn(asyncio.Protocol):
             w.set_result(p)
 
 
+def _pending(c: _Conn) -> bool:
+    """Bytes wait on an idle connection's socket that the event loop has not
+    read yet: an answer nobody asked for, or the peer's close. Checked before
+    reuse, so that they cannot be taken for the next request's response."""
+    t = c.transport
+    sock = t.get_extra_info("socket") if t is not None else None
+    if sock is None:
+        return False
+    try:
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
 def _expire(fut: asyncio.Future[ResponseParser], exc: ReadTimeout) -> None:
     if not fut.done():
         fut.set_exception(exc)
@@ -730,7 +748,7 @@ class AsyncPool(_PoolBase):
         now = time.monotonic()
         while self._idle:
             c, since = self._idle.pop()
-            if not c.closed and not c.poisoned and now - since < IDLE_EXPIRY:
+            if not c.closed and not c.poisoned and now - since < IDLE_EXPIRY and not _pending(c):
                 return c
             if c.transport is not None:
                 c.transport.abort()

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Generator, Mapping, Sequence
 from decimal import Decimal
@@ -291,6 +292,16 @@ def _normalise(value: Any, t: Any) -> Any:
     return value
 
 
+def _error_path(text: str) -> str | None:
+    """The JSON path a msgspec validation message points at (``$.items[0].price``)."""
+    m = re.search(r" - at `([^`]*)`$", text)
+    path = m.group(1) if m else "$"
+    missing = re.match(r"Object missing required field `([^`]*)`", text)
+    if missing:
+        return f"{path}.{missing.group(1)}"
+    return path if m else None
+
+
 def _empty_result(tp: Any) -> Any:
     """What a ``null`` result means for ``tp``: an empty list or page, else missing."""
     origin = getattr(tp, "__origin__", None)
@@ -484,8 +495,7 @@ class RequestCore:
             return ep.adapt(result) if ep.adapt else result
         except msgspec.ValidationError as exc:
             text = str(exc)
-            path = text.rsplit(" - at `", 1)[1].rstrip("`") if " - at `" in text else None
-            self._unreadable(ep, status, content, text, path)
+            self._unreadable(ep, status, content, text, _error_path(text))
         except (ValueError, TypeError) as exc:
             self._unreadable(ep, status, content, str(exc), None)
 
