@@ -232,3 +232,13 @@ def test_typed_decode_reads_only_bytes():
     d = core("spot")._decoder(spot["server_time"])
     assert isinstance(d, msgspec.json.Decoder)
     assert d.decode(b'{"rc":0,"result":{"serverTime":1}}').result == T.ServerTime(server_time=1)
+
+
+def test_blank_rewrite_touches_only_empty_values():
+    # '":""' can only be an empty member value in valid JSON; text that merely
+    # contains quotes and colons is left alone, pretty-printed blanks are read too.
+    body = (b'{"rc":0,"result":{"symbol":"a:\\"\\"b","orderId":"1","state":"NEW",'
+            b'"clientOrderId":"x\\":\\"\\"","price" : "",\n "fee":\t""}}')
+    o = parse(spot["get_order"], body)
+    assert o.symbol == 'a:""b' and o.client_order_id == 'x":""'
+    assert o.price is None and o.fee is None

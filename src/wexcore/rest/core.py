@@ -238,19 +238,13 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 # ---------------------------------------------------------------- slow path
+_BLANK = re.compile(rb':[ \t\r\n]*""')
 # Plain JSON with every fractional number as an exact Decimal.
 _PLAIN: msgspec.json.Decoder[Any] = msgspec.json.Decoder(float_hook=Decimal)
 
 @lru_cache(maxsize=512)
 def _info(tp: Any) -> Any:
     return msgspec.inspect.type_info(tp)
-
-
-def _takes_empty_string(t: Any) -> bool:
-    """Whether ``""`` is a valid value of the msgspec type info ``t``."""
-    if isinstance(t, msgspec.inspect.UnionType):
-        return any(_takes_empty_string(x) for x in t.types)
-    return isinstance(t, (msgspec.inspect.StrType, msgspec.inspect.AnyType))
 
 
 def _takes_none(t: Any) -> bool:
@@ -271,11 +265,10 @@ def _normalise(value: Any, t: Any) -> Any:
             if f.encode_name not in value:
                 continue
             v = value[f.encode_name]
-            if (v == "" and not _takes_empty_string(f.type)) or (
-                v is None and not _takes_none(f.type)
-            ):
-                if not f.required:
-                    continue
+            # "" and null read as absent wherever the field is optional (the
+            # fast path reads "" as null too); a required field keeps them.
+            if (v == "" or (v is None and not _takes_none(f.type))) and not f.required:
+                continue
             out[f.encode_name] = _normalise(v, f.type)
         return out
     if isinstance(t, msgspec.inspect.ListType):
@@ -446,8 +439,17 @@ class RequestCore:
         subclass for the error (``raw``: a :class:`~wexcore.rest.types.RawResponse`
         on success instead)."""
         if 200 <= status < 300 and not raw:
+            content_in = content
+            if b'""' in content:
+                # An empty string is an absent value: rewritten to null before
+                # decoding, so the fast path reads it. In valid JSON ``:""``
+                # can only be an empty member value (a quote inside a string
+                # is escaped), so nothing else is touched.
+                content_in = content.replace(b':""', b":null")
+                if b'""' in content_in:  # pretty-printed (": """), or in arrays
+                    content_in = _BLANK.sub(b":null", content_in)
             try:
-                env = self._decoder(ep).decode(content)
+                env = self._decoder(ep).decode(content_in)
             except msgspec.DecodeError:
                 pass  # the slow path says what is wrong
             else:
