@@ -216,3 +216,25 @@ def test_idle_connection_closed_by_server_is_not_reused_for_a_write():
         pool.close()
     finally:
         srv.close()
+
+
+SIZED = [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+    b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nX-A:  spaced  \r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nConnection: Keep-Alive, Close\r\nContent-Length: 2\r\n\r\n{}",
+    b"HTTP/1.1 500 Server Error\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nboom",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",  # the machine only
+    b"HTTP/1.1 204 No Content\r\n\r\n",  # the machine only
+]
+
+
+@pytest.mark.parametrize("raw", SIZED)
+def test_one_shot_reading_equals_the_machine(raw):
+    # A whole response in one read takes the parser's one-shot path; fed a
+    # byte at a time it goes through the state machine: same answer.
+    whole, dribbled = parse(raw), parse(raw, step=1)
+    assert (whole.status, whole.headers, whole.body, whole.keep_alive) == (
+        dribbled.status, dribbled.headers, dribbled.body, dribbled.keep_alive)
+    assert whole.headers.get("x-a", "spaced") == "spaced"
+    if b"Close" in raw:
+        assert not whole.keep_alive

@@ -47,6 +47,7 @@ may have reached the server.
 from __future__ import annotations
 
 import asyncio
+import re
 import select
 import socket
 import ssl as _ssl
@@ -95,8 +96,15 @@ IDLE_EXPIRY = 25.0
 # More interim (1xx) responses than this before the final one is an attack.
 _MAX_INTERIM = 8
 _MAX_CHUNK_LINE = 1024
+_INF = float("inf")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _TOKEN = frozenset(b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# A status line: HTTP/1.1 or 1.0, a 3-digit status from 100 to 599, an
+# optional reason phrase.
+_STATUS = re.compile(rb"HTTP/1\.([01]) ([1-5][0-9][0-9])(?: [^\r\n]*)?")
+# A header block: lines of token ":" value, each value free of CR, LF and NUL
+# (no obsolete line folding), each line ending in CRLF.
+_HEADER_BLOCK = re.compile(rb"(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[^\r\n\x00]*\r\n)*")
 
 Response = tuple[int, dict[str, str], bytes]
 
@@ -163,12 +171,55 @@ class ResponseParser:
             return True
         self.received += len(data)
         if self._pos == len(self._buf):
-            # Common case: nothing pending; avoid growing a stale buffer.
+            # Nothing pending. The common case -- a whole sized response in
+            # one read -- is read in one go; anything else takes the machine.
+            if self._state == _HEAD and self._whole(data):
+                return True
             self._buf = bytearray(data)
             self._pos = 0
         else:
             self._buf += data
         return self._run()
+
+    def _whole(self, data: bytes) -> bool:
+        """Read ``data`` if it is exactly one final response with a valid
+        ``Content-Length`` and no transfer or content coding (the checks are
+        the machine's own); ``False`` (nothing consumed) otherwise."""
+        end = data.find(b"\r\n\r\n")
+        if end < 0 or end > self._max_header:
+            return False
+        nl = data.find(b"\r\n", 0, end)
+        if nl < 0:
+            return False
+        m = _STATUS.fullmatch(data, 0, nl)
+        if m is None or m.group(1) != b"1":
+            return False
+        status = int(m.group(2))
+        if status < 200 or status in (204, 304):
+            return False
+        block = data[nl + 2 : end + 2]
+        if _HEADER_BLOCK.fullmatch(block) is None:
+            return False
+        headers: dict[str, str] = {}
+        for line in block.decode("latin-1").split("\r\n")[:-1]:
+            name, _, value = line.partition(":")
+            name = name.lower()
+            if name in headers or name in ("transfer-encoding", "content-encoding"):
+                return False  # duplicates and codings: the machine decides
+            headers[name] = value.strip(" \t")
+        v = headers.get("content-length")
+        if v is None or not (v.isdigit() and v.isascii()) or len(v) > 18:
+            return False
+        n = int(v)
+        if n > self._max_body or end + 4 + n != len(data):
+            return False  # over the limit, incomplete, or bytes after the body
+        conn = headers.get("connection")
+        self.status = status
+        self.headers = headers
+        self.body = data[end + 4 :]
+        self.keep_alive = conn is None or "close" not in conn.lower()
+        self._state = _DONE
+        return True
 
     def feed_eof(self) -> bool:
         """The peer closed. ``True`` if that completes the response (a
@@ -192,11 +243,10 @@ class ResponseParser:
                 if not self._head():
                     return False
             elif st == _FIXED:
-                avail = len(self._buf) - self._pos
-                if avail < self._need:
-                    return False
                 end = self._pos + self._need
-                self._append(self._buf[self._pos : end])
+                if len(self._buf) < end:
+                    return False
+                self._parts.append(bytes(self._buf[self._pos : end]))
                 self._pos = end
                 self._finish(self.keep_alive)
             elif st == _CHUNK_SIZE:
@@ -247,10 +297,12 @@ class ResponseParser:
             )
         head = bytes(buf[pos:end])
         self._pos = end + 4
-        if b"\n\n" in head:
-            raise self._error("header block ends with a bare LF")
-        lines = head.split(b"\r\n")
-        status, http10 = self._status_line(lines[0])
+        nl = head.find(b"\r\n")
+        m = _STATUS.fullmatch(head, 0, nl if nl >= 0 else len(head))
+        if m is None:
+            raise self._error(f"malformed status line {head[:40]!r}")
+        status = int(m.group(2))
+        http10 = m.group(1) == b"0"
         if 100 <= status < 200:
             if status == 101:
                 raise self._error("101 Switching Protocols was not asked for")
@@ -258,16 +310,19 @@ class ResponseParser:
             if self.interim > _MAX_INTERIM:
                 raise self._error(f"more than {_MAX_INTERIM} interim (1xx) responses")
             return True  # skip it; parse the next head
-        headers, lengths = self._header_lines(lines)
+        headers, lengths = self._header_block(b"" if nl < 0 else head[nl + 2 :] + b"\r\n")
         self.status = status
         self.headers = headers
-        conn = headers.get("connection", "").lower()
-        keep = not http10 and "close" not in (t.strip() for t in conn.split(","))
-        enc = headers.get("content-encoding", "").strip().lower()
-        if enc and enc != "identity":
-            if enc not in ("gzip", "x-gzip", "deflate"):
-                raise self._error(f"unexpected Content-Encoding {enc!r}")
-            self._encoding = enc
+        conn = headers.get("connection")
+        # (any mention of close means close: the safe reading)
+        keep = not http10 and (conn is None or "close" not in conn.lower())
+        enc = headers.get("content-encoding")
+        if enc is not None:
+            enc = enc.strip().lower()
+            if enc and enc != "identity":
+                if enc not in ("gzip", "x-gzip", "deflate"):
+                    raise self._error(f"unexpected Content-Encoding {enc!r}")
+                self._encoding = enc
         te = headers.get("transfer-encoding")
         if te is not None:
             if lengths:
@@ -285,7 +340,11 @@ class ResponseParser:
             self._finish(keep)
             return True
         if lengths:
-            n = self._content_length(lengths)
+            v = lengths[0]
+            if len(lengths) == 1 and v.isdigit() and v.isascii() and len(v) <= 18:
+                n = int(v)
+            else:
+                n = self._content_length(lengths)
             if n > self._max_body:
                 raise self._error(
                     f"Content-Length {n} over the body limit of {self._max_body} bytes",
@@ -300,25 +359,31 @@ class ResponseParser:
         self._state = _UNTIL_EOF
         return True
 
-    def _status_line(self, line: bytes) -> tuple[int, bool]:
-        if line[:9] == b"HTTP/1.1 ":
-            http10 = False
-        elif line[:9] == b"HTTP/1.0 ":
-            http10 = True
-        else:
-            raise self._error(f"malformed status line {line[:40]!r}")
-        code = line[9:12]
-        if len(code) != 3 or not code.isdigit() or (len(line) > 12 and line[12:13] != b" "):
-            raise self._error(f"malformed status line {line[:40]!r}")
-        status = int(code)
-        if status < 100 or status > 599:
-            raise self._error(f"status {status} out of range")
-        return status, http10
+    def _header_block(self, block: bytes) -> tuple[dict[str, str], list[str]]:
+        """Header lines (each ending in CRLF) -> (lower-cased dict, Content-Length values).
 
-    def _header_lines(self, lines: list[bytes]) -> tuple[dict[str, str], list[str]]:
+        The whole block is validated by one regular expression first (a token
+        name, a colon, a value without CR, LF or NUL); a block that fails it is
+        read line by line only to say which line is wrong."""
+        if _HEADER_BLOCK.fullmatch(block) is None:
+            self._bad_header_line(block)
         headers: dict[str, str] = {}
         lengths: list[str] = []
-        for raw in lines[1:]:
+        for line in block.decode("latin-1").split("\r\n")[:-1]:
+            name, _, value = line.partition(":")
+            name = name.lower()
+            value = value.strip(" \t")
+            if name == "content-length":
+                lengths.extend(v.strip(" \t") for v in value.split(","))
+                continue
+            old = headers.get(name)
+            headers[name] = value if old is None else f"{old}, {value}"
+        if lengths:
+            headers["content-length"] = lengths[0]
+        return headers, lengths
+
+    def _bad_header_line(self, block: bytes) -> None:
+        for raw in block.split(b"\r\n")[:-1]:
             if not raw:
                 raise self._error("empty header line")
             if raw[0] in (0x20, 0x09):
@@ -328,16 +393,7 @@ class ResponseParser:
                 raise self._error(f"malformed header line {raw[:40]!r}")
             if b"\r" in value or b"\x00" in value:
                 raise self._error(f"control character in header {name[:40]!r}")
-            key = name.decode("ascii").lower()
-            text = value.decode("latin-1").strip(" \t")
-            if key == "content-length":
-                lengths.extend(v.strip(" \t") for v in text.split(","))
-                continue
-            old = headers.get(key)
-            headers[key] = text if old is None else f"{old}, {text}"
-        if lengths:
-            headers["content-length"] = lengths[0]
-        return headers, lengths
+        raise self._error("malformed header block")
 
     def _content_length(self, values: list[str]) -> int:
         first = values[0]
@@ -386,7 +442,7 @@ class ResponseParser:
             if len(buf) - pos > self._max_header:
                 raise self._error("trailer block over the header limit", ResponseTooLarge)
             return False
-        self._header_lines([b"", *bytes(buf[pos:end]).split(b"\r\n")])
+        self._header_block(bytes(buf[pos:end]) + b"\r\n")
         self._pos = end + 4
         self._finish(self.keep_alive)
         return True
@@ -613,7 +669,7 @@ class SyncPool(_PoolBase):
 class _Conn(asyncio.Protocol):
     """One connection; at most one request outstanding."""
 
-    __slots__ = ("transport", "parser", "waiter", "closed", "poisoned")
+    __slots__ = ("transport", "parser", "waiter", "closed", "poisoned", "poll")
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
@@ -621,6 +677,9 @@ class _Conn(asyncio.Protocol):
         self.waiter: asyncio.Future[ResponseParser] | None = None
         self.closed = False
         self.poisoned = False
+        # a poll object on the socket: asks "are unread bytes waiting?" in
+        # one system call without reading them (see _pending)
+        self.poll: Any = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -629,7 +688,10 @@ class _Conn(asyncio.Protocol):
         if sock is not None:
             try:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:
+                poll = select.poll()
+                poll.register(sock.fileno(), select.POLLIN)
+                self.poll = poll
+            except (OSError, AttributeError, ValueError):
                 pass
 
     def data_received(self, data: bytes) -> None:
@@ -688,19 +750,13 @@ def _pending(c: _Conn) -> bool:
     """Bytes wait on an idle connection's socket that the event loop has not
     read yet: an answer nobody asked for, or the peer's close. Checked before
     reuse, so that they cannot be taken for the next request's response."""
-    t = c.transport
-    sock = t.get_extra_info("socket") if t is not None else None
-    if sock is None:
+    poll = c.poll
+    if poll is None:
         return False
     try:
-        return bool(select.select([sock], [], [], 0)[0])
+        return bool(poll.poll(0))
     except (OSError, ValueError):
         return True
-
-
-def _expire(fut: asyncio.Future[ResponseParser], exc: ReadTimeout) -> None:
-    if not fut.done():
-        fut.set_exception(exc)
 
 
 class AsyncPool(_PoolBase):
@@ -721,6 +777,9 @@ class AsyncPool(_PoolBase):
             max_header_bytes=max_header_bytes, max_body_bytes=max_body_bytes,
         )
         self._idle: list[tuple[_Conn, float]] = []
+        self._inflight: dict[asyncio.Future[ResponseParser], tuple[float, str, str]] = {}
+        self._watch: asyncio.TimerHandle | None = None
+        self._watch_at = _INF
 
     async def _connect(self, method: str, target: str, deadline: float) -> _Conn:
         loop = asyncio.get_running_loop()
@@ -768,56 +827,88 @@ class AsyncPool(_PoolBase):
         data = _request_bytes(method, target, self.host_header, headers, body)
         conn = self._take_idle()
         reused = conn is not None
-        if conn is None:
-            conn = await self._connect(method, target, deadline)
-        try:
-            return await self._exchange(conn, data, method, target, deadline)
-        except ConnectionLost as exc:
+        while True:
+            if conn is None:
+                conn = await self._connect(method, target, deadline)
+            transport = conn.transport
+            assert transport is not None
+            if conn.closed:
+                exc = ConnectionLost("connection closed before any response", method=method,
+                                     path=_path_of(target), host=self.host_header)
+            else:
+                fut: asyncio.Future[ResponseParser] = loop.create_future()
+                conn.parser = self._parser(method, target)
+                conn.waiter = fut
+                transport.write(data)
+                self._inflight[fut] = (deadline, method, target)
+                if deadline < self._watch_at:
+                    self._arm(loop, deadline)
+                try:
+                    parser = await fut
+                except ConnectionLost as lost:
+                    exc = lost
+                except BaseException:
+                    # Timed out, cancelled, broken: the answer may still come;
+                    # this connection must never carry another request.
+                    conn.parser = None
+                    conn.waiter = None
+                    conn.poisoned = True
+                    transport.abort()
+                    raise
+                else:
+                    if parser.keep_alive and not conn.closed and not conn.poisoned and (
+                        len(self._idle) < self.max_idle
+                    ):
+                        self._idle.append((conn, time.monotonic()))
+                    else:
+                        transport.close()
+                    return parser.status, parser.headers, parser.body
+                finally:
+                    del self._inflight[fut]
+                conn.parser = None
+                conn.waiter = None
+                conn.poisoned = True
+                transport.abort()
+            # A pooled connection the server had already closed (nothing at
+            # all came back): try once on a fresh one, for GETs only -- a
+            # write's fate is unknown and is reported, not repeated.
             if not reused or method != "GET" or "before any response" not in str(exc):
-                raise
-            conn = await self._connect(method, target, deadline)
-            return await self._exchange(conn, data, method, target, deadline)
+                raise exc
+            conn = None
+            reused = False
 
-    async def _exchange(
-        self, conn: _Conn, data: bytes, method: str, target: str, deadline: float
-    ) -> Response:
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[ResponseParser] = loop.create_future()
-        conn.parser = self._parser(method, target)
-        conn.waiter = fut
-        transport = conn.transport
-        assert transport is not None
-        if conn.closed:
-            conn.parser = None
-            raise ConnectionLost("connection closed before any response", method=method,
-                                 path=_path_of(target), host=self.host_header)
-        transport.write(data)
-        timer = loop.call_at(
-            deadline, _expire, fut,
-            ReadTimeout(f"no complete response within {self.timeout} s", method=method,
-                        path=_path_of(target), host=self.host_header),
-        )
-        try:
-            parser = await fut
-        except BaseException:
-            # Timed out, cancelled, broken: the answer may still come; this
-            # connection must never carry another request.
-            conn.parser = None
-            conn.waiter = None
-            conn.poisoned = True
-            transport.abort()
-            raise
-        finally:
-            timer.cancel()
-        if parser.keep_alive and not conn.closed and not conn.poisoned and (
-            len(self._idle) < self.max_idle
-        ):
-            self._idle.append((conn, time.monotonic()))
-        else:
-            transport.close()
-        return parser.status, parser.headers, parser.body
+    # One timer for all in-flight requests instead of one per request: armed
+    # at the earliest deadline; when it fires, the requests past their
+    # deadline fail with ReadTimeout and it is armed for the next one.
+    def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+        self._watch = loop.call_at(when, self._sweep, loop)
+        self._watch_at = when
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._watch = None
+        self._watch_at = _INF
+        now = loop.time() + 0.001  # a timer may fire a hair early
+        upcoming = _INF
+        for fut, (deadline, method, target) in list(self._inflight.items()):
+            if fut.done():
+                continue
+            if deadline <= now:
+                fut.set_exception(ReadTimeout(
+                    f"no complete response within {self.timeout} s", method=method,
+                    path=_path_of(target), host=self.host_header,
+                ))
+            elif deadline < upcoming:
+                upcoming = deadline
+        if upcoming < _INF:
+            self._arm(loop, upcoming)
 
     async def aclose(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
+            self._watch_at = _INF
         while self._idle:
             c, _ = self._idle.pop()
             if c.transport is not None:

@@ -21,7 +21,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -430,19 +430,22 @@ class _AsyncShell(_Shell):
             )
         return pool
 
-    async def _send(self, req: Send) -> Response:
-        """``(status, headers, body)`` over the pool or httpx."""
+    def _send(self, req: Send) -> Awaitable[Response]:
+        """``(status, headers, body)`` over the pool or httpx (an awaitable: the
+        pool's coroutine is handed back, not wrapped in one more)."""
         pool = self._pool
         if pool is not None:
             url = req.url
             if url.startswith(self.base_url) and url[self._base_len : self._base_len + 1] in (
                 "/", "?", ""
             ):
-                return await pool.request(req.method, url[self._base_len :] or "/", req.headers,
-                                          req.body)
+                return pool.request(req.method, url[self._base_len :] or "/", req.headers,
+                                    req.body)
             origin, target = _split_origin(url)
-            return await self._pool_for(origin).request(req.method, target, req.headers,
-                                                        req.body)
+            return self._pool_for(origin).request(req.method, target, req.headers, req.body)
+        return self._send_httpx(req)
+
+    async def _send_httpx(self, req: Send) -> Response:
         assert self._http is not None
         try:
             r = await self._http.request(req.method, req.url, content=req.body,

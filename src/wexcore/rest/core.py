@@ -385,8 +385,10 @@ class RequestCore:
                     raise InvalidParameterError(f"{ep.name}: {p.arg} is required", field=p.arg)
                 continue
             if p.where == "path":
-                w = _wire(p, v, False)
-                path = path.replace("{" + p.name + "}", quote(str(w), safe=""))
+                w = str(_wire(p, v, False))
+                if not (w.isalnum() and w.isascii()):  # ids and symbols need no quoting
+                    w = quote(w, safe="")
+                path = path.replace("{" + p.name + "}", w)
             elif p.kind == "body":
                 if isinstance(v, (str, bytes, Mapping)) or not isinstance(v, Sequence):
                     raise InvalidParameterError(
@@ -401,7 +403,6 @@ class RequestCore:
                 query[p.name] = _wire(p, v, False)
         qs = encode_query(query) if query else ""
         body = _dumps(body_obj, ep.name) if body_obj is not None else None
-        headers = {"Content-Type": self._ct[ep.encoding]}
         if ep.auth:
             signer = self.signer
             if signer is None:
@@ -410,8 +411,11 @@ class RequestCore:
                     method=ep.method, path=ep.path, host=self.host,
                 )
             ts = self.clock.timestamp(signer.time_offset_ms)
-            headers.update(signer.headers(ep.method, path, qs or None, body,
-                                          product=self.product, timestamp=ts))  # type: ignore[arg-type]
+            headers = signer.headers(ep.method, path, qs or None, body,
+                                     product=self.product, timestamp=ts)  # type: ignore[arg-type]
+            headers["Content-Type"] = self._ct[ep.encoding]
+        else:
+            headers = {"Content-Type": self._ct[ep.encoding]}
         url = self.base_url + path + ("?" + qs if qs else "")
         return Send(ep.method, url, headers, body)
 
