@@ -40,7 +40,9 @@ SECTIONS = [
     ("Live books", ["LiveBook", "LiveBooks", "ResyncEvent", "LatencyStats"]),
     ("Errors", ["WexError", "WexAPIError", "AuthenticationError", "InvalidOrderError",
                 "InsufficientFundsError", "RateLimitError", "ServerError", "NotFoundError",
-                "OrderStateUnknownError", "SequenceGap", "DecodeError", "PrecisionError"]),
+                "OrderStateUnknownError", "SequenceGap", "DecodeError", "PrecisionError",
+                "InvalidParameterError", "OrderNotFoundError", "AccessDeniedError",
+                "TransportError"]),
 ]
 
 # Python modules documented beyond the package root: the commands' building blocks.
