@@ -427,3 +427,29 @@ async def test_cancelled_call_never_leaks_its_answer_into_the_next():
             assert (await c.server_time()).server_time == 2
     finally:
         srv.close()
+
+
+async def test_concurrent_calls_each_end_at_their_deadline():
+    # One watchdog timer serves every in-flight request of a pool: concurrent
+    # calls to a server that never answers all fail in time, and the pool
+    # serves the next call normally afterwards.
+    def respond(srv: Hostile, conn: socket.socket, n: int, head: bytes) -> bool | None:
+        if n <= 5:
+            srv.wait(5.0)
+            return False
+        conn.sendall(ok(n))
+        return None
+
+    sc = Scenario("silent-then-ok", respond, 6)
+    srv = Hostile(lambda conn, n, head: sc.respond(srv, conn, n, head))
+    try:
+        async with wexcore.AsyncSpotClient(base_url=srv.url, rate_limit=False,
+                                           timeout=TIMEOUT, max_retries=0) as c:
+            t0 = time.monotonic()
+            results = await asyncio.gather(*(c.server_time() for _ in range(5)),
+                                           return_exceptions=True)
+            assert all(isinstance(r, ReadTimeout) for r in results), results
+            assert time.monotonic() - t0 < TIMEOUT + SLACK
+            assert (await c.server_time()).server_time == 6
+    finally:
+        srv.close()
