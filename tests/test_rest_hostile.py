@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import pytest
 
 import wexcore
+from rest_support import RawServer
 from wexcore import OrderStateUnknownError, ServerError, WexAPIError, WexError
 from wexcore.errors import (
     ConnectFailed,
@@ -53,80 +54,16 @@ def chunked(n: int) -> bytes:
             + b"%x\r\n%s\r\n%x;ext=1\r\n%s\r\n0\r\n\r\n" % (half, b[:half], len(b) - half, b[half:]))
 
 
-class Hostile:
-    """A raw TCP server. ``respond(conn, n, request)`` answers request number
-    ``n`` (1-based, over all connections) or returns ``False`` to close."""
+class Hostile(RawServer):
+    """The hostile server: scenarios write raw bytes (``respond(srv, conn, n, head)``)."""
 
     def __init__(self, respond: Callable[[socket.socket, int, bytes], bool | None]) -> None:
-        self.respond = respond
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.stop = threading.Event()
-        self.requests: list[bytes] = []
-        self.connections = 0
         self.sent_stray = threading.Event()
-        self.lock = threading.Lock()
-        self.conns: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(lambda conn, n, head, body: respond(conn, n, head))
 
-    def _accept(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.connections += 1
-                self.conns.append(conn)
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        buf = b""
-        conn.settimeout(2.0)
-        try:
-            while not self.stop.is_set():
-                while b"\r\n\r\n" not in buf:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    buf += data
-                head, _, rest = buf.partition(b"\r\n\r\n")
-                n = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        n = int(line.split(b":")[1])
-                while len(rest) < n:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    rest += data
-                with self.lock:
-                    self.requests.append(head)
-                    number = len(self.requests)
-                buf = rest[n:]
-                if self.respond(conn, number, head) is False:
-                    return
-        except OSError:
-            return
-        finally:
-            conn.close()
-
-    def wait(self, seconds: float) -> bool:
-        """Server-side pause (behaviour of the scenario); True if stopped meanwhile."""
-        return self.stop.wait(seconds)
-
-    def close(self) -> None:
-        self.stop.set()
-        self.sock.close()
-        with self.lock:
-            for c in self.conns:
-                try:
-                    c.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+    @property
+    def requests(self) -> list[bytes]:
+        return self.heads
 
 
 @dataclass

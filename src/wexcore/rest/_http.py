@@ -508,20 +508,22 @@ def _path_of(target: str) -> str:
 
 
 class _PoolBase:
+    _default_idle = 8
+
     def __init__(
         self,
         base_url: str,
         *,
-        timeout: float,
-        ssl_context: _ssl.SSLContext | None,
-        max_idle: int,
-        max_header_bytes: int,
-        max_body_bytes: int,
+        timeout: float = 10.0,
+        ssl_context: _ssl.SSLContext | None = None,
+        max_idle: int | None = None,
+        max_header_bytes: int = MAX_HEADER_BYTES,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.host, self.port, self.tls, self.host_header = _origin(base_url)
         self.timeout = timeout
         self.ssl_context = ssl_context or (_ssl.create_default_context() if self.tls else None)
-        self.max_idle = max_idle
+        self.max_idle = self._default_idle if max_idle is None else max_idle
         self.max_header_bytes = max_header_bytes
         self.max_body_bytes = max_body_bytes
 
@@ -536,28 +538,16 @@ class _PoolBase:
 class SyncPool(_PoolBase):
     """Blocking keep-alive connections to one origin (thread-safe: one socket per caller).
 
-    Args:
+    Args (both pools):
         base_url: ``scheme://host[:port]``.
         timeout: the deadline of one call in seconds (connect + send + response).
         ssl_context: for ``https`` (default: the system's verified context).
-        max_idle: idle connections kept for reuse.
+        max_idle: idle connections kept for reuse (8 sync, 16 async).
         max_header_bytes, max_body_bytes: response limits.
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        timeout: float = 10.0,
-        ssl_context: _ssl.SSLContext | None = None,
-        max_idle: int = 8,
-        max_header_bytes: int = MAX_HEADER_BYTES,
-        max_body_bytes: int = MAX_BODY_BYTES,
-    ) -> None:
-        super().__init__(
-            base_url, timeout=timeout, ssl_context=ssl_context, max_idle=max_idle,
-            max_header_bytes=max_header_bytes, max_body_bytes=max_body_bytes,
-        )
+    def __init__(self, base_url: str, **options: Any) -> None:
+        super().__init__(base_url, **options)
         self._idle: list[tuple[socket.socket, float]] = []
 
     def _take_idle(self) -> socket.socket | None:
@@ -762,20 +752,10 @@ def _pending(c: _Conn) -> bool:
 class AsyncPool(_PoolBase):
     """asyncio keep-alive connections to one origin (arguments as :class:`SyncPool`)."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        timeout: float = 10.0,
-        ssl_context: _ssl.SSLContext | None = None,
-        max_idle: int = 16,
-        max_header_bytes: int = MAX_HEADER_BYTES,
-        max_body_bytes: int = MAX_BODY_BYTES,
-    ) -> None:
-        super().__init__(
-            base_url, timeout=timeout, ssl_context=ssl_context, max_idle=max_idle,
-            max_header_bytes=max_header_bytes, max_body_bytes=max_body_bytes,
-        )
+    _default_idle = 16
+
+    def __init__(self, base_url: str, **options: Any) -> None:
+        super().__init__(base_url, **options)
         self._idle: list[tuple[_Conn, float]] = []
         self._inflight: dict[asyncio.Future[ResponseParser], tuple[float, str, str]] = {}
         self._watch: asyncio.TimerHandle | None = None

@@ -257,6 +257,19 @@ class _Shell:
         return ep
 
 
+P = TypeVar("P", SyncPool, AsyncPool)
+
+
+def _pool(pools: dict[str, P], cls: type[P], origin: str, shell: _Shell) -> P:
+    """The shell's pool for ``origin`` (the base URL's, or the time URL's), made on first use."""
+    pool = pools.get(origin)
+    if pool is None:
+        pool = pools[origin] = cls(origin, timeout=shell._timeout,
+                                   max_body_bytes=shell._max_body,
+                                   max_header_bytes=shell._max_header)
+    return pool
+
+
 class _SyncShell(_Shell):
     def __init__(
         self,
@@ -278,13 +291,7 @@ class _SyncShell(_Shell):
         self._clock_lock = threading.Lock()
 
     def _pool_for(self, origin: str) -> SyncPool:
-        pool = self._pools.get(origin)
-        if pool is None:
-            pool = self._pools[origin] = SyncPool(
-                origin, timeout=self._timeout, max_body_bytes=self._max_body,
-                max_header_bytes=self._max_header,
-            )
-        return pool
+        return _pool(self._pools, SyncPool, origin, self)
 
     def _send(self, req: Send) -> Response:
         """``(status, headers, body)`` over the pool or httpx."""
@@ -422,13 +429,7 @@ class _AsyncShell(_Shell):
         self._clock_lock: asyncio.Lock | None = None
 
     def _pool_for(self, origin: str) -> AsyncPool:
-        pool = self._pools.get(origin)
-        if pool is None:
-            pool = self._pools[origin] = AsyncPool(
-                origin, timeout=self._timeout, max_body_bytes=self._max_body,
-                max_header_bytes=self._max_header,
-            )
-        return pool
+        return _pool(self._pools, AsyncPool, origin, self)
 
     def _send(self, req: Send) -> Awaitable[Response]:
         """``(status, headers, body)`` over the pool or httpx (an awaitable: the

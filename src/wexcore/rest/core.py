@@ -639,9 +639,19 @@ class RequestCore:
 
     # -- the plan -------------------------------------------------------------
     def plan(
-        self, ep: Endpoint[R], values: tuple[Any, ...], *, raw: bool = False
+        self,
+        ep: Endpoint[R],
+        values: tuple[Any, ...],
+        *,
+        raw: bool = False,
+        url: str | None = None,
+        timing: list[float] | None = None,
     ) -> Generator[Action, Reply, R]:
-        """The life of one call, as actions for a driver (see the module docstring)."""
+        """The life of one call, as actions for a driver (see the module docstring).
+
+        ``url``: send an unsigned GET there instead of building the request
+        (the clock's server-time URL). ``timing``: append the local wall
+        clock (ms) before and after every attempt's exchange."""
         if ep.auth and self.clock.due():
             yield NEED_CLOCK
         limiter = self.limiter
@@ -654,9 +664,13 @@ class RequestCore:
                 d = limiter.reserve(buckets)
                 if d > 0.0:
                     yield Sleep(d)
-            req = self.build_request(ep, values)
+            req = self.build_request(ep, values) if url is None else Send("GET", url, {}, None)
             t0 = time.perf_counter()
+            if timing is not None:
+                timing.append(self.clock.wall_ms())
             reply = yield req
+            if timing is not None:
+                timing.append(self.clock.wall_ms())
             if isinstance(reply, TransportError):
                 d = self.retry_after_transport(ep, reply, attempt)
                 attempt += 1
@@ -692,35 +706,17 @@ class RequestCore:
 
     def clock_plan(self) -> Generator[Action, Reply, int]:
         """Measure the server-time offset (a GET of :attr:`time_url`, retried
-        like any GET); store it in the clock and the signer; return it (ms)."""
-        ep = _endpoints.spot["server_time"]
-        attempt = 0
-        while True:
-            t0 = self.clock.wall_ms()
-            reply = yield Send("GET", self.time_url, {}, None)
-            t1 = self.clock.wall_ms()
-            if isinstance(reply, TransportError):
-                d = self.retry_after_transport(ep, reply, attempt)
-                attempt += 1
-                yield Sleep(d)
-                continue
-            assert reply is not None
-            status, rheaders, content = reply
-            try:
-                st = self.parse_response(ep, status, rheaders, content)
-            except WexAPIError as exc:
-                d2 = self.retry_after_error(ep, exc, attempt)
-                if d2 is None:
-                    raise
-                attempt += 1
-                yield Sleep(d2)
-                continue
-            offset = self.clock.record(t0, t1, st.server_time)
-            if self.signer is not None:
-                self.signer.time_offset_ms = offset
-            log.debug("clock offset %d ms (round trip %.1f ms)", offset,
-                      self.clock.round_trip_ms or 0.0)
-            return offset
+        like any GET); store it in the clock and the signer; return it (ms).
+        Only the answered attempt's round trip counts (not the retries' waits)."""
+        timing: list[float] = []
+        st = yield from self.plan(_endpoints.spot["server_time"], (), url=self.time_url,
+                                  timing=timing)
+        offset = self.clock.record(timing[-2], timing[-1], st.server_time)
+        if self.signer is not None:
+            self.signer.time_offset_ms = offset
+        log.debug("clock offset %d ms (round trip %.1f ms)", offset,
+                  self.clock.round_trip_ms or 0.0)
+        return offset
 
     # -- pagination ---------------------------------------------------------
     @staticmethod

@@ -418,25 +418,6 @@ class PublicTrade(Model, frozen=True, kw_only=True):
     buyer_maker: bool | None = field(default=None, name="b")
 
 
-class SpotTicker(Model, frozen=True, kw_only=True):
-    """Full ticker: 24 h statistics and the best bid/ask."""
-
-    symbol: str = field(name="s")
-    time: int | None = field(default=None, name="t")
-    change_value: Decimal | None = field(default=None, name="cv")
-    change_rate: Decimal | None = field(default=None, name="cr")
-    open: Decimal | None = field(default=None, name="o")
-    low: Decimal | None = field(default=None, name="l")
-    high: Decimal | None = field(default=None, name="h")
-    close: Decimal | None = field(default=None, name="c")
-    quantity: Decimal | None = field(default=None, name="q")
-    quote_volume: Decimal | None = field(default=None, name="v")
-    ask_price: Decimal | None = field(default=None, name="ap")
-    ask_qty: Decimal | None = field(default=None, name="aq")
-    bid_price: Decimal | None = field(default=None, name="bp")
-    bid_qty: Decimal | None = field(default=None, name="bq")
-
-
 class TickerPrice(Model, frozen=True, kw_only=True):
     symbol: str = field(name="s")
     time: int | None = field(default=None, name="t")
@@ -455,6 +436,8 @@ class BookTicker(Model, frozen=True, kw_only=True):
 
 
 class Ticker24h(Model, frozen=True, kw_only=True):
+    """24 h statistics of a spot symbol."""
+
     symbol: str = field(name="s")
     time: int | None = field(default=None, name="t")
     change_value: Decimal | None = field(default=None, name="cv")
@@ -465,6 +448,15 @@ class Ticker24h(Model, frozen=True, kw_only=True):
     close: Decimal | None = field(default=None, name="c")
     quantity: Decimal | None = field(default=None, name="q")
     quote_volume: Decimal | None = field(default=None, name="v")
+
+
+class SpotTicker(Ticker24h, frozen=True, kw_only=True):
+    """Full ticker: the 24 h statistics and the best bid/ask."""
+
+    ask_price: Decimal | None = field(default=None, name="ap")
+    ask_qty: Decimal | None = field(default=None, name="aq")
+    bid_price: Decimal | None = field(default=None, name="bp")
+    bid_qty: Decimal | None = field(default=None, name="bq")
 
 
 class SpotOrder(Model, frozen=True, kw_only=True):
@@ -763,18 +755,9 @@ class FuturesKline(Model, frozen=True, kw_only=True):
     quote_volume: Decimal | None = field(default=None, name="v")
 
 
-class AggTicker(Model, frozen=True, kw_only=True):
-    """Aggregated market information: ticker plus best prices, index and mark."""
+class AggTicker(FuturesTicker, frozen=True, kw_only=True):
+    """Aggregated market information: the ticker plus best prices, index and mark."""
 
-    symbol: str = field(name="s")
-    time: int | None = field(default=None, name="t")
-    open: Decimal | None = field(default=None, name="o")
-    close: Decimal | None = field(default=None, name="c")
-    high: Decimal | None = field(default=None, name="h")
-    low: Decimal | None = field(default=None, name="l")
-    quantity: Decimal | None = field(default=None, name="a")
-    quote_volume: Decimal | None = field(default=None, name="v")
-    change_rate: Decimal | None = field(default=None, name="r")
     ask_price: Decimal | None = field(default=None, name="ap")
     bid_price: Decimal | None = field(default=None, name="bp")
     index_price: Decimal | None = field(default=None, name="i")
