@@ -305,3 +305,11 @@ def test_typed_results_survive_pickling_between_processes():
     o = T.SpotOrder(symbol="x", order_id=2**70, state=T.OrderState("HALTED"))
     back = pickle.loads(pickle.dumps(o))
     assert back == o and back.state == "HALTED"
+
+
+@pytest.mark.parametrize("kw", [dict(base_url="http://例え.jp"), dict(base_url="ftp://x"),
+                                dict(time_url="http://ünï.example/t"), dict(base_url="nohost")])
+def test_bad_urls_are_refused_at_construction(kw):
+    with pytest.raises(wexcore.InvalidParameterError) as ei:
+        wexcore.SpotClient(**kw)
+    assert ei.value.field == next(iter(kw))

@@ -390,3 +390,28 @@ async def test_concurrent_calls_each_end_at_their_deadline():
             assert (await c.server_time()).server_time == 6
     finally:
         srv.close()
+
+
+def test_async_client_carried_over_to_a_new_event_loop():
+    # asyncio.run twice with one client: the second loop gets its own
+    # connection and its own deadline watchdog (the first loop's never fires).
+    def respond(srv: Hostile, conn: socket.socket, n: int, head: bytes) -> bool | None:
+        if n == 2:
+            srv.wait(5.0)
+            return False
+        conn.sendall(ok(n))
+        return None
+
+    sc = Scenario("two-loops", respond, 1)
+    srv = Hostile(lambda conn, n, head: sc.respond(srv, conn, n, head))
+    c = wexcore.AsyncSpotClient(base_url=srv.url, rate_limit=False, timeout=TIMEOUT,
+                                max_retries=0)
+    try:
+        assert asyncio.run(c.server_time()).server_time == 1
+        t0 = time.monotonic()
+        with pytest.raises(ReadTimeout):
+            asyncio.run(c.server_time())
+        assert time.monotonic() - t0 < TIMEOUT + SLACK
+        assert srv.connections == 2
+    finally:
+        srv.close()

@@ -659,7 +659,7 @@ class SyncPool(_PoolBase):
 class _Conn(asyncio.Protocol):
     """One connection; at most one request outstanding."""
 
-    __slots__ = ("transport", "parser", "waiter", "closed", "poisoned", "poll")
+    __slots__ = ("transport", "parser", "waiter", "closed", "poisoned", "poll", "loop")
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
@@ -670,6 +670,7 @@ class _Conn(asyncio.Protocol):
         # a poll object on the socket: asks "are unread bytes waiting?" in
         # one system call without reading them (see _pending)
         self.poll: Any = None
+        self.loop = asyncio.get_running_loop()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -760,6 +761,7 @@ class AsyncPool(_PoolBase):
         self._inflight: dict[asyncio.Future[ResponseParser], tuple[float, str, str]] = {}
         self._watch: asyncio.TimerHandle | None = None
         self._watch_at = _INF
+        self._watch_loop: asyncio.AbstractEventLoop | None = None
 
     async def _connect(self, method: str, target: str, deadline: float) -> _Conn:
         loop = asyncio.get_running_loop()
@@ -783,10 +785,12 @@ class AsyncPool(_PoolBase):
                                 **where) from exc
         return proto
 
-    def _take_idle(self) -> _Conn | None:
+    def _take_idle(self, loop: asyncio.AbstractEventLoop) -> _Conn | None:
         now = time.monotonic()
         while self._idle:
             c, since = self._idle.pop()
+            if c.loop is not loop:
+                continue  # made under another (finished) event loop: unusable here
             if not c.closed and not c.poisoned and now - since < IDLE_EXPIRY and not _pending(c):
                 return c
             if c.transport is not None:
@@ -805,7 +809,13 @@ class AsyncPool(_PoolBase):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (self.timeout if timeout is None else timeout)
         data = _request_bytes(method, target, self.host_header, headers, body)
-        conn = self._take_idle()
+        if self._watch_loop is not loop:
+            # first use, or a client carried over to a new event loop: the
+            # watchdog of the old one will never fire here
+            self._watch = None
+            self._watch_at = _INF
+            self._watch_loop = loop
+        conn = self._take_idle(loop)
         reused = conn is not None
         while True:
             if conn is None:

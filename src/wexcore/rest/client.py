@@ -169,7 +169,8 @@ class _Shell:
                 backoff=backoff, clock=self._clock, time_url=time_url,
             )
         except ValueError as exc:
-            raise InvalidParameterError(str(exc), field="base_url") from None
+            field = "time_url" if str(exc).startswith("time_url") else "base_url"
+            raise InvalidParameterError(str(exc), field=field) from None
         self._signer = signer
         self._timeout = timeout
         self._max_body = max_body_bytes

@@ -336,9 +336,14 @@ class RequestCore:
     ) -> None:
         if product not in ("spot", "futures"):
             raise ValueError(f"product must be 'spot' or 'futures', got {product!r}")
+        for name, url in (("base_url", base_url), ("time_url", time_url or base_url)):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or not url.isascii():
+                raise ValueError(
+                    f"{name} must be http(s)://host[:port] in ASCII (an international "
+                    f"host name in its xn-- form), got {url!r}"
+                )
         parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"base_url must be http(s)://host[:port], got {base_url!r}")
         self.product = product
         self.spot = product == "spot"
         self.base_url = base_url.rstrip("/")
