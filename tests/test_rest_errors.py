@@ -313,3 +313,27 @@ def test_bad_urls_are_refused_at_construction(kw):
     with pytest.raises(wexcore.InvalidParameterError) as ei:
         wexcore.SpotClient(**kw)
     assert ei.value.field == next(iter(kw))
+
+
+def test_private_streams_keep_the_secret_only_in_the_signer():
+    def strings(obj, depth=0):
+        # every str reachable through plain attributes (not the compiled Signer)
+        if depth > 4:
+            return
+        if isinstance(obj, str):
+            yield obj
+        elif isinstance(obj, dict):
+            for k, v in obj.items():
+                yield from strings(k, depth + 1)
+                yield from strings(v, depth + 1)
+        elif isinstance(obj, (list, tuple, set)):
+            for v in obj:
+                yield from strings(v, depth + 1)
+        elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+            yield from strings(vars(obj), depth + 1)
+
+    for stream in (wexcore.SpotPrivateStream(api_key=KEY, secret=SECRET),
+                   wexcore.FuturesUserStream(api_key=KEY, secret=SECRET)):
+        assert not any(SECRET in s for s in strings(stream))
+        assert stream._rest is not None and stream._rest.signer is not None
+        assert SECRET not in repr(stream._rest) and SECRET not in repr(stream._rest.signer)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from wexcore.errors import DecodeError, ServerError, TransportError, WexAPIError
+from wexcore.errors import DecodeError, ServerError, WexAPIError
 from wexcore.rest.client import SPOT_URL, USDT_M_URL, AsyncFuturesClient, AsyncSpotClient
 
 __all__ = [
@@ -188,7 +188,3 @@ async def fetch_token(rest: RestClient) -> str:
     if isinstance(rest, AsyncSpotClient):
         return (await rest.ws_token()).access_token
     return await rest.listen_key()
-
-
-# Errors a token renewal may fail with while the current key stays usable.
-RENEWAL_ERRORS = (OSError, TransportError, WexAPIError)
