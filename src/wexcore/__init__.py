@@ -50,6 +50,7 @@ from wexcore.stream import (
     SubscriptionError,
 )
 from wexcore.stream.livebook import LatencyStats, LiveBook, LiveBooks, ResyncEvent
+from wexcore.stream.transport import MessageTooBig, run
 from wexcore.errors import (
     AuthenticationError,
     DecodeError,
@@ -118,6 +119,8 @@ __all__ = [
     "NotifyType",
     "StreamClient",
     "Subscription",
+    "MessageTooBig",
+    "run",
     "SpotPublicStream",
     "SpotPrivateStream",
     "FuturesMarketStream",

@@ -12,10 +12,12 @@ only with ``WEXCORE_DEBUG=1``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Callable
+
+# the commands run on uvloop where it is installed (docs/streams.md, "Transports")
+from .stream.transport import run as run_loop
 
 # ---------------------------------------------------------------------------- sim
 
@@ -30,7 +32,7 @@ def _sim_run(args: argparse.Namespace) -> int:
     from .sim.__main__ import run
 
     try:
-        asyncio.run(run(args))
+        run_loop(run(args))
     except ValueError as exc:
         print(f"wexcore sim: {exc}", file=sys.stderr)
         return 2
@@ -54,8 +56,9 @@ def _demo_arguments(parser: argparse.ArgumentParser) -> None:
                              "(watch the books resync)")
     parser.add_argument("--refresh", type=float, default=0.25,
                         help="seconds between redraws of the terminal view (default 0.25)")
-    parser.add_argument("--transport", choices=("websockets", "picows"), default="websockets",
-                        help="WebSocket transport (picows needs the 'fast' extra)")
+    parser.add_argument("--transport", choices=("picows", "websockets"), default=None,
+                        help="WebSocket transport (default: picows; websockets where picows "
+                        "cannot be imported)")
 
 
 def _demo_run(args: argparse.Namespace) -> int:
@@ -63,7 +66,7 @@ def _demo_run(args: argparse.Namespace) -> int:
 
     if args.seconds <= 0:
         raise ValueError("--seconds must be positive")
-    result = asyncio.run(run_demo(seconds=args.seconds, plain=args.plain, seed=args.seed,
+    result = run_loop(run_demo(seconds=args.seconds, plain=args.plain, seed=args.seed,
                                   faults=args.faults, refresh=args.refresh,
                                   transport=args.transport))
     if result.unrepaired_gaps:
@@ -90,7 +93,9 @@ def _book_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--depth", type=int, default=10, help="levels per side shown (default 10)")
     parser.add_argument("--plain", action="store_true",
                         help="one line per second (automatic when stdout is not a terminal)")
-    parser.add_argument("--transport", choices=("websockets", "picows"), default="websockets")
+    parser.add_argument("--transport", choices=("picows", "websockets"), default=None,
+                        help="WebSocket transport (default: picows; websockets where picows "
+                        "cannot be imported)")
 
 
 def _book_run(args: argparse.Namespace) -> int:
@@ -98,7 +103,7 @@ def _book_run(args: argparse.Namespace) -> int:
 
     if args.depth < 1:
         raise ValueError("--depth must be at least 1")
-    asyncio.run(run_book(args.symbol.lower(), product="futures" if args.futures else "spot",
+    run_loop(run_book(args.symbol.lower(), product="futures" if args.futures else "spot",
                          rest_url=args.rest_url, ws_url=args.ws_url, seconds=args.seconds,
                          plain=args.plain, depth=args.depth, transport=args.transport))
     return 0
@@ -131,7 +136,7 @@ def _record_run(args: argparse.Namespace) -> int:
     if args.faults and not args.sim:
         raise ValueError("--faults needs --sim (faults are the simulator's)")
 
-    summary = asyncio.run(record(
+    summary = run_loop(record(
         [s.lower() for s in args.symbols], args.output,
         product="futures" if args.futures else "spot", rest_url=args.rest_url,
         ws_url=args.ws_url, seconds=args.seconds, trades=not args.no_trades,
@@ -159,7 +164,7 @@ def _replay_run(args: argparse.Namespace) -> int:
     if args.serve is not None:
         if args.speed <= 0:
             raise ValueError("--serve needs --speed > 0 (e.g. --speed 1 for real time)")
-        result = asyncio.run(replay_served(args.file, speed=args.speed, port=args.serve))
+        result = run_loop(replay_served(args.file, speed=args.speed, port=args.serve))
     else:
         result = replay(args.file, speed=args.speed)
     if args.json:

@@ -374,7 +374,7 @@ def _merge_latency(stats: list[Any]) -> dict[str, dict[str, float]]:
 
 async def run_demo(*, seconds: float = 15.0, plain: bool = False, out: TextIO | None = None,
                    seed: int = 0, faults: str = "", refresh: float = 0.25,
-                   transport: str = "websockets") -> DemoResult:
+                   transport: str | None = None) -> DemoResult:
     """Run the demo against an in-process simulator; return the summary."""
     from wexcore import AsyncFuturesClient, AsyncSpotClient, LiveBooks
     from wexcore.stream import FuturesUserStream, SpotPrivateStream
@@ -493,7 +493,7 @@ async def run_demo(*, seconds: float = 15.0, plain: bool = False, out: TextIO | 
 async def run_book(symbol: str, *, product: str = "spot", rest_url: str | None = None,
                    ws_url: str | None = None, seconds: float | None = None,
                    plain: bool = False, out: TextIO | None = None, depth: int = 10,
-                   refresh: float = 0.25, transport: str = "websockets") -> dict[str, Any]:
+                   refresh: float = 0.25, transport: str | None = None) -> dict[str, Any]:
     """The live view of one symbol against any endpoint; returns its final counters."""
     from wexcore import LiveBook, StreamClient
 

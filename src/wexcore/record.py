@@ -320,7 +320,7 @@ class RecordSummary:
 async def record(symbols: list[str], path: str, *, product: str = "spot",
                  rest_url: str | None = None, ws_url: str | None = None,
                  seconds: float | None = None, trades: bool = True, use_sim: bool = False,
-                 stop: asyncio.Event | None = None, transport: str = "websockets",
+                 stop: asyncio.Event | None = None, transport: str | None = None,
                  on_started: Callable[[list[Any]], None] | None = None,
                  faults: str = "") -> RecordSummary:
     """Record live books' inputs (and trades) of ``symbols`` to ``path``.

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from wexcore.errors import WexError
-from wexcore.stream import _rest
+from wexcore.stream import _redact, _rest
 from wexcore.stream.core import (
     DEFAULT_URLS,
     SERVER_PING_WINDOW,
@@ -35,7 +35,7 @@ from wexcore.stream.core import (
     TokenLifecycle,
     endpoint,
 )
-from wexcore.stream.transport import Connection, connect
+from wexcore.stream.transport import Connection, connect, resolve_transport
 
 __all__ = [
     "StreamClient",
@@ -208,7 +208,9 @@ class StreamClient:
         product: ``"spot"`` or ``"futures"``.
         channel: spot ``"public"`` / ``"private"``, futures ``"market"`` / ``"user"``.
         url: the WebSocket URL (default: the exchange's; pass the simulator's).
-        transport: ``"websockets"`` (default) or ``"picows"`` (``wexcore[fast]``).
+        transport: ``"picows"`` or ``"websockets"``; ``None`` (default): picows,
+            or websockets where picows cannot be imported. ``self.transport``
+            is the name chosen.
         compression: negotiate permessage-deflate (default True, as the spec asks).
         ping_interval: seconds between text pings (default a third of the
             server's window: 20 s spot, 10 s futures).
@@ -238,7 +240,7 @@ class StreamClient:
         channel: str = "public",
         *,
         url: str | None = None,
-        transport: str = "websockets",
+        transport: str | None = None,
         compression: bool = True,
         ping_interval: float | None = None,
         pong_timeout: float | None = None,
@@ -259,7 +261,7 @@ class StreamClient:
     ) -> None:
         self.product, self.channel = endpoint(product, channel)
         self.url = resolve_url(url, self.product, self.channel)
-        self.transport = transport
+        self.transport = resolve_transport(transport)
         self.compression = compression
         self.core = StreamCore(
             self.product, self.channel, decoder=decoder,
@@ -506,6 +508,7 @@ class StreamClient:
         """Fetch a token; return True if it changed."""
         assert self._token_provider is not None
         token = await self._token_provider()
+        _redact.add_secret(token)  # masked in every log line from now on
         changed = self.token.set(token, time.monotonic())
         self.core.listen_key = token
         self.counters.token_renewals += 1
