@@ -221,14 +221,17 @@ def _picows_listener_class() -> type:
         (picows bounds each frame only) and its inflated size.
         """
 
-        on_message: OnMessage
-        inflater: Any
-        conn: _PicowsConnection
-        max_size: int
+        conn: _PicowsConnection | None
 
-        def __init__(self) -> None:
-            self.inflater = None
-            self.max_size = DEFAULT_MAX_SIZE
+        def __init__(self, on_message: OnMessage, max_size: int, inflater: Any) -> None:
+            # everything set here, before the first frame: frames that come
+            # in the same read as the upgrade response are handed over before
+            # ws_connect returns
+            self.on_message = on_message
+            self.max_size = max_size
+            self.inflater = inflater
+            self.conn = None
+            self.cause: BaseException | None = None
             self._parts: list[bytes] = []
             self._size = 0
             self._compressed = False
@@ -237,6 +240,8 @@ def _picows_listener_class() -> type:
             pass
 
         def on_ws_frame(self, transport: Any, frame: Any) -> None:
+            if self.cause is not None:
+                return  # closing: picows may still hand over what it read
             mt = frame.msg_type
             if mt == TEXT or mt == BINARY:
                 if frame.fin:
@@ -280,16 +285,18 @@ def _picows_listener_class() -> type:
 
         def _too_big(self, size: int) -> None:
             exc = MessageTooBig(size, self.max_size)
-            conn = getattr(self, "conn", None)
-            if conn is not None and not conn.closed.done():
-                conn.closed.set_result(exc)
+            self._closed(exc)
             # picows answers this with a close frame (1009) and disconnects
             raise ProtocolError(TOO_BIG, str(exc))
 
+        def _closed(self, cause: BaseException) -> None:
+            if self.cause is None:
+                self.cause = cause
+            if self.conn is not None and not self.conn.closed.done():
+                self.conn.closed.set_result(self.cause)
+
         def on_ws_disconnected(self, transport: Any) -> None:
-            conn = getattr(self, "conn", None)
-            if conn is not None and not conn.closed.done():
-                conn.closed.set_result(ConnectionError("disconnected"))
+            self._closed(ConnectionError("disconnected"))
 
     return Listener
 
@@ -311,9 +318,10 @@ class _PicowsConnection(Connection):
         self._listener = listener
         self._TEXT = picows.WSMsgType.TEXT
         self.closed = asyncio.get_running_loop().create_future()
+        self.compression = listener.inflater is not None
         listener.conn = self
         if _flag(transport, "is_disconnected"):
-            self.closed.set_result(ConnectionError("disconnected"))
+            self.closed.set_result(listener.cause or ConnectionError("disconnected"))
 
     async def send_text(self, data: bytes | str) -> None:
         # picows drops a message sent after the close silently; the driver
@@ -349,8 +357,8 @@ class _PicowsConnection(Connection):
             self.closed.set_result(ConnectionError("aborted"))
 
 
-def _parse_deflate_response(header: str) -> dict[str, str] | None:
-    for offer in header.split(","):
+def _parse_deflate_response(header: str | None) -> dict[str, str] | None:
+    for offer in (header or "").split(","):
         parts = [p.strip() for p in offer.split(";")]
         if parts[0].lower() == "permessage-deflate":
             params = {}
@@ -370,10 +378,25 @@ async def _connect_picows(
 
     if _LISTENER is None:
         _LISTENER = _picows_listener_class()
+    listener_class = _LISTENER
+
+    def make_listener(request: Any, response: Any) -> Any:
+        inflater = None
+        if compression:
+            params = _parse_deflate_response(_header(response.headers,
+                                                     "sec-websocket-extensions"))
+            if params is not None:
+                bits = int(params.get("server_max_window_bits") or 15)
+                # With server_no_context_takeover every message is
+                # independent; otherwise one inflater must live across
+                # messages. The shared one works for both.
+                inflater = zlib.decompressobj(-bits)
+        return listener_class(on_message, max_size, inflater)
+
     headers = {"Sec-WebSocket-Extensions": _DEFLATE_OFFER} if compression else None
-    transport, listener_ = await asyncio.wait_for(
+    transport, listener = await asyncio.wait_for(
         picows.ws_connect(
-            _LISTENER,
+            make_listener,
             url,
             extra_headers=headers,
             websocket_handshake_timeout=open_timeout,
@@ -383,26 +406,14 @@ async def _connect_picows(
         ),
         open_timeout,
     )
-    listener: Any = listener_
-    listener.on_message = on_message
-    listener.max_size = max_size
-    conn = _PicowsConnection(transport, listener)
-    if compression:
-        resp_headers = transport.response.headers
-        value = None
-        for k in resp_headers:
-            if k.lower() == "sec-websocket-extensions":
-                value = resp_headers[k]
-        params = _parse_deflate_response(value) if value else None
-        if params is not None:
-            bits = int(params.get("server_max_window_bits") or 15)
-            # With server_no_context_takeover every message is independent;
-            # otherwise one inflater must live across messages. A fresh
-            # decompressobj per message would break the latter, the shared one
-            # works for both.
-            listener.inflater = zlib.decompressobj(-bits)
-            conn.compression = True
-    return conn
+    return _PicowsConnection(transport, listener)
+
+
+def _header(headers: Any, name: str) -> str | None:
+    for k in headers:
+        if k.lower() == name:
+            return str(headers[k])
+    return None
 
 
 # --------------------------------------------------------------------------
