@@ -244,7 +244,7 @@ def _answer(peer: _Peer, opcode: int, body: bytes) -> int | None:
 
 
 def _serve_one(peer: _Peer, frames: list[bytes], rate: float, start_after: int,
-               sent_ns: Any) -> None:
+               lead: float, sent_ns: Any) -> None:
     subscribed = 0
     while subscribed < start_after:
         msgs = peer.messages()
@@ -260,6 +260,8 @@ def _serve_one(peer: _Peer, frames: list[bytes], rate: float, start_after: int,
         encoded = [d.frame(f) for f in frames]
     else:
         encoded = [ws_frame(f) for f in frames]
+    if lead > 0:
+        time.sleep(lead)
     if not _push(peer, encoded, rate, sent_ns):
         return
     while (msgs := peer.messages()) is not None:  # until the client leaves
@@ -299,9 +301,14 @@ def _fine_timers() -> None:
 
 
 def serve(port_out: Any, frames: list[bytes], *, rate: float = 0.0, connections: int = 1,
-          start_after: int = 1, deflate: bool = True, sent_ns: Any = None) -> None:
+          start_after: int = 1, lead: float = 0.0, deflate: bool = True,
+          sent_ns: Any = None) -> None:
     """Process entry point: serve ``connections`` connections one after the
-    other, then return. The port goes out through ``port_out.value``."""
+    other, then return. The port goes out through ``port_out.value``.
+
+    Frames start ``lead`` seconds after ``start_after`` topics are subscribed
+    (time for a client's snapshot, so that it applies frames as they come
+    rather than replaying them from its buffer)."""
     _fine_timers()
     server = socket.create_server(("127.0.0.1", 0))
     port_out.value = server.getsockname()[1]
@@ -311,7 +318,7 @@ def serve(port_out: Any, frames: list[bytes], *, rate: float = 0.0, connections:
             with sock:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 try:
-                    _serve_one(_Peer(sock, deflate), frames, rate, start_after, sent_ns)
+                    _serve_one(_Peer(sock, deflate), frames, rate, start_after, lead, sent_ns)
                 except (ConnectionError, OSError):
                     pass
 
@@ -438,7 +445,7 @@ def run_paced(script: DepthScript, rate: float, *, transport: str | None = None,
     if loop not in LOOPS:
         raise ValueError(f"loop must be one of {LOOPS}, not {loop!r}")
     ctx = mp.get_context("spawn")
-    with pusher(script.frames, rate=rate, start_after=len(script.symbols)) as url:
+    with pusher(script.frames, rate=rate, start_after=len(script.symbols), lead=0.2) as url:
         results = ctx.Queue()
         client = ctx.Process(target=paced_client, args=(results, url, script), daemon=True,
                              kwargs={"transport": transport, "compression": compression,
