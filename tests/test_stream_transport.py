@@ -274,3 +274,62 @@ async def test_no_log_line_carries_any_piece_of_the_token(transport, listen_key_
     leaked = [ln for ln in lines if any(f in ln for f in _fragments(TOKEN))]
     assert not leaked, leaked
     assert any("***" in ln for ln in lines), "the frames and the rejection were logged, masked"
+
+
+# ---- coalesced reads -----------------------------------------------------------------------
+
+
+async def test_coalesce_holds_reading_after_a_read_then_resumes():
+    payloads = [b'{"n":%d}' % i for i in range(3)]
+    async with FakeExchange() as ex:
+        got: list[bytes] = []
+        conn = await connect(ex.url + "/public", lambda m, _ns: got.append(m),
+                             transport="picows", compression=False, coalesce=0.2)
+        try:
+            reader = conn._transport.underlying_transport
+            await ex.push(payloads[0])
+            await wait_until(lambda: len(got) == 1, 5.0)
+            assert conn._holding and not reader.is_reading(), "reading held after the read"
+            for p in payloads[1:]:
+                await ex.push(p)  # these wait in the socket for the release
+            await wait_until(lambda: reader.is_reading(), 5.0, "released after coalesce")
+            await wait_until(lambda: len(got) == 3, 5.0)
+            assert got == payloads
+            # the driver's own pause (backpressure) outlives a hold's release
+            conn._holding = False
+            conn._hold()
+            conn.pause_reading()
+            conn._release()
+            assert not reader.is_reading()
+            conn.resume_reading()
+            assert reader.is_reading()
+        finally:
+            await conn.close()
+
+
+async def test_coalesce_on_a_live_stream_loses_nothing_and_keeps_backpressure():
+    # the block policy pauses reading while coalescing holds it too
+    async with FakeExchange() as ex, StreamClient(url=ex.url, coalesce=0.002) as stream:
+        assert stream.transport == "picows"
+        sub = await stream.subscribe("trade@btc_usdt", raw=True, queue_size=4, overflow="block")
+        sent = [orjson.dumps({"topic": "trade", "event": "trade@btc_usdt", "data": {"i": i}})
+                for i in range(40)]
+        pushing = asyncio.gather(*(ex.push(f) for f in sent))
+        got = [await asyncio.wait_for(sub.get(), 5) for _ in sent]
+        await pushing
+        assert got == sent
+
+
+async def test_coalesce_is_ignored_with_a_warning_on_websockets(caplog):
+    async with FakeExchange() as ex:
+        conn = await connect(ex.url + "/public", lambda m, t: None, transport="websockets",
+                             coalesce=0.001)
+        await conn.close()
+    assert "not supported by the websockets transport" in caplog.text
+
+
+async def test_negative_coalesce_rejected():
+    with pytest.raises(ValueError, match="coalesce"):
+        StreamClient(coalesce=-1)
+    with pytest.raises(ValueError, match="coalesce"):
+        await connect("ws://127.0.0.1:9/public", lambda m, t: None, coalesce=float("nan"))

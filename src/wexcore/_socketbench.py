@@ -335,7 +335,8 @@ def _cpu() -> tuple[float, float]:
 
 
 def paced_client(result: Any, url: str, script: DepthScript, *, transport: str | None,
-                 compression: bool, loop: str, warm: int, timeout: float = 120.0) -> None:
+                 compression: bool, loop: str, warm: int, timeout: float = 120.0,
+                 coalesce: float = 0.0) -> None:
     """Process entry point: keep every symbol's live book over one connection
     until all of ``script``'s frames are applied; put a dict into the queue
     ``result``: ``cpu_s`` and ``messages`` between the ``warm``-th frame and the
@@ -358,7 +359,8 @@ def paced_client(result: Any, url: str, script: DepthScript, *, transport: str |
         async with LiveBooks(script.symbols, ws_url=url, compression=compression,
                              precisions=precisions, snapshot_fetcher=fetch,
                              symbols_per_connection=len(script.symbols),
-                             snapshot_rate=1e6, **kw) as books:
+                             snapshot_rate=1e6, stream_options={"coalesce": coalesce},
+                             **kw) as books:
             await books.wait_synced(30)
             kernels = [b.book for b in books]
             cpu0 = cpu1 = _cpu()
@@ -435,7 +437,7 @@ def pusher(frames: list[bytes], **kw: Any) -> Any:
 
 def run_paced(script: DepthScript, rate: float, *, transport: str | None = None,
               compression: bool = True, loop: str = "asyncio", warm: float = 0.1,
-              timeout: float = 120.0) -> dict[str, Any]:
+              timeout: float = 120.0, coalesce: float = 0.0) -> dict[str, Any]:
     """One measured session: a pusher process sends ``script`` at ``rate``
     frames per second to a client process (:func:`paced_client`); returns its
     result with ``cpu_us_per_message`` and ``rate`` (achieved, frames/s)."""
@@ -450,7 +452,7 @@ def run_paced(script: DepthScript, rate: float, *, transport: str | None = None,
         client = ctx.Process(target=paced_client, args=(results, url, script), daemon=True,
                              kwargs={"transport": transport, "compression": compression,
                                      "loop": loop, "warm": int(len(script.frames) * warm),
-                                     "timeout": timeout})
+                                     "timeout": timeout, "coalesce": coalesce})
         client.start()
         try:
             out: dict[str, Any] = results.get(timeout=timeout + 30)

@@ -26,7 +26,8 @@ Four groups, each on the same seeded input for every implementation:
   *Paced*: one frame per write at 10,000 frames/s across 20 symbols into
   live books, permessage-deflate on; CPU time of the client process per
   message for picows on uvloop (the default: ``wexcore.run``), picows on
-  asyncio's loop, and websockets on asyncio's loop (the default before).
+  asyncio's loop, websockets on asyncio's loop (the default before), and
+  the default with reads coalesced for 1 ms (``coalesce=0.001``, opt-in).
   ``bench/bench_stream.py`` measures more (latency percentiles; 2k/10k/30k
   msg/s, with and without deflate).
 
@@ -486,11 +487,13 @@ def _bench_book(w: Any, repeat: int, add: Callable[..., None], tick: Callable[[s
 
 # ---------------------------------------------------------------------------- socket
 
-#: paced contenders: row name -> (transport, event loop); the first is the default
+#: paced contenders: row name -> (transport, event loop, coalesce seconds); the
+#: first is the default
 PACED_ROWS = {
-    "wexcore (picows, uvloop)": ("picows", "uvloop"),
-    "wexcore (picows, asyncio)": ("picows", "asyncio"),
-    "wexcore (websockets, asyncio)": ("websockets", "asyncio"),
+    "wexcore (picows, uvloop)": ("picows", "uvloop", 0.0),
+    "wexcore (picows, asyncio)": ("picows", "asyncio", 0.0),
+    "wexcore (websockets, asyncio)": ("websockets", "asyncio", 0.0),
+    "wexcore (coalesce=0.001)": ("picows", "uvloop", 0.001),
 }
 PACED_RATE = 10_000
 PACED_SYMBOLS = 20
@@ -602,8 +605,9 @@ def _bench_socket(w: Any, repeat: int, add: Callable[..., None],
     for name in rows:
         tick(f"socket: paced {name}")
     for _ in range(rounds):
-        for name, (transport, loop) in rows.items():  # interleaved: drift hits all alike
-            out = run_paced(script, PACED_RATE, transport=transport, loop=loop)
+        for name, (transport, loop, coalesce) in rows.items():  # interleaved: drift hits all
+            out = run_paced(script, PACED_RATE, transport=transport, loop=loop,
+                            coalesce=coalesce)
             if out.get("error") is not None:
                 raise AssertionError(f"paced {name}: {out['error']}")
             samples[name].append(out["cpu_us_per_message"])
@@ -688,7 +692,7 @@ def run_benchmarks(*, quick: bool = False, groups: list[str] | None = None,
     n_sign = 500 if quick else 5000
     n_trades = 500 if quick else 5000
     w = generate(500, 200 if quick else 2000)
-    steps = {"signing": 4, "decoding": 5, "book": 4, "end_to_end": 4, "socket": 6}
+    steps = {"signing": 4, "decoding": 5, "book": 4, "end_to_end": 4, "socket": 7}
     bar = _Progress(sum(steps[g] for g in groups), None, progress)
     results: list[Result] = []
     notes: list[str] = []

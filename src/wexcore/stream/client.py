@@ -226,6 +226,10 @@ class StreamClient:
         decoder: bytes -> event (default :func:`wexcore.decode`).
         queue_size, overflow: defaults for subscriptions.
         on_state: a callback receiving every :class:`ConnectionEvent`.
+        coalesce: seconds to hold reading after each read so that frames
+            arriving meanwhile are read together (picows only; default 0,
+            off): less CPU per message at high rates for up to that much
+            added latency (docs/streams.md, "CPU per message").
         listen_key_in: private channels only: ``"field"`` sends the key as a
             ``"listenKey"`` field (spot's documented shape, spot default);
             ``"topic"`` appends it to each topic, ``"order@<key>"`` (futures
@@ -258,11 +262,15 @@ class StreamClient:
         open_timeout: float = 10.0,
         max_params_per_request: int = 50,
         listen_key_in: str | None = None,
+        coalesce: float = 0.0,
     ) -> None:
         self.product, self.channel = endpoint(product, channel)
         self.url = resolve_url(url, self.product, self.channel)
         self.transport = resolve_transport(transport)
         self.compression = compression
+        if not coalesce >= 0:
+            raise ValueError(f"coalesce must be >= 0 seconds, not {coalesce}")
+        self.coalesce = coalesce
         self.core = StreamCore(
             self.product, self.channel, decoder=decoder,
             max_params_per_request=max_params_per_request, listen_key_in=listen_key_in,
@@ -527,6 +535,7 @@ class StreamClient:
                     # the transport calls the core directly: no hop per message
                     self.url, self.core.feed, transport=self.transport,
                     compression=self.compression, open_timeout=self.open_timeout,
+                    coalesce=self.coalesce,
                 )
             except asyncio.CancelledError:
                 raise

@@ -178,7 +178,7 @@ class _WebsocketsConnection(Connection):
 
 async def _connect_websockets(
     url: str, on_message: OnMessage, *, compression: bool, open_timeout: float,
-    max_size: int,
+    max_size: int, coalesce: float,
 ) -> Connection:
     from websockets.asyncio.client import connect as ws_connect
 
@@ -196,6 +196,9 @@ async def _connect_websockets(
         # frames are logged at DEBUG: through the adapter, never with a key
         logger=RedactingLogger(logging.getLogger("websockets.client")),
     )
+    if coalesce > 0:
+        log.warning("coalesce=%s is not supported by the websockets transport; reads are "
+                    "not held", coalesce)
     return _WebsocketsConnection(ws, on_message)
 
 
@@ -232,6 +235,8 @@ def _picows_listener_class() -> type:
             self.inflater = inflater
             self.conn = None
             self.cause: BaseException | None = None
+            # set when reads are coalesced: called after a read's last frame
+            self.hold: Callable[[], None] | None = None
             self._parts: list[bytes] = []
             self._size = 0
             self._compressed = False
@@ -250,11 +255,11 @@ def _picows_listener_class() -> type:
                     if frame.rsv1:
                         payload = self._inflate(payload)
                     self.on_message(payload, clock())
-                    return
-                self._compressed = bool(frame.rsv1)
-                self._parts = []
-                self._size = 0
-                self._add(frame)
+                else:
+                    self._compressed = bool(frame.rsv1)
+                    self._parts = []
+                    self._size = 0
+                    self._add(frame)
             elif mt == CONT:
                 self._add(frame)
                 if frame.fin:
@@ -266,7 +271,10 @@ def _picows_listener_class() -> type:
             elif mt == CLOSE:
                 transport.send_close(frame.get_close_code())
                 transport.disconnect()
+                return
             # PING is answered by picows (auto-pong); PONG needs nothing
+            if self.hold is not None and frame.last_in_buffer:
+                self.hold()
 
         def _add(self, frame: Any) -> None:
             self._size += frame.payload_size
@@ -311,17 +319,38 @@ def _flag(obj: Any, name: str) -> bool:
 
 
 class _PicowsConnection(Connection):
-    def __init__(self, transport: Any, listener: Any) -> None:
+    def __init__(self, transport: Any, listener: Any, coalesce: float = 0.0) -> None:
         import picows
 
         self._transport = transport
         self._listener = listener
         self._TEXT = picows.WSMsgType.TEXT
-        self.closed = asyncio.get_running_loop().create_future()
+        self._loop = asyncio.get_running_loop()
+        self.closed = self._loop.create_future()
         self.compression = listener.inflater is not None
+        self._coalesce = coalesce
+        self._holding = False  # reading held to coalesce the next frames
+        self._client_paused = False  # reading paused by the driver (backpressure)
         listener.conn = self
+        if coalesce > 0:
+            listener.hold = self._hold
         if _flag(transport, "is_disconnected"):
             self.closed.set_result(listener.cause or ConnectionError("disconnected"))
+
+    def _hold(self) -> None:
+        # after a read: stop reading for `coalesce` seconds, so that frames
+        # arriving meanwhile wait in the socket and come in one read, one
+        # wake-up. A frame after a quiet spell is still handed over at once.
+        if self._holding or self.closed.done():
+            return
+        self._holding = True
+        self._transport.underlying_transport.pause_reading()
+        self._loop.call_later(self._coalesce, self._release)
+
+    def _release(self) -> None:
+        self._holding = False
+        if not self._client_paused and not self.closed.done():
+            self._transport.underlying_transport.resume_reading()
 
     async def send_text(self, data: bytes | str) -> None:
         # picows drops a message sent after the close silently; the driver
@@ -333,10 +362,13 @@ class _PicowsConnection(Connection):
         self._transport.send(self._TEXT, data)
 
     def pause_reading(self) -> None:
+        self._client_paused = True
         self._transport.underlying_transport.pause_reading()
 
     def resume_reading(self) -> None:
-        self._transport.underlying_transport.resume_reading()
+        self._client_paused = False
+        if not self._holding:
+            self._transport.underlying_transport.resume_reading()
 
     async def close(self) -> None:
         try:
@@ -371,7 +403,7 @@ def _parse_deflate_response(header: str | None) -> dict[str, str] | None:
 
 async def _connect_picows(
     url: str, on_message: OnMessage, *, compression: bool, open_timeout: float,
-    max_size: int,
+    max_size: int, coalesce: float,
 ) -> Connection:
     global _LISTENER
     import picows
@@ -406,7 +438,7 @@ async def _connect_picows(
         ),
         open_timeout,
     )
-    return _PicowsConnection(transport, listener)
+    return _PicowsConnection(transport, listener, coalesce)
 
 
 def _header(headers: Any, name: str) -> str | None:
@@ -467,19 +499,28 @@ async def connect(
     compression: bool = True,
     open_timeout: float = 10.0,
     max_size: int = DEFAULT_MAX_SIZE,
+    coalesce: float = 0.0,
 ) -> Connection:
     """Open a connection with the named transport (``None``: :func:`default_transport`).
 
     ``max_size`` bounds every received message, after inflating: a larger
     one closes the connection with code 1009 (:class:`MessageTooBig` on
     picows, the library's ``ConnectionClosedError`` on websockets).
+
+    ``coalesce`` (seconds, picows only; default 0: off): after each read,
+    stop reading for that long, so that frames arriving meanwhile are read
+    together with one wake-up. Less CPU per message at high paced rates, for
+    up to ``coalesce`` of added latency on frames that follow another within
+    that time (a frame after a quiet spell is not delayed).
     """
     name = resolve_transport(transport)
     if max_size < 1:
         raise ValueError(f"max_size must be positive, not {max_size}")
+    if not coalesce >= 0:
+        raise ValueError(f"coalesce must be >= 0 seconds, not {coalesce}")
     dial = _connect_picows if name == "picows" else _connect_websockets
     return await dial(url, on_message, compression=compression, open_timeout=open_timeout,
-                      max_size=max_size)
+                      max_size=max_size, coalesce=coalesce)
 
 
 # --------------------------------------------------------------------------
