@@ -9,10 +9,12 @@ imported (a platform without its wheel, a broken build).
 
 Measured here with frames arriving one per write at 10,000 a second, into
 live books (``bench/bench_stream.py``, CPU time of the client process per
-message, median of 5): websockets on asyncio's default loop ~31 µs, picows
-~17 µs, picows on uvloop ~12 µs (permessage-deflate on, as the spec asks);
-a bare ``recv`` loop that does nothing with the bytes costs ~6 µs here, the
-price of waking up once per frame. See docs/streams.md.
+message, medians over three runs): websockets on asyncio's default loop
+25-31 µs, picows 16-17 µs, picows on uvloop 12-14 µs (permessage-deflate
+on, as the spec asks); a bare ``recv`` loop that does nothing with the
+bytes costs ~6 µs here, the price of waking up once per frame. Opt-in
+coalesced reads (``coalesce=``) trade up to that much latency for fewer
+wake-ups. See docs/streams.md.
 
 permessage-deflate (the spec's ``Sec-WebSocket-Extensions`` request header)
 is on by default. ``websockets`` implements it; ``picows`` does not, so the
@@ -531,10 +533,11 @@ def run(main: Coroutine[Any, Any, T]) -> T:
     """Run ``main`` to completion on uvloop where it is installed (a core
     dependency except on Windows), else with :func:`asyncio.run`.
 
-    A frame that arrives alone wakes the event loop once; uvloop's wake-up
-    and read path costs about a third less CPU than asyncio's own loop
-    (docs/streams.md, "Transports"). The ``wexcore`` commands run this way;
-    programs may too, or choose their own loop: every transport works on any.
+    A frame that arrives alone wakes the event loop once; on uvloop the
+    picows path costs 20-35 % less CPU per such frame than on asyncio's own
+    loop (docs/streams.md, "CPU per message"). The ``wexcore`` commands run
+    this way; programs may too, or choose their own loop: every transport
+    works on any.
     """
     try:
         import uvloop
