@@ -333,3 +333,77 @@ async def test_negative_coalesce_rejected():
         StreamClient(coalesce=-1)
     with pytest.raises(ValueError, match="coalesce"):
         await connect("ws://127.0.0.1:9/public", lambda m, t: None, coalesce=float("nan"))
+
+
+# ---- starting under REST 5xx ---------------------------------------------------------------
+# With picows the connections come up in a different order and the simulator's
+# seeded 5xx fell on requests nothing retried: the symbol precision and the
+# first token. Both are now retried (bounded) on 5xx and dropped requests only.
+
+
+def _symbol_http(statuses: list[int]):
+    import httpx
+
+    calls = []
+
+    def handler(request):
+        calls.append(request.url.path)
+        status = statuses[len(calls) - 1] if len(calls) <= len(statuses) else 200
+        if status != 200:
+            return httpx.Response(status, text="nope")
+        return httpx.Response(200, json={"rc": 0, "mc": "SUCCESS", "ma": [], "result": {
+            "symbols": [{"symbol": "btc_usdt", "pricePrecision": 2, "quantityPrecision": 4}]}})
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(handler)), calls
+
+
+async def _snapshot(symbol: str, product: str) -> bytes:
+    return orjson.dumps({"rc": 0, "mc": "SUCCESS", "ma": [], "result": {
+        "timestamp": 0, "lastUpdateId": 1, "bids": [["1.00", "1.0000"]],
+        "asks": [["2.00", "1.0000"]]}})
+
+
+async def test_live_book_retries_the_symbol_precision_on_5xx():
+    http, calls = _symbol_http([502, 503])
+    async with FakeExchange() as ex, wexcore.LiveBook(
+            "btc_usdt", ws_url=ex.url, rest_url="http://rest.invalid", http=http,
+            snapshot_fetcher=_snapshot) as book:
+        await book.wait_synced(5)
+        assert (book.price_precision, book.quantity_precision) == (2, 4)
+    assert calls == ["/v4/public/symbol"] * 3
+    await http.aclose()
+
+
+async def test_live_book_does_not_retry_a_refused_symbol_request():
+    http, calls = _symbol_http([400])
+    async with FakeExchange() as ex:
+        book = wexcore.LiveBook("btc_usdt", ws_url=ex.url, rest_url="http://rest.invalid",
+                                http=http, snapshot_fetcher=_snapshot)
+        with pytest.raises(wexcore.WexAPIError, match="HTTP 400"):
+            await book.start()
+    assert len(calls) == 1
+    await http.aclose()
+
+
+async def test_private_stream_retries_the_first_token_on_5xx_only():
+    answers = [wexcore.ServerError("ws-token: HTTP 502", http_status=502), TOKEN]
+
+    async def flaky() -> str:
+        a = answers.pop(0)
+        if isinstance(a, Exception):
+            raise a
+        return a
+
+    async with FakeExchange() as ex, StreamClient(
+            "spot", "private", url=ex.url + "/private", token_provider=flaky) as stream:
+        await stream.subscribe("order")
+        assert ex.requests[-1]["listenKey"] == TOKEN and answers == []
+
+    async def refused() -> str:
+        raise wexcore.AuthenticationError("ws-token: HTTP 401", http_status=401)
+
+    async with FakeExchange() as ex:
+        stream = StreamClient("spot", "private", url=ex.url + "/private", token_provider=refused)
+        with pytest.raises(wexcore.AuthenticationError):
+            await stream.start()
+        assert ex.connections == 0

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from wexcore.errors import WexError
+from wexcore.errors import ServerError, WexError
 from wexcore.stream import _redact, _rest
 from wexcore.stream.core import (
     DEFAULT_URLS,
@@ -522,6 +522,22 @@ class StreamClient:
         self.counters.token_renewals += 1
         return changed
 
+    async def _renew_token_before_connecting(self) -> None:
+        # a 5xx or a dropped request is retried a few times (bounded): one
+        # bad answer must not fail start(); a refusal (4xx) is not retried
+        backoff = ReconnectPolicy(0.05, 1.0)
+        for attempt in range(1, 6):
+            try:
+                await self._renew_token()
+                return
+            except (ServerError, httpx.TransportError) as exc:
+                if attempt == 5:
+                    raise
+                delay = backoff.next_delay() or 0.1
+                log.warning("%s %s: token fetch failed (%s); retrying in %.2fs", self.product,
+                            self.channel, exc, delay)
+                await asyncio.sleep(delay)
+
     async def _run(self, first: asyncio.Future[None]) -> None:
         assert self._wake is not None and self._connected is not None
         while not self._closing:
@@ -530,7 +546,7 @@ class StreamClient:
             conn = None
             try:
                 if self.private and self.token.needs_renewal(time.monotonic()):
-                    await self._renew_token()
+                    await self._renew_token_before_connecting()
                 conn = await connect(
                     # the transport calls the core directly: no hop per message
                     self.url, self.core.feed, transport=self.transport,

@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 
 from wexcore._stream import BookFeed, LatencyRing
-from wexcore.errors import DecodeError, PrecisionError, SequenceGap
+from wexcore.errors import DecodeError, PrecisionError, SequenceGap, ServerError
 from wexcore.stream import _rest
 from wexcore.stream.client import StreamClient
 from wexcore.stream.core import ConnectionEvent, ConnectionState, ReconnectPolicy
@@ -420,8 +420,7 @@ class LiveBook:
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=10.0)
         if self.price_precision is None or self.quantity_precision is None:
-            pp, qp = await _rest.fetch_precision(self._http, self.rest_url, self.symbol,
-                                                 self.product)
+            pp, qp = await self._fetch_precision()
             self.price_precision = pp if self.price_precision is None else self.price_precision
             self.quantity_precision = (qp if self.quantity_precision is None
                                        else self.quantity_precision)
@@ -641,6 +640,24 @@ class LiveBook:
         if self._source is None:
             self._source = _rest.SnapshotSource(self._http, self.rest_url, self.product)
         return await self._source(self.symbol, self.product)
+
+    async def _fetch_precision(self) -> tuple[int, int]:
+        # a 5xx or a dropped request is retried (bounded), as snapshots are:
+        # one bad answer must not keep a book from starting
+        assert self._http is not None
+        backoff = ReconnectPolicy(0.05, 1.0)
+        for attempt in range(1, 6):
+            try:
+                return await _rest.fetch_precision(self._http, self.rest_url, self.symbol,
+                                                   self.product)
+            except (ServerError, httpx.TransportError) as exc:
+                if attempt == 5:
+                    raise
+                delay = backoff.next_delay() or 0.1
+                log.warning("%s: symbol precision failed (%s); retrying in %.2fs", self.symbol,
+                            exc, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
 
     async def _resync_loop(self) -> None:
         assert self._need_snapshot is not None and self.sync is not None
