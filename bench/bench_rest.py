@@ -371,7 +371,9 @@ def _check_overhead(ratios, name: str, baseline: str, goal: float) -> None:
         f"{(base - floor) * per:.1f} us vs {name} {(ours - floor) * per:.1f} us = {ratio:.2f}x"
     )
     ratios.goals.append((GROUP, f"{name} overhead", f"{baseline} overhead", goal, ratio))
-    assert ratio >= goal, f"{name} overhead only {ratio:.2f}x smaller than {baseline}'s (goal {goal}x)"
+    if ratios.enforce:  # --ratio-goals=report only prints it
+        assert ratio >= goal, (
+            f"{name} overhead only {ratio:.2f}x smaller than {baseline}'s (goal {goal}x)")
 
 
 # ---------------------------------------------------------------- decoding

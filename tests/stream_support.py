@@ -7,21 +7,13 @@ import contextlib
 from collections.abc import Callable
 
 import orjson
-import pytest
 
 from wexcore import decimal_to_ticks
-from wexcore.stream.transport import available_transports
+from wexcore.stream.transport import TRANSPORTS as _ALL
 
-TRANSPORTS = [
-    "websockets",
-    pytest.param(
-        "picows",
-        marks=pytest.mark.skipif(
-            "picows" not in available_transports(),
-            reason="picows is not installed (optional extra: pip install 'wexcore[fast]')",
-        ),
-    ),
-]
+# every stream test runs over every transport: picows (the default, a core
+# dependency) and websockets (the fallback)
+TRANSPORTS = list(_ALL)
 
 
 async def wait_until(pred: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:

@@ -22,7 +22,9 @@ VALUES = {
     "drop": "0.1",
     "duplicate": "0.2",
     "reorder": "0.1",
-    "disconnect_every": "1",
+    # several in the run: the simulator drops one random connection of four
+    # each time, and two of them carry no book (one drop proved nothing)
+    "disconnect_every": "0.5",
     "rest_5xx": "0.3",  # the LiveBooks failed 8 of 8 starts here
     "rest_delay": "0.3",
     "token_ttl": "1",

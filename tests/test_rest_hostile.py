@@ -324,6 +324,29 @@ async def test_async_client(hostile, sc):
     _check(sc, outcome, srv, time.monotonic() - t0)
 
 
+@pytest.mark.parametrize("sc", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_async_client_on_uvloop(hostile, sc):
+    """The same scenarios on the event loop the commands run on (wexcore.run:
+    uvloop, whose transports are not asyncio.Transport subclasses)."""
+    srv = hostile(sc)
+
+    async def go() -> object:
+        outcome: object = None
+        async with wexcore.AsyncSpotClient("k", "s", **_client_kwargs(sc, srv.url)) as c:
+            for i in range(sc.calls):
+                if i and sc.between is not None:
+                    sc.between(srv)
+                try:
+                    outcome = await (c.place_order(**ORDER) if sc.write else c.server_time())
+                except WexError as exc:
+                    outcome = exc
+        return outcome
+
+    t0 = time.monotonic()
+    outcome = wexcore.run(go())
+    _check(sc, outcome, srv, time.monotonic() - t0)
+
+
 def _closed_port() -> str:
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

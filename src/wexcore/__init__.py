@@ -70,6 +70,7 @@ from wexcore.stream import (
     SubscriptionError,
 )
 from wexcore.stream.livebook import LatencyStats, LiveBook, LiveBooks, ResyncEvent
+from wexcore.stream.transport import MessageTooBig, run
 
 __version__ = "0.1.0"
 
@@ -127,6 +128,8 @@ __all__ = [
     "NotifyType",
     "StreamClient",
     "Subscription",
+    "MessageTooBig",
+    "run",
     "SpotPublicStream",
     "SpotPrivateStream",
     "FuturesMarketStream",

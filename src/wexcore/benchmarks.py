@@ -16,13 +16,20 @@ Four groups, each on the same seeded input for every implementation:
   the sync machine (:class:`~wexcore.stream.livebook.BookSync`), then reading
   the top 10 levels per side, vs ``orjson`` + a sequence check + each Python
   book + the same read;
-* **socket**: the whole path over loopback: a pusher process (pre-encoded
-  WebSocket frames, never the bottleneck) floods depth frames after the
-  subscribe; wexcore's :class:`~wexcore.StreamClient` with the live book's
-  sync machine as its sink (websockets transport, and picows when installed)
-  vs ``websockets`` + ``orjson`` + a dict book; time from the subscribe
-  request to the last update applied, per message.  ``bench/bench_stream.py``
-  measures the same path in more detail (latency percentiles, paced mode).
+* **socket**: the whole path over loopback, a pusher process on one side
+  (``wexcore._socketbench``, pre-encoded frames, never the bottleneck).
+  *Flood*: every depth frame at once after the subscribe; wexcore's
+  :class:`~wexcore.StreamClient` with the live book's sync machine as its
+  sink, over the default transport (picows, the reference row) and
+  websockets, vs ``websockets`` + ``orjson`` + a dict book; wall time from
+  the subscribe request to the last update applied, per message.
+  *Paced*: one frame per write at 10,000 frames/s across 20 symbols into
+  live books, permessage-deflate on; CPU time of the client process per
+  message for picows on uvloop (the default: ``wexcore.run``), picows on
+  asyncio's loop, websockets on asyncio's loop (the default before), and
+  the default with reads coalesced for 1 ms (``coalesce=0.001``, opt-in).
+  ``bench/bench_stream.py`` measures more (latency percentiles; 2k/10k/30k
+  msg/s, with and without deflate).
 
 Every implementation's result is checked (headers equal, sums equal, the final
 book equal to the workload generator's own book) before its time is shown: a
@@ -40,6 +47,7 @@ import asyncio
 import functools
 import hashlib
 import hmac
+import importlib.util
 import platform
 import random
 import statistics
@@ -50,6 +58,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
 import orjson
+
+from wexcore._socketbench import PusherError
 
 __all__ = ["Result", "run_benchmarks", "GROUPS"]
 
@@ -477,121 +487,43 @@ def _bench_book(w: Any, repeat: int, add: Callable[..., None], tick: Callable[[s
 
 # ---------------------------------------------------------------------------- socket
 
-_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-
-def _ws_frame(payload: bytes) -> bytes:
-    """One unmasked server text frame (RFC 6455)."""
-    n = len(payload)
-    if n < 126:
-        return bytes((0x81, n)) + payload
-    if n < 65536:
-        return bytes((0x81, 126)) + n.to_bytes(2, "big") + payload
-    return bytes((0x81, 127)) + n.to_bytes(8, "big") + payload
-
-
-async def _read_ws_frame(reader: Any) -> tuple[int, bytes]:
-    b0, b1 = await reader.readexactly(2)
-    n = b1 & 0x7F
-    if n == 126:
-        n = int.from_bytes(await reader.readexactly(2), "big")
-    elif n == 127:
-        n = int.from_bytes(await reader.readexactly(8), "big")
-    mask = await reader.readexactly(4) if b1 & 0x80 else b""
-    data = await reader.readexactly(n)
-    if mask:
-        data = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
-    return b0 & 0x0F, data
-
-
-async def _pusher(port: Any, messages: list[bytes], connections: int) -> None:
-    """A minimal WEX-like stream server: for each connection, answer the
-    upgrade and the first subscribe, then write every depth frame at once
-    (pre-encoded: the pusher must never be the bottleneck)."""
-    import base64
-    import re
-
-    blob = b"".join(_ws_frame(m) for m in messages)
-    finished = asyncio.Event()
-    served = 0
-
-    async def handle(reader: Any, writer: Any) -> None:
-        nonlocal served
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            m = re.search(rb"(?i)sec-websocket-key:\s*(\S+)", head)
-            assert m is not None
-            accept = base64.b64encode(hashlib.sha1(m.group(1) + _GUID).digest())
-            writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                         b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept
-                         + b"\r\n\r\n")
-            sent = False
-            while True:
-                opcode, payload = await _read_ws_frame(reader)
-                if opcode == 8:
-                    break
-                if opcode != 1:
-                    continue
-                if payload == b"ping":
-                    writer.write(_ws_frame(b"pong"))
-                    continue
-                req = orjson.loads(payload)
-                writer.write(_ws_frame(orjson.dumps({"id": req.get("id"), "code": 0,
-                                                     "msg": "success"})))
-                if not sent and req.get("method") == "subscribe":
-                    sent = True
-                    writer.write(blob)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-            served += 1
-            if served >= connections:
-                finished.set()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port.value = server.sockets[0].getsockname()[1]
-    async with server:
-        await finished.wait()
-
-
-class PusherError(RuntimeError):
-    """The socket group's local pusher process could not run."""
-
-
-def _pusher_main(port: Any, messages: list[bytes], connections: int) -> None:
-    asyncio.run(_pusher(port, messages, connections))
+#: paced contenders: row name -> (transport, event loop, coalesce seconds); the
+#: first is the default
+PACED_ROWS = {
+    "wexcore (picows, uvloop)": ("picows", "uvloop", 0.0),
+    "wexcore (picows, asyncio)": ("picows", "asyncio", 0.0),
+    "wexcore (websockets, asyncio)": ("websockets", "asyncio", 0.0),
+    "wexcore (coalesce=0.001)": ("picows", "uvloop", 0.001),
+}
+PACED_RATE = 10_000
+PACED_SYMBOLS = 20
 
 
 def _bench_socket(w: Any, repeat: int, add: Callable[..., None],
-                  tick: Callable[[str], None]) -> None:
-    """Loopback end to end: a pusher process floods depth frames; each
-    contender reads them from its socket into its book; time from the
-    subscribe request to the last update applied, per message."""
-    import importlib.util
-    import multiprocessing as mp
+                  tick: Callable[[str], None], quick: bool = False) -> None:
+    """Loopback end to end, two cases.
 
+    Flood: a pusher process writes every depth frame at once; each contender
+    reads them from its socket into its book; wall time from the subscribe
+    request to the last update applied, per message. The default transport
+    (picows) is the reference row.
+
+    Paced: one frame per write at 10,000 frames/s across 20 symbols, into
+    live books; CPU time of the client process per message
+    (``wexcore._socketbench.run_paced``), with the spec's permessage-deflate
+    on: what real arrival costs, one wake-up per frame.
+    """
     from wexcore import OrderBook
+    from wexcore._socketbench import depth_script, pusher, run_paced
     from wexcore.stream import StreamClient
     from wexcore.stream.livebook import BookSync
+    from wexcore.stream.transport import available_transports
 
     n = len(w.messages)
     target = w.expected["last_update_id"]
-    transports = ["websockets"] + (["picows"] if importlib.util.find_spec("picows") else [])
+    transports = available_transports()  # the default first
     contenders = len(transports) + 1
-    ctx = mp.get_context("spawn")
-    port = ctx.Value("i", 0)
-    proc = ctx.Process(target=_pusher_main, args=(port, w.messages, contenders * (repeat + 1)),
-                       daemon=True)
-    proc.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not port.value:
-            if time.monotonic() > deadline or not proc.is_alive():
-                raise PusherError("the benchmark's local pusher process did not start")
-            time.sleep(0.01)
-        url = f"ws://127.0.0.1:{port.value}/public"
+    with pusher(w.messages, connections=contenders * (repeat + 1), deflate=False) as url:
 
         async def wex_once(transport: str) -> tuple[float, Any]:
             book = OrderBook(w.symbol, w.price_precision, w.quantity_precision)
@@ -660,10 +592,29 @@ def _bench_socket(w: Any, repeat: int, add: Callable[..., None],
             else:
                 _check_wexcore_book(state, w)
             add("socket", case, name, statistics.median(times), baseline, n)
-    finally:
-        proc.join(timeout=5)
-        if proc.is_alive():
-            proc.kill()
+
+    # paced: CPU per message, each session in processes of its own
+    case = f"paced {PACED_RATE // 1000}k msg/s -> books (CPU)"
+    # each session is two fresh processes (~2.5 s to start): 3 rounds of 1 s keep the
+    # case near 40 s; bench/bench_stream.py runs the long version
+    seconds, rounds = (0.3, 1) if quick else (1.0, max(1, min(repeat, 3)))
+    script = depth_script(int(PACED_RATE * seconds), PACED_SYMBOLS)
+    rows = {k: v for k, v in PACED_ROWS.items() if v[0] in transports}
+    if importlib.util.find_spec("uvloop") is None:
+        MISSING.add("uvloop")
+        rows = {k: v for k, v in rows.items() if v[1] != "uvloop"}
+    samples: dict[str, list[float]] = {k: [] for k in rows}
+    for name in rows:
+        tick(f"socket: paced {name}")
+    for _ in range(rounds):
+        for name, (transport, loop, coalesce) in rows.items():  # interleaved: drift hits all
+            out = run_paced(script, PACED_RATE, transport=transport, loop=loop,
+                            coalesce=coalesce)
+            if out.get("error") is not None:
+                raise AssertionError(f"paced {name}: {out['error']}")
+            samples[name].append(out["cpu_us_per_message"])
+    for name, v in samples.items():
+        add("socket", case, name, statistics.median(v), False, len(script.frames))
 
 
 # ---------------------------------------------------------------------------- driver
@@ -671,9 +622,9 @@ def _bench_socket(w: Any, repeat: int, add: Callable[..., None],
 
 def _format_table(results: list[Result], header: str) -> list[str]:
     lines = [header, ""]
-    lines.append(f"{'group':<11} {'case':<40} {'implementation':<26} {'median µs':>10}  "
+    lines.append(f"{'group':<11} {'case':<40} {'implementation':<30} {'median µs':>10}  "
                  f"{'vs wexcore':>13}")
-    lines.append("-" * 105)
+    lines.append("-" * 109)
     last = None
     for r in results:
         key = (r.group, r.case)
@@ -689,7 +640,7 @@ def _format_table(results: list[Result], header: str) -> list[str]:
                 ratio = f"{r.ratio:.1f}x slower"
             else:
                 ratio = f"{1.0 / r.ratio:.1f}x faster"
-        lines.append(f"{g:<11} {c:<40} {r.implementation:<26} {med:>10}  {ratio:>13}")
+        lines.append(f"{g:<11} {c:<40} {r.implementation:<30} {med:>10}  {ratio:>13}")
     lines.append("")
     lines.append("median µs per operation (request, frame or message); 'vs wexcore' = the "
                  "row's time / the case's first wexcore row's time, in this run")
@@ -743,7 +694,7 @@ def run_benchmarks(*, quick: bool = False, groups: list[str] | None = None,
     n_sign = 500 if quick else 5000
     n_trades = 500 if quick else 5000
     w = generate(500, 200 if quick else 2000)
-    steps = {"signing": 4, "decoding": 5, "book": 4, "end_to_end": 4, "socket": 3}
+    steps = {"signing": 4, "decoding": 5, "book": 4, "end_to_end": 4, "socket": 7}
     bar = _Progress(sum(steps[g] for g in groups), None, progress)
     results: list[Result] = []
     notes: list[str] = []
@@ -762,7 +713,7 @@ def run_benchmarks(*, quick: bool = False, groups: list[str] | None = None,
             _bench_book(w, repeat, add, bar.step, end_to_end=True)
         if "socket" in groups:
             try:
-                _bench_socket(w, repeat, add, bar.step)
+                _bench_socket(w, repeat, add, bar.step, quick)
             except (OSError, PusherError) as exc:
                 # the machine cannot run a local pusher (no processes, no
                 # loopback): the other groups still stand

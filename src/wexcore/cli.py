@@ -189,7 +189,10 @@ def run_async(make: Callable[[asyncio.Event], Awaitable[T]]) -> T:
     async def main() -> T:
         return await make(stop_event())
 
-    return asyncio.run(main())
+    # on uvloop where it is installed (docs/streams.md, "CPU per message")
+    from .stream.transport import run
+
+    return run(main())
 
 
 # ---------------------------------------------------------------------------- sim
@@ -217,8 +220,9 @@ def _sim_run(args: argparse.Namespace) -> int:
 
 
 def _transport_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--transport", choices=("websockets", "picows"), default="websockets",
-                        help="WebSocket transport (picows needs the 'fast' extra)")
+    parser.add_argument("--transport", choices=("picows", "websockets"), default=None,
+                        help="WebSocket transport (default: picows; websockets where picows "
+                        "cannot be imported)")
 
 
 def _demo_arguments(parser: argparse.ArgumentParser) -> None:

@@ -412,7 +412,7 @@ async def _hold_private_streams(parts: _DemoParts, session: LiveSession, ws_url:
 
 
 async def _start_demo(stack: contextlib.AsyncExitStack, sim: Any, session: LiveSession,
-                      transport: str, stale_after: float) -> _DemoParts:
+                      transport: str | None, stale_after: float) -> _DemoParts:
     """Open every connection of the demo (each registered on ``stack``)."""
     from wexcore import AsyncFuturesClient, AsyncSpotClient, LiveBooks
     from wexcore.sim import DEMO_API_KEY, DEMO_SECRET
@@ -464,7 +464,7 @@ async def _start_demo(stack: contextlib.AsyncExitStack, sim: Any, session: LiveS
 
 async def run_demo(*, seconds: float = 15.0, plain: bool = False, out: TextIO | None = None,
                    seed: int = 0, faults: str = "", refresh: float = 0.25,
-                   transport: str = "websockets", stop: asyncio.Event | None = None,
+                   transport: str | None = None, stop: asyncio.Event | None = None,
                    size: Callable[[], tuple[int, int]] | None = None,
                    stale_after: float = 1.0) -> DemoResult:
     """Run the demo against an in-process simulator; return the summary.
@@ -579,7 +579,7 @@ async def _start_book(stream: Any, live: Any, session: LiveSession, symbol: str,
 async def run_book(symbol: str, *, product: str = "spot", rest_url: str | None = None,
                    ws_url: str | None = None, seconds: float | None = None,
                    plain: bool = False, out: TextIO | None = None, depth: int = 10,
-                   refresh: float = 0.25, transport: str = "websockets",
+                   refresh: float = 0.25, transport: str | None = None,
                    stop: asyncio.Event | None = None,
                    size: Callable[[], tuple[int, int]] | None = None) -> dict[str, Any]:
     """The live view of one symbol against any endpoint; returns its final counters.

@@ -433,7 +433,7 @@ async def _flush_periodically(recorder: Recorder) -> None:
 async def record(symbols: list[str], path: str, *, product: str = "spot",
                  rest_url: str | None = None, ws_url: str | None = None,
                  seconds: float | None = None, trades: bool = True, use_sim: bool = False,
-                 stop: asyncio.Event | None = None, transport: str = "websockets",
+                 stop: asyncio.Event | None = None, transport: str | None = None,
                  on_started: Callable[[list[Any]], None] | None = None,
                  faults: str = "",
                  status: Callable[[str], None] | None = None) -> RecordSummary:

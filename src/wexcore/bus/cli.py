@@ -52,8 +52,9 @@ def feed_arguments(parser: argparse.ArgumentParser) -> None:
                         help="replicas of the stream and buckets when this feed creates "
                              "them (3 on a 3-node cluster)")
     parser.add_argument("--no-trades", action="store_true", help="do not publish trades")
-    parser.add_argument("--transport", choices=("websockets", "picows"), default="websockets",
-                        help="WebSocket transport (picows needs the 'fast' extra)")
+    parser.add_argument("--transport", choices=("picows", "websockets"), default=None,
+                        help="WebSocket transport (default: picows; websockets where picows "
+                        "cannot be imported)")
     parser.add_argument("--status-interval", type=float, default=5.0,
                         help="seconds between status lines on stdout (0: none)")
 

@@ -211,7 +211,7 @@ class Feed:
                  group: str = "default", rest_url: str | None = None,
                  ws_url: str | None = None, lease_ttl: float = 5.0,
                  snapshot_interval: float = 5.0, replicas: int = 1, trades: bool = True,
-                 member_id: str | None = None, transport: str = "websockets",
+                 member_id: str | None = None, transport: str | None = None,
                  precisions: dict[str, tuple[int, int]] | None = None,
                  stream_max_age: float = 3600.0) -> None:
         self.symbols = [layout.check_symbol(s) for s in dict.fromkeys(symbols)]

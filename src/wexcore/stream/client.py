@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from wexcore.errors import WexError
 from wexcore.rest.client import AsyncFuturesClient, AsyncSpotClient
-from wexcore.stream import _rest
+from wexcore.stream import _redact, _rest
 from wexcore.stream.core import (
     DEFAULT_URLS,
     SERVER_PING_WINDOW,
@@ -34,7 +34,7 @@ from wexcore.stream.core import (
     TokenLifecycle,
     endpoint,
 )
-from wexcore.stream.transport import Connection, connect
+from wexcore.stream.transport import Connection, connect, resolve_transport
 
 __all__ = [
     "StreamClient",
@@ -207,7 +207,9 @@ class StreamClient:
         product: ``"spot"`` or ``"futures"``.
         channel: spot ``"public"`` / ``"private"``, futures ``"market"`` / ``"user"``.
         url: the WebSocket URL (default: the exchange's; pass the simulator's).
-        transport: ``"websockets"`` (default) or ``"picows"`` (``wexcore[fast]``).
+        transport: ``"picows"`` or ``"websockets"``; ``None`` (default): picows,
+            or websockets where picows cannot be imported. ``self.transport``
+            is the name chosen.
         compression: negotiate permessage-deflate (default True, as the spec asks).
         ping_interval: seconds between text pings (default a third of the
             server's window: 20 s spot, 10 s futures).
@@ -229,6 +231,10 @@ class StreamClient:
         decoder: bytes -> event (default :func:`wexcore.decode`).
         queue_size, overflow: defaults for subscriptions.
         on_state: a callback receiving every :class:`ConnectionEvent`.
+        coalesce: seconds to hold reading after each read so that frames
+            arriving meanwhile are read together (picows only; default 0,
+            off): less CPU per message at high rates for up to that much
+            added latency (docs/streams.md, "CPU per message").
         listen_key_in: private channels only: ``"field"`` sends the key as a
             ``"listenKey"`` field (spot's documented shape, spot default);
             ``"topic"`` appends it to each topic, ``"order@<key>"`` (futures
@@ -243,7 +249,7 @@ class StreamClient:
         channel: str = "public",
         *,
         url: str | None = None,
-        transport: str = "websockets",
+        transport: str | None = None,
         compression: bool = True,
         ping_interval: float | None = None,
         pong_timeout: float | None = None,
@@ -262,11 +268,15 @@ class StreamClient:
         open_timeout: float = 10.0,
         max_params_per_request: int = 50,
         listen_key_in: str | None = None,
+        coalesce: float = 0.0,
     ) -> None:
         self.product, self.channel = endpoint(product, channel)
         self.url = resolve_url(url, self.product, self.channel)
-        self.transport = transport
+        self.transport = resolve_transport(transport)
         self.compression = compression
+        if not coalesce >= 0:
+            raise ValueError(f"coalesce must be >= 0 seconds, not {coalesce}")
+        self.coalesce = coalesce
         self.core = StreamCore(
             self.product, self.channel, decoder=decoder,
             max_params_per_request=max_params_per_request, listen_key_in=listen_key_in,
@@ -513,6 +523,7 @@ class StreamClient:
         """Fetch a token; return True if it changed."""
         assert self._token_provider is not None
         token = await self._token_provider()
+        _redact.add_secret(token)  # masked in every log line from now on
         changed = self.token.set(token, time.monotonic())
         self.core.listen_key = token
         self.counters.token_renewals += 1
@@ -526,11 +537,12 @@ class StreamClient:
             conn = None
             try:
                 if self.private and self.token.needs_renewal(time.monotonic()):
-                    await self._renew_token()
+                    await self._renew_token()  # retried by the REST plan
                 conn = await connect(
                     # the transport calls the core directly: no hop per message
                     self.url, self.core.feed, transport=self.transport,
                     compression=self.compression, open_timeout=self.open_timeout,
+                    coalesce=self.coalesce,
                 )
             except asyncio.CancelledError:
                 raise
