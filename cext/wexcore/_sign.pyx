@@ -58,7 +58,9 @@ cdef extern from "wex_sha256.h" nogil:
     const uint32_t* wex_sha256_IV
     void wex_sha256_blocks_portable(uint32_t* st, const uint8_t* p, size_t nblocks)
     void wex_sha256_blocks_shani(uint32_t* st, const uint8_t* p, size_t nblocks)
+    void wex_sha256_blocks_bmi2(uint32_t* st, const uint8_t* p, size_t nblocks)
     int wex_cpu_has_shani()
+    int wex_cpu_has_bmi2()
     void wex_sha256_finish(wex_sha256_blocks_fn blocks, const uint32_t* st_in, uint64_t done,
                            const uint8_t* p, size_t n, uint8_t* out)
     void wex_hex(const uint8_t* inp, size_t n, char* out)
@@ -102,25 +104,33 @@ cdef str _PUT = "PUT"
 cdef str _DELETE = "DELETE"
 MAX_RECV_WINDOW = WEX_MAX_RECV_WINDOW
 
-cdef wex_sha256_blocks_fn _blocks = wex_sha256_blocks_shani if wex_cpu_has_shani() else wex_sha256_blocks_portable
+cdef wex_sha256_blocks_fn _blocks = (wex_sha256_blocks_shani if wex_cpu_has_shani() else
+                                     wex_sha256_blocks_bmi2 if wex_cpu_has_bmi2() else
+                                     wex_sha256_blocks_portable)
 
 
 def sha256_backend():
-    """The SHA-256 block function in use: ``"sha-ni"`` or ``"portable"``."""
-    return "sha-ni" if _blocks == wex_sha256_blocks_shani else "portable"
+    """The SHA-256 block function in use: ``"sha-ni"``, ``"bmi2"`` or ``"portable"``."""
+    if _blocks == wex_sha256_blocks_shani:
+        return "sha-ni"
+    return "bmi2" if _blocks == wex_sha256_blocks_bmi2 else "portable"
+
+
+def _available_sha256_backends():
+    """The block functions this CPU can run (tests check each)."""
+    return (["portable"] + (["bmi2"] if wex_cpu_has_bmi2() else [])
+            + (["sha-ni"] if wex_cpu_has_shani() else []))
 
 
 def _set_sha256_backend(str name):
-    """Select the block function (tests run both). Not for production use."""
+    """Select the block function (tests run each). Not for production use."""
     global _blocks
-    if name == "sha-ni":
-        if not wex_cpu_has_shani():
-            raise ValueError("this CPU has no SHA instructions")
-        _blocks = wex_sha256_blocks_shani
-    elif name == "portable":
-        _blocks = wex_sha256_blocks_portable
-    else:
+    if name not in _available_sha256_backends():
+        if name in ("sha-ni", "bmi2"):
+            raise ValueError(f"this CPU cannot run the {name} backend")
         raise ValueError(f"unknown backend {name!r}")
+    _blocks = (wex_sha256_blocks_shani if name == "sha-ni" else
+               wex_sha256_blocks_bmi2 if name == "bmi2" else wex_sha256_blocks_portable)
 
 
 # Characters left as they are in query values and keys; everything else is
@@ -434,10 +444,13 @@ cdef class Signer:
             f"&validate-recvwindow={self._recv_str}&validate-timestamp="
         ).encode("ascii")
         self._fut_prefix = f"validate-appkey={self.api_key}&validate-timestamp=".encode("ascii")
+        # every key present, so a request's copy only replaces two values
         self._header_template = {
             "validate-algorithms": self.algorithm,
             "validate-appkey": self.api_key,
             "validate-recvwindow": self._recv_str,
+            "validate-timestamp": "",
+            "validate-signature": "",
         }
         cdef const char *heads[2]
         cdef size_t lens[2]
