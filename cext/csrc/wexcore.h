@@ -77,7 +77,15 @@ static const wex_api *wexcore_api = NULL;
  * exception set when wexcore is missing or older than this header. */
 static inline int wexcore_import(void)
 {
-    const wex_api *api = (const wex_api *)PyCapsule_Import("wexcore._capi.API", 0);
+    /* PyCapsule_Import would not import the submodule itself */
+    PyObject *mod = PyImport_ImportModule("wexcore._capi"), *capsule;
+    const wex_api *api;
+    if (mod == NULL) return -1;
+    capsule = PyObject_GetAttrString(mod, "API");
+    Py_DECREF(mod);
+    if (capsule == NULL) return -1;
+    api = (const wex_api *)PyCapsule_GetPointer(capsule, "wexcore._capi.API");
+    Py_DECREF(capsule);  /* the module keeps it, and the table is static */
     if (api == NULL) return -1;
     if (api->version < WEXCORE_API_VERSION || api->size < sizeof(wex_api)) {
         PyErr_Format(PyExc_ImportError,

@@ -1,4 +1,5 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False
 """Order book kernel: exact L2 books in contiguous arrays, with the exchange's
 sequence rules, fed straight from raw depth bytes.
 
@@ -79,7 +80,7 @@ API (``wexcore/api.pxd``, the ``wexcore._capi`` capsule, docs/embedding.md).
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_CheckExact
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_WRITABLE, PyBUF_C_CONTIGUOUS
-from libc.stdint cimport int64_t, uint64_t, uint32_t, INT64_MAX
+from libc.stdint cimport int64_t, uint32_t, INT64_MAX
 from libc.string cimport memcpy, memset
 from libc.stdlib cimport malloc, calloc, free
 
@@ -92,8 +93,8 @@ import orjson
 from wexcore.errors import DecodeError, PrecisionError, SequenceGap
 
 from wexcore._types cimport (
-    WEX_STALE, WEX_APPLIED, WEX_CROSSED, WEX_GAP, WEX_ERROR,
-    WEX_OK, WEX_E_DECODE, WEX_E_PRECISION, WEX_E_SYMBOL, WEX_E_SEQUENCE, WEX_E_PREVIOUS,
+    WEX_APPLIED, WEX_CROSSED, WEX_GAP, WEX_ERROR,
+    WEX_E_DECODE, WEX_E_PRECISION, WEX_E_SEQUENCE, WEX_E_PREVIOUS,
     WEX_E_NOT_SYNCED, WEX_E_NOMEM, WEX_E_BUSY, WEX_E_ARGUMENT, WEX_E_CAPACITY,
     WEX_SPOT, WEX_FUTURES,
 )
@@ -438,7 +439,8 @@ cdef int _fill_from_obj(wex_depth_msg *m, object obj, int pp, int qp, list keep)
     else:
         where = "message"
     if not isinstance(inner, dict):
-        raise DecodeError(f"expected an object, got {type(inner).__name__}", topic=topic, field=where)
+        raise DecodeError(f"expected an object, got {type(inner).__name__}", topic=topic,
+                          field=where)
     di = <dict>inner
     for key, which in _ID_KEYS:
         v = di.get(key)
@@ -454,7 +456,8 @@ cdef int _fill_from_obj(wex_depth_msg *m, object obj, int pp, int qp, list keep)
     for side, names in ((0, ("b", "bids")), (1, ("a", "asks"))):
         found = [k for k in names if k in di]
         if len(found) > 1:
-            raise DecodeError(f"both {found[0]!r} and {found[1]!r} given", topic=topic, field=found[1])
+            raise DecodeError(f"both {found[0]!r} and {found[1]!r} given", topic=topic,
+                              field=found[1])
         if found:
             # canonical names, whichever key the message used, so both paths
             # name a bad level the same way
@@ -497,7 +500,6 @@ cdef int _scan(wex_depth_msg *m, object message, int pp, int qp, list keep) exce
                      _span(m.topic, m.topic_len), <Py_ssize_t>m.err_offset)
 
 
-
 cdef inline bint _has(wex_depth_msg *m, int which) noexcept nogil:
     return wex_msg_has(m, which)
 
@@ -529,7 +531,8 @@ cdef class DepthParser:
     cdef readonly int price_precision, quantity_precision
 
     def __init__(self, int price_precision, int quantity_precision):
-        if not (0 <= price_precision <= MAX_PRECISION) or not (0 <= quantity_precision <= MAX_PRECISION):
+        if (not (0 <= price_precision <= MAX_PRECISION)
+                or not (0 <= quantity_precision <= MAX_PRECISION)):
             raise ValueError(f"precisions must be 0..{MAX_PRECISION}")
         self.price_precision = price_precision
         self.quantity_precision = quantity_precision
@@ -842,7 +845,8 @@ cdef int wex_depth_decode(const char *buf, size_t len, int price_precision,
     if out == NULL or (buf == NULL and len):
         wex_err_set(err, WEX_E_ARGUMENT, "out" if out == NULL else "buf", "NULL argument")
         return -1
-    if not (0 <= price_precision <= WEX_MAX_PRECISION) or not (0 <= quantity_precision <= WEX_MAX_PRECISION):
+    if (not (0 <= price_precision <= WEX_MAX_PRECISION)
+            or not (0 <= quantity_precision <= WEX_MAX_PRECISION)):
         wex_err_set(err, WEX_E_ARGUMENT, "precision", "precisions must be 0..%d", WEX_MAX_PRECISION)
         return -1
     if ((out.bid_capacity and (out.bid_prices == NULL or out.bid_quantities == NULL))
@@ -1070,7 +1074,8 @@ cdef class OrderBook:
                     elif isinstance(f, (bytes, bytearray, memoryview)):
                         f = bytes(f)
                     else:
-                        raise TypeError(f"frames[{i}]: expected bytes or str, got {type(f).__name__}")
+                        raise TypeError(
+                            f"frames[{i}]: expected bytes or str, got {type(f).__name__}")
                     held[i] = f
                 bufs[i] = PyBytes_AS_STRING(f)
                 lens[i] = <size_t>PyBytes_GET_SIZE(f)
@@ -1189,8 +1194,8 @@ cdef class OrderBook:
         try:
             with nogil:
                 for k in range(nmsg):
-                    code = wex_bk_seq(b, idv[k, 0], idv[k, 1], idv[k, 2], futures and idv[k, 2] >= 0,
-                                      &expected, &received)
+                    code = wex_bk_seq(b, idv[k, 0], idv[k, 1], idv[k, 2],
+                                      futures and idv[k, 2] >= 0, &expected, &received)
                     if code == WEX_SEQ_STALE:
                         continue
                     if code != WEX_SEQ_OK:
@@ -1285,7 +1290,8 @@ cdef class OrderBook:
         cdef Book *b = _ready(self)
         if b.side[0].n == 0 or b.side[1].n == 0:
             return None
-        return (-b.side[1].lv[b.side[1].n - 1].key - b.side[0].lv[b.side[0].n - 1].key) / b.price_scale
+        return ((-b.side[1].lv[b.side[1].n - 1].key - b.side[0].lv[b.side[0].n - 1].key)
+                / b.price_scale)
 
     def mid(self):
         """(best bid + best ask) / 2 as a float, or None when a side is empty."""
@@ -1395,7 +1401,8 @@ cdef class OrderBook:
         bb = _best(self, 0, False)
         ba = _best(self, 1, False)
         return (f"<OrderBook {self.symbol} {self.product} bids={b.side[0].n} asks={b.side[1].n} "
-                f"best_bid={bb} best_ask={ba} last_update_id={b.last_id} in_sync={bool(b.in_sync)}>")
+                f"best_bid={bb} best_ask={ba} last_update_id={b.last_id} "
+                f"in_sync={bool(b.in_sync)}>")
 
 
 cdef inline Book *_ready(OrderBook self) except NULL:
@@ -1455,10 +1462,10 @@ cdef object _best(OrderBook self, int side, bint ticks):
     cdef wex_side *s = &b.side[side]
     if s.n == 0:
         return None
-    cdef wex_level l = s.lv[s.n - 1]
+    cdef wex_level best = s.lv[s.n - 1]
     if ticks:
-        return (_price_of(side, l.key), l.qty)
-    return (_price_of(side, l.key) / b.price_scale, l.qty / b.quantity_scale)
+        return (_price_of(side, best.key), best.qty)
+    return (_price_of(side, best.key) / b.price_scale, best.qty / b.quantity_scale)
 
 
 cdef object _levels(OrderBook self, int side, Py_ssize_t n, bint ticks):

@@ -25,7 +25,7 @@ from cpython.ref cimport PyObject
 from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free
 from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint32_t, uint64_t, int64_t
 from libc.string cimport memcmp, memcpy, memset, memchr
-from libc.math cimport isfinite, NAN
+from libc.math cimport isfinite
 
 cimport cython
 
@@ -545,7 +545,8 @@ _BALANCE = _Layout("balance", WEX_BALANCE_NSLOTS, [
     (WEX_BALANCE_BUSINESS_TYPE, "business_type", V_STR, None, "z"),
     (WEX_BALANCE_SYMBOL, "symbol", V_STR, None, "s"),
     (WEX_BALANCE_UNDERLYING_TYPE, "underlying_type", V_INTISH, None, "underlyingType"),
-    (WEX_BALANCE_OPEN_ORDER_MARGIN_FROZEN, "open_order_margin_frozen", V_DEC, None, "openOrderMarginFrozen"),
+    (WEX_BALANCE_OPEN_ORDER_MARGIN_FROZEN, "open_order_margin_frozen", V_DEC, None,
+     "openOrderMarginFrozen"),
     (WEX_BALANCE_ISOLATED_MARGIN, "isolated_margin", V_DEC, None, "isolatedMargin"),
     (WEX_BALANCE_CROSSED_MARGIN, "crossed_margin", V_DEC, None, "crossedMargin"),
 ])
@@ -560,7 +561,8 @@ _POSITION = _Layout("position", WEX_POSITION_NSLOTS, [
     (WEX_POSITION_REALIZED_PROFIT, "realized_profit", V_DEC, None, "realizedProfit"),
     (WEX_POSITION_ENTRY_PRICE, "entry_price", V_DEC, None, "entryPrice"),
     (WEX_POSITION_ISOLATED_MARGIN, "isolated_margin", V_DEC, None, "isolatedMargin"),
-    (WEX_POSITION_OPEN_ORDER_MARGIN_FROZEN, "open_order_margin_frozen", V_DEC, None, "openOrderMarginFrozen"),
+    (WEX_POSITION_OPEN_ORDER_MARGIN_FROZEN, "open_order_margin_frozen", V_DEC, None,
+     "openOrderMarginFrozen"),
     (WEX_POSITION_UNDERLYING_TYPE, "underlying_type", V_INTISH, None, "underlyingType"),
     (WEX_POSITION_LEVERAGE, "leverage", V_INT, None, "leverage"),
 ])
@@ -876,7 +878,7 @@ cdef int _to_int(Parser* p, const unsigned char* s, Py_ssize_t a, Py_ssize_t b,
     cdef bint eneg = False
     cdef bint neg = False
     cdef Py_ssize_t i = a
-    cdef int keep, k
+    cdef int keep, k, _k
     cdef uint64_t v = 0
     if b - a > _MAX_NUM:
         _fail(p, f"number longer than {_MAX_NUM} characters", where, field)
@@ -937,7 +939,7 @@ cdef int _to_int(Parser* p, const unsigned char* s, Py_ssize_t a, Py_ssize_t b,
             _fail(p, "integer out of range", where, field)
         v = v * 10 + (digits[k] - 48)
     if v != 0:
-        for k in range(ex):
+        for _k in range(ex):
             if v > _U64_TENTH:
                 _fail(p, "integer out of range", where, field)
             v = v * 10
@@ -1500,7 +1502,7 @@ cdef class _Field:
     cdef readonly str name
 
     def __init__(self, _Layout layout, str name, bint text=False):
-        slot, vtype, eid = layout.fields[name]
+        slot, vtype, _eid = layout.fields[name]
         self.slot = slot
         self.vtype = vtype
         self.text = text
@@ -1611,7 +1613,6 @@ cdef class Trade(Event):
     """
     cdef Slot _arr[WEX_TRADE_NSLOTS]
 
-
     symbol = _Field(_TRADE, "symbol")
     time = _Field(_TRADE, "time")
     trade_id = _Field(_TRADE, "trade_id")
@@ -1671,7 +1672,6 @@ cdef class UserTrade(Event):
     """
     cdef Slot _arr[WEX_TRADE_NSLOTS]
 
-
     symbol = _Field(_TRADE, "symbol")
     time = _Field(_TRADE, "time")
     trade_id = _Field(_TRADE, "trade_id")
@@ -1720,7 +1720,6 @@ cdef class Kline(Event):
     (``kline@btc_usdt,5m``).
     """
     cdef Slot _arr[WEX_KLINE_NSLOTS]
-
 
     symbol = _Field(_KLINE, "symbol")
     time = _Field(_KLINE, "time")
@@ -1781,7 +1780,6 @@ cdef class Ticker(Event):
     """
     cdef Slot _arr[WEX_TICKER_NSLOTS]
 
-
     symbol = _Field(_TICKER, "symbol")
     time = _Field(_TICKER, "time")
     open = _Field(_TICKER, "open")
@@ -1819,7 +1817,6 @@ cdef class IndexPrice(Event):
     """Futures ``index_price``: symbol (s), time (t), price (p)."""
     cdef Slot _arr[WEX_PRICE_NSLOTS]
 
-
     symbol = _Field(_PRICE, "symbol")
     time = _Field(_PRICE, "time")
     price = _Field(_PRICE, "price")
@@ -1833,7 +1830,6 @@ cdef class MarkPrice(Event):
     """Futures ``mark_price``: symbol (s), time (t), price (p)."""
     cdef Slot _arr[WEX_PRICE_NSLOTS]
 
-
     symbol = _Field(_PRICE, "symbol")
     time = _Field(_PRICE, "time")
     price = _Field(_PRICE, "price")
@@ -1846,7 +1842,6 @@ cdef class MarkPrice(Event):
 cdef class FundingRate(Event):
     """Futures ``fund_rate``: symbol (s), time (t), rate (r)."""
     cdef Slot _arr[WEX_FUNDING_NSLOTS]
-
 
     symbol = _Field(_FUNDING, "symbol")
     time = _Field(_FUNDING, "time")
@@ -1933,7 +1928,6 @@ cdef class DepthUpdate(_DepthBase):
     """
     cdef Slot _arr[WEX_DEPTH_UPDATE_NSLOTS]
 
-
     symbol = _Field(_DEPTH_UPDATE, "symbol")
     time = _Field(_DEPTH_UPDATE, "time")
     first_update_id = _Field(_DEPTH_UPDATE, "first_update_id")
@@ -1960,7 +1954,6 @@ cdef class DepthSnapshot(_DepthBase):
     ==========  ========  ===========  ==============
     """
     cdef Slot _arr[WEX_DEPTH_NSLOTS]
-
 
     symbol = _Field(_DEPTH, "symbol")
     time = _Field(_DEPTH, "time")
@@ -2003,7 +1996,6 @@ cdef class OrderUpdate(Event):
     =========================  ========  =============  =====================
     """
     cdef Slot _arr[WEX_ORDER_NSLOTS]
-
 
     symbol = _Field(_ORDER, "symbol")
     time = _Field(_ORDER, "time")
@@ -2063,7 +2055,6 @@ cdef class BalanceUpdate(Event):
     """
     cdef Slot _arr[WEX_BALANCE_NSLOTS]
 
-
     currency = _Field(_BALANCE, "currency")
     time = _Field(_BALANCE, "time")
     account_id = _Field(_BALANCE, "account_id")
@@ -2092,7 +2083,6 @@ cdef class PositionUpdate(Event):
     available_close_size, realized_profit, entry_price, isolated_margin,
     open_order_margin_frozen, underlying_type, leverage."""
     cdef Slot _arr[WEX_POSITION_NSLOTS]
-
 
     symbol = _Field(_POSITION, "symbol")
     contract_type = _Field(_POSITION, "contract_type")
@@ -2124,7 +2114,6 @@ cdef class Notify(Event):
     position_side, position_size, notify_type (notifyType: WARN, PARTIAL,
     LIQUIDATION, ADL)."""
     cdef Slot _arr[WEX_NOTIFY_NSLOTS]
-
 
     symbol = _Field(_NOTIFY, "symbol")
     position_type = _Field(_NOTIFY, "position_type")

@@ -36,7 +36,7 @@ from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.dict cimport PyDict_Copy, PyDict_Next
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.ref cimport PyObject
-from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.string cimport memcmp, memcpy, memset
 from libc.stdlib cimport malloc, free
 from libc.stdio cimport snprintf
@@ -283,7 +283,8 @@ cdef int _write_params(Buf* b, object params, str what) except -1:
     if type(params) is dict and len(<dict>params) <= MAX_FAST_PARAMS:
         while PyDict_Next(params, &pos, &kobj, &vobj):
             if type(<object>kobj) is not str:
-                raise TypeError(f"{what}: parameter names must be str, got {type(<object>kobj).__name__}")
+                raise TypeError(f"{what}: parameter names must be str, "
+                                f"got {type(<object>kobj).__name__}")
             if <object>vobj is None:
                 continue
             items[n].key = kobj
@@ -412,7 +413,8 @@ cdef class Signer:
         if not api_key:
             raise ValueError("api_key must not be empty")
         if not _header_safe(api_key):
-            raise ValueError("api_key must be printable ASCII without spaces (it is sent as a header)")
+            raise ValueError(
+                "api_key must be printable ASCII without spaces (it is sent as a header)")
         if isinstance(secret, str):
             secret_b = (<str>secret).encode("utf-8")
         elif isinstance(secret, (bytes, bytearray, memoryview)):
@@ -434,9 +436,11 @@ cdef class Signer:
 
     cdef _set_recv_window(self, object recv_window):
         if isinstance(recv_window, bool) or not isinstance(recv_window, int):
-            raise TypeError(f"recv_window must be int milliseconds, got {type(recv_window).__name__}")
+            raise TypeError(
+                f"recv_window must be int milliseconds, got {type(recv_window).__name__}")
         if not 1 <= recv_window <= MAX_RECV_WINDOW:
-            raise ValueError(f"recv_window must be within 1..{MAX_RECV_WINDOW} ms, got {recv_window}")
+            raise ValueError(
+                f"recv_window must be within 1..{MAX_RECV_WINDOW} ms, got {recv_window}")
         self._recv_window = recv_window
         self._recv_str = str(recv_window)
         self._spot_prefix = (
@@ -502,18 +506,22 @@ cdef class Signer:
         if timestamp is None:
             ts = self.now_ms()
         else:
-            if type(timestamp) is not int and (isinstance(timestamp, bool) or not isinstance(timestamp, int)):
-                raise TypeError(f"timestamp must be int milliseconds, got {type(timestamp).__name__}")
+            if type(timestamp) is not int and (isinstance(timestamp, bool)
+                                               or not isinstance(timestamp, int)):
+                raise TypeError(
+                    f"timestamp must be int milliseconds, got {type(timestamp).__name__}")
             ts = PyLong_AsLongLongAndOverflow(timestamp, &overflow)
         if overflow != 0 or ts < 0 or ts > WEX_MAX_TIMESTAMP:
-            raise ValueError(f"timestamp out of range: {timestamp if timestamp is not None else ts}")
+            raise ValueError(
+                f"timestamp out of range: {timestamp if timestamp is not None else ts}")
 
         buf_put(b, <const char *>self._s.rest[k], self._s.rest_len[k])
         ts_at[0] = b.len
         b.len += wex_put_uint(b.data + b.len, <uint64_t>ts)  # the inline buffer has room
         ts_at[1] = b.len
         if k == WEX_SPOT:
-            if method is not _GET and method is not _POST and method is not _PUT and method is not _DELETE:
+            if (method is not _GET and method is not _POST and method is not _PUT
+                    and method is not _DELETE):
                 if not isinstance(method, str):
                     raise TypeError(f"method must be str, got {type(method).__name__}")
                 m = (<str>method).upper()
@@ -528,7 +536,8 @@ cdef class Signer:
         cdef Py_ssize_t n
         cdef const char* p = PyUnicode_AsUTF8AndSize(path, &n)
         if not wex_path_ok(<const unsigned char*>p, <size_t>n):
-            raise ValueError(f"path must be an ASCII path starting with '/' without '?' or '#', got {path!r}")
+            raise ValueError(
+                f"path must be an ASCII path starting with '/' without '?' or '#', got {path!r}")
         buf_putc(b, 35)
         buf_put(b, p, n)
 
@@ -637,14 +646,16 @@ cdef wex_signer *wex_signer_new(const char *api_key, size_t api_key_len, const c
     cdef size_t lens[2]
     cdef size_t cap
     if api_key == NULL or api_key_len == 0 or not wex_header_safe(api_key, api_key_len):
-        wex_err_set(err, WEX_E_ARGUMENT, "api_key", "api_key must be printable ASCII without spaces")
+        wex_err_set(err, WEX_E_ARGUMENT, "api_key",
+                    "api_key must be printable ASCII without spaces")
         return NULL
     if secret == NULL or secret_len == 0:
         wex_err_set(err, WEX_E_ARGUMENT, "secret", "secret must not be empty")
         return NULL
     if recv_window_ms < 1 or recv_window_ms > WEX_MAX_RECV_WINDOW:
-        wex_err_set(err, WEX_E_ARGUMENT, "recv_window", "recv_window must be within 1..%d ms, got %d",
-                    WEX_MAX_RECV_WINDOW, recv_window_ms)
+        wex_err_set(err, WEX_E_ARGUMENT, "recv_window",
+                    "recv_window must be within 1..%d ms, got %d", WEX_MAX_RECV_WINDOW,
+                    recv_window_ms)
         return NULL
     cap = api_key_len + 128
     s = <Signing *>malloc(sizeof(Signing))

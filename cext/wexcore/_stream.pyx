@@ -26,7 +26,7 @@ from cpython.dict cimport PyDict_GetItem
 from cpython.ref cimport PyObject
 from libc.stdint cimport int64_t
 from libc.stdlib cimport malloc, free
-from libc.string cimport memcmp, memcpy
+from libc.string cimport memcmp
 
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
@@ -36,7 +36,6 @@ from wexcore.api cimport (
     OrderBook, wex_book, wex_error, wex_book_of, wex_book_apply_frame, wex_error_exception,
     WEX_STALE, WEX_CROSSED, WEX_GAP, WEX_ERROR, WEX_E_DECODE, WEX_E_PRECISION, WEX_E_SYMBOL,
 )
-
 
 
 cdef inline int64_t _now_ns() noexcept nogil:
@@ -238,6 +237,7 @@ cdef class BookFeed:
     cdef public LatencyRing apply_ring
     cdef public LatencyRing wire_ring
     cdef public bint futures
+
     @property
     def raw(self):
         """Always True: the router hands a book frame bytes, never decoded events."""
@@ -261,15 +261,16 @@ cdef class BookFeed:
         t0 = _now_ns()
         if PyBytes_CheckExact(frame):
             b = wex_book_of(self.book)
-            result = wex_book_apply_frame(b, PyBytes_AS_STRING(frame), <size_t>PyBytes_GET_SIZE(frame),
-                                          &err)
+            result = wex_book_apply_frame(b, PyBytes_AS_STRING(frame),
+                                          <size_t>PyBytes_GET_SIZE(frame), &err)
             if result == WEX_GAP:
                 self.lose_sync("gap", str(wex_error_exception(b, &err)))
                 self.buffer.append(frame)
                 return 0
             if result == WEX_ERROR:
                 exc = wex_error_exception(b, &err)
-                if err.code != WEX_E_DECODE and err.code != WEX_E_PRECISION and err.code != WEX_E_SYMBOL:
+                if (err.code != WEX_E_DECODE and err.code != WEX_E_PRECISION
+                        and err.code != WEX_E_SYMBOL):
                     raise exc  # busy (a caller's threading bug) or out of memory
                 # a frame we cannot read may have carried changes: the book can
                 # no longer be trusted

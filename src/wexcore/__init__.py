@@ -38,20 +38,6 @@ from wexcore._decode import (
     decode,
 )
 from wexcore._sign import Signer, encode_query, sha256_backend
-from wexcore.stream import (
-    ConnectionEvent,
-    ConnectionState,
-    FuturesMarketStream,
-    FuturesUserStream,
-    ListenKeyError,
-    ReconnectPolicy,
-    SpotPrivateStream,
-    SpotPublicStream,
-    StreamClient,
-    Subscription,
-    SubscriptionError,
-)
-from wexcore.stream.livebook import LatencyStats, LiveBook, LiveBooks, ResyncEvent
 from wexcore.errors import (
     AuthenticationError,
     DecodeError,
@@ -67,6 +53,20 @@ from wexcore.errors import (
     WexError,
 )
 from wexcore.rest import AsyncFuturesClient, AsyncSpotClient, FuturesClient, SpotClient
+from wexcore.stream import (
+    ConnectionEvent,
+    ConnectionState,
+    FuturesMarketStream,
+    FuturesUserStream,
+    ListenKeyError,
+    ReconnectPolicy,
+    SpotPrivateStream,
+    SpotPublicStream,
+    StreamClient,
+    Subscription,
+    SubscriptionError,
+)
+from wexcore.stream.livebook import LatencyStats, LiveBook, LiveBooks, ResyncEvent
 
 __version__ = "0.1.0"
 
