@@ -350,7 +350,7 @@ def test_parallel_one_thread(benchmark, ratios):
         assert a.apply_frames(w.messages)[1] is None
         assert b.apply_frames(w.messages)[1] is None
 
-    benchmark.pedantic(run, setup=lambda: _two_books(w, holder), rounds=ROUNDS * 3, iterations=1)
+    benchmark.pedantic(run, setup=lambda: _two_books(w, holder), rounds=ROUNDS * 6, iterations=1)
     _check_parallel(holder, w)
     ratios.record("gil_free_2_books", "one thread", benchmark)
 
@@ -371,7 +371,7 @@ def test_parallel_two_threads(benchmark, ratios):
         assert a.apply_frames(w.messages)[1] is None
         t.join()
 
-    benchmark.pedantic(run, setup=lambda: _two_books(w, holder), rounds=ROUNDS * 3, iterations=1)
+    benchmark.pedantic(run, setup=lambda: _two_books(w, holder), rounds=ROUNDS * 6, iterations=1)
     assert errors and not any(errors)
     _check_parallel(holder, w)
     if ratios.record("gil_free_2_books", "two threads", benchmark) is not None:
