@@ -38,6 +38,7 @@ from wexcore._decode import (
     decode,
 )
 from wexcore._sign import Signer, encode_query, sha256_backend
+from wexcore.bus import BusBooks, Feed  # noqa: E402 - after the stream layer it builds on
 from wexcore.errors import (
     AuthenticationError,
     DecodeError,
@@ -152,6 +153,8 @@ __all__ = [
     "AsyncSpotClient",
     "FuturesClient",
     "AsyncFuturesClient",
+    "BusBooks",
+    "Feed",
     "__version__",
     "get_include",
 ]

@@ -248,6 +248,27 @@ file format: one JSON object per line (gzip or zstd); see docs/architecture.md""
 }
 
 
+# The bus and export commands live in their own modules (imports stay light:
+# nats-py and pyarrow load only when a command runs).
+from .bus.cli import (  # noqa: E402  # noqa: E402
+    BOOKS_EXAMPLES,
+    FEED_EXAMPLES,
+    books_arguments,
+    books_run,
+    feed_arguments,
+    feed_run,
+)
+from .export import EXPORT_EXAMPLES, export_arguments, export_run  # noqa: E402
+
+COMMANDS.update(
+    feed=("publish live books to NATS JetStream, sharing symbols with other feeds (bus extra)",
+          feed_arguments, feed_run),
+    books=("live books followed from NATS JetStream (bus extra)", books_arguments, books_run),
+    export=("a recording as Parquet tables: book changes and trades (parquet extra)",
+            export_arguments, export_run),
+)
+EXAMPLES.update(feed=FEED_EXAMPLES, books=BOOKS_EXAMPLES, export=EXPORT_EXAMPLES)
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wexcore",
