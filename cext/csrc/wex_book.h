@@ -435,7 +435,10 @@ static int wex_scan_error(const wex_depth_msg *m, int rc, const char *buf, int p
 
 /* ------------------------------------------------------------- reads */
 
-static size_t wex_bk_top_ticks(const wex_book *b, int side, size_t n, int64_t *prices, int64_t *quantities)
+/* The top n levels of a side, best first, into whichever of the four
+ * arrays are not NULL (exact ticks and/or doubles); returns how many. */
+static size_t wex_bk_top(const wex_book *b, int side, size_t n, int64_t *price_ticks,
+                         int64_t *quantity_ticks, double *prices, double *quantities)
 {
     const wex_side *s;
     size_t k, j;
@@ -444,22 +447,10 @@ static size_t wex_bk_top_ticks(const wex_book *b, int side, size_t n, int64_t *p
     k = n < s->n ? n : s->n;
     for (j = 0; j < k; j++) {
         const wex_level *l = &s->lv[s->n - 1 - j];
-        if (prices) prices[j] = side ? -l->key : l->key;
-        if (quantities) quantities[j] = l->qty;
-    }
-    return k;
-}
-
-static size_t wex_bk_top(const wex_book *b, int side, size_t n, double *prices, double *quantities)
-{
-    const wex_side *s;
-    size_t k, j;
-    if (side != 0 && side != 1) return 0;
-    s = &b->side[side];
-    k = n < s->n ? n : s->n;
-    for (j = 0; j < k; j++) {
-        const wex_level *l = &s->lv[s->n - 1 - j];
-        if (prices) prices[j] = (double)(side ? -l->key : l->key) / b->price_scale;
+        int64_t price = side ? -l->key : l->key;
+        if (price_ticks) price_ticks[j] = price;
+        if (quantity_ticks) quantity_ticks[j] = l->qty;
+        if (prices) prices[j] = (double)price / b->price_scale;
         if (quantities) quantities[j] = (double)l->qty / b->quantity_scale;
     }
     return k;

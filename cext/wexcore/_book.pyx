@@ -175,8 +175,8 @@ cdef extern from "wex_book.h" nogil:
     int wex_bk_replace_scanned(Book *b, wex_error *err)
     int wex_scan_error(const wex_depth_msg *m, int rc, const char *buf, int pp, int qp,
                        int capacity, wex_error *err)
-    size_t wex_bk_top_ticks(const Book *b, int side, size_t n, int64_t *prices, int64_t *quantities)
-    size_t wex_bk_top(const Book *b, int side, size_t n, double *prices, double *quantities)
+    size_t wex_bk_top(const Book *b, int side, size_t n, int64_t *price_ticks,
+                      int64_t *quantity_ticks, double *prices, double *quantities)
     uint32_t wex_bk_checksum(const Book *b, size_t levels)
 
 wex_crc_init()
@@ -773,38 +773,39 @@ cdef wex_book *wex_book_of(object order_book) except NULL:
     return b
 
 
-cdef int wex_book_load_snapshot(wex_book *book, const char *buf, size_t len,
-                                wex_error *err) noexcept nogil:
+cdef inline int _changing_call(wex_book *book, const char *buf, size_t len, int mode,
+                               wex_error *err) noexcept nogil:
+    """The C API's calls that change a book: checked, marked busy, applied."""
     cdef Book *b = <Book *>book
     if _enter(b, buf, len, err):
         return WEX_ERROR
-    cdef int st = _apply_bytes(b, buf, len, _MODE_SNAPSHOT, err)
+    cdef int st = _apply_bytes(b, buf, len, mode, err)
     b.busy = 0
     return st
+
+
+cdef int wex_book_load_snapshot(wex_book *book, const char *buf, size_t len,
+                                wex_error *err) noexcept nogil:
+    return _changing_call(book, buf, len, _MODE_SNAPSHOT, err)
 
 
 cdef int wex_book_apply_frame(wex_book *book, const char *buf, size_t len,
                               wex_error *err) noexcept nogil:
-    cdef Book *b = <Book *>book
-    if _enter(b, buf, len, err):
-        return WEX_ERROR
-    cdef int st = _apply_bytes(b, buf, len, _MODE_APPLY, err)
-    b.busy = 0
-    return st
+    return _changing_call(book, buf, len, _MODE_APPLY, err)
 
 
 cdef size_t wex_book_top_ticks(const wex_book *book, int side, size_t n, int64_t *prices,
                                int64_t *quantities) noexcept nogil:
     if not _usable(<const Book *>book):
         return 0
-    return wex_bk_top_ticks(<const Book *>book, side, n, prices, quantities)
+    return wex_bk_top(<const Book *>book, side, n, prices, quantities, NULL, NULL)
 
 
 cdef size_t wex_book_top(const wex_book *book, int side, size_t n, double *prices,
                          double *quantities) noexcept nogil:
     if not _usable(<const Book *>book):
         return 0
-    return wex_bk_top(<const Book *>book, side, n, prices, quantities)
+    return wex_bk_top(<const Book *>book, side, n, NULL, NULL, prices, quantities)
 
 
 cdef size_t wex_book_level_count(const wex_book *book, int side) noexcept nogil:
@@ -835,6 +836,20 @@ cdef int _decode_fallback(wex_depth_msg *m, const char *buf, size_t n, int pp, i
         _error_from_exception(exc, err)
         return -1
     return 0
+
+
+cdef inline int64_t _first_present(const wex_depth_msg *m, int a, int b, int c,
+                                   int d) noexcept nogil:
+    """The first of up to four ids the message has (-1 ends the list), or -1."""
+    cdef int keys[4]
+    cdef int k
+    keys[0], keys[1], keys[2], keys[3] = a, b, c, d
+    for k in range(4):
+        if keys[k] < 0:
+            break
+        if wex_msg_has(m, keys[k]):
+            return m.ids[keys[k]]
+    return -1
 
 
 cdef int wex_depth_decode(const char *buf, size_t len, int price_precision,
@@ -875,21 +890,10 @@ cdef int wex_depth_decode(const char *buf, size_t len, int price_precision,
         return -1
     out.bid_count = m.side[0].n
     out.ask_count = m.side[1].n
-    out.first_id = out.last_id = out.previous_id = -1
-    if wex_msg_has(&m, WEX_ID_FI):
-        out.first_id = m.ids[WEX_ID_FI]
-    elif wex_msg_has(&m, WEX_ID_FU):
-        out.first_id = m.ids[WEX_ID_FU]
-    if wex_msg_has(&m, WEX_ID_I):
-        out.last_id = m.ids[WEX_ID_I]
-    elif wex_msg_has(&m, WEX_ID_U):
-        out.last_id = m.ids[WEX_ID_U]
-    elif wex_msg_has(&m, WEX_ID_LAST):
-        out.last_id = m.ids[WEX_ID_LAST]
-    elif wex_msg_has(&m, WEX_ID_ID):
-        out.last_id = m.ids[WEX_ID_ID]
-    if wex_msg_has(&m, WEX_ID_PU):
-        out.previous_id = m.ids[WEX_ID_PU]
+    # the same ids DepthParser reports: first fi/fu, last i/u/lastUpdateId/id
+    out.first_id = _first_present(&m, WEX_ID_FI, WEX_ID_FU, -1, -1)
+    out.last_id = _first_present(&m, WEX_ID_I, WEX_ID_U, WEX_ID_LAST, WEX_ID_ID)
+    out.previous_id = _first_present(&m, WEX_ID_PU, -1, -1, -1)
     out.symbol = m.symbol
     out.symbol_len = m.symbol_len
     wex_err_clear(err)
