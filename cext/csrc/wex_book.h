@@ -305,6 +305,26 @@ nomem:
     return -1;
 }
 
+/* A limited-depth message names its symbol in its event (depth@btc_usdt,20),
+ * else in "s": the event wins, because the spec's own futures example
+ * carries "s":"btc_index" on a btc_usdt event. */
+static int wex_bk_check_limited_symbol(const wex_book *b, wex_error *err)
+{
+    const wex_depth_msg *m = &b->scratch;
+    if (m->event && m->event_len >= 6 && memcmp(m->event, "depth@", 6) == 0) {
+        const char *sym = m->event + 6;
+        size_t n = 0;
+        while (6 + n < m->event_len && sym[n] != ',') n++;
+        if (n != b->symbol_len || memcmp(sym, b->symbol, n) != 0) {
+            wex_err_set(err, WEX_E_SYMBOL, "event", "message is for '%.*s', book is '%s'",
+                        (int)(n > 64 ? 64 : n), sym, b->symbol);
+            return -1;
+        }
+        return 0;
+    }
+    return wex_bk_check_symbol(b, err);
+}
+
 /* A limited-depth message replaces the book. */
 static int wex_bk_replace_scanned(wex_book *b, wex_error *err)
 {
@@ -314,9 +334,16 @@ static int wex_bk_replace_scanned(wex_book *b, wex_error *err)
     int64_t new_id = 0;
     for (k = 0; k < 4; k++)
         if (wex_msg_has(m, order[k])) { has_id = 1; new_id = m->ids[order[k]]; break; }
-    if (has_id && b->in_sync && new_id < b->last_id) { wex_err_clear(err); return WEX_STALE; }
+    if (!has_id) {
+        /* without an id the book could not tell this state from an older one */
+        wex_err_set(err, WEX_E_DECODE, b->futures ? "id" : "i",
+                    "limited-depth message without an update id");
+        return WEX_ERROR;
+    }
+    if (wex_bk_check_limited_symbol(b, err)) return WEX_ERROR;
+    if (b->in_sync && new_id < b->last_id) { wex_err_clear(err); return WEX_STALE; }
     if (wex_bk_install(b, err)) return WEX_ERROR;
-    if (has_id) b->last_id = new_id;
+    b->last_id = new_id;
     b->in_sync = 1;
     b->awaiting_first = 1;
     wex_err_clear(err);

@@ -52,12 +52,14 @@ Spec decisions
 * A book whose best bid equals its best ask counts as crossed.
 * Futures limited depth carries ``"id"`` (a string in the example) instead of
   ``u``, and ``"s":"btc_index"`` on a btc_usdt topic: ``replace`` reads the id
-  from ``i``/``id``/``u``/``lastUpdateId`` and does not check the symbol.
+  from ``i``/``id``/``u``/``lastUpdateId`` (required) and checks the symbol of
+  the event (``depth@btc_usdt,20``) when there is one, else ``s``.
   ``apply`` and ``load_snapshot`` reject a message whose ``s`` differs from
   the book's symbol (exact bytes).
 * Values: digits below the precision are accepted only when they are zeros;
   every negative value (also ``-0``) is rejected; a price repeated within one
   message is applied in order (the last one wins), in a snapshot the last one
+  wins and zero quantities are skipped. Ids are integers (bare or quoted) in
   0..2**63-1 and never pass through a float.
 
 Threads
@@ -85,6 +87,7 @@ from libc.string cimport memcpy, memset
 from libc.stdlib cimport malloc, calloc, free
 
 import enum
+import json
 from decimal import Decimal
 
 import numpy
@@ -365,15 +368,38 @@ cdef int64_t _id_value(object v, str field, object topic) except? -2:
     return <int64_t>iv
 
 
+cdef object _json_loads = json.loads
+
+
 cdef object _loads_checked(object frame):
+    """The fallback path's parser. orjson decides what is valid JSON, as on
+    every path; the document is then read again with its number literals
+    kept as text, so that a level is validated from the characters that were
+    sent, exactly as the scanner does (``-0`` and ``1e-400`` are refused
+    here too, where a float would have made them 0)."""
     try:
-        return _loads(frame)
+        _loads(frame)
     except _JSONDecodeError as e:
         raise DecodeError(f"invalid JSON: {e}", offset=getattr(e, "pos", -1) or 0) from None
+    try:
+        return _json_loads(frame, parse_float=str, parse_int=str)
+    except (ValueError, RecursionError) as e:
+        raise DecodeError(f"invalid JSON: {e}") from None
 
 
 cdef tuple _ID_KEYS = (("fi", WEX_ID_FI), ("i", WEX_ID_I), ("fu", WEX_ID_FU), ("u", WEX_ID_U),
                        ("pu", WEX_ID_PU), ("id", WEX_ID_ID), ("lastUpdateId", WEX_ID_LAST))
+
+
+cdef inline object _exact(object v, str field, object topic):
+    """A decoded level value the book can validate exactly. A float cannot:
+    the parser that made it may have rounded it (``1e-400`` became 0.0), so
+    the book refuses it as the bytes path would refuse what was sent."""
+    if isinstance(v, float):
+        raise DecodeError(f"a float ({v!r}) is not an exact decimal: pass prices and "
+                          "quantities as text (as the exchange sends them), int or Decimal",
+                          topic=topic, field=field)
+    return v
 
 
 cdef int _fill_levels(wex_depth_msg *m, int side, object levels, str name, int pp, int qp,
@@ -392,8 +418,10 @@ cdef int _fill_levels(wex_depth_msg *m, int side, object levels, str name, int p
         if not isinstance(lvl, (list, tuple)) or len(lvl) != 2:
             raise DecodeError(f"level must be [price, quantity], got {lvl!r}",
                               topic=topic, field=f"{name}[{j}]")
-        px = _value_to_ticks(lvl[0], pp, f"{name}[{j}].price", topic)
-        qt = _value_to_ticks(lvl[1], qp, f"{name}[{j}].quantity", topic)
+        px = _value_to_ticks(_exact(lvl[0], f"{name}[{j}].price", topic), pp,
+                             f"{name}[{j}].price", topic)
+        qt = _value_to_ticks(_exact(lvl[1], f"{name}[{j}].quantity", topic), qp,
+                             f"{name}[{j}].quantity", topic)
         b.price[b.n] = px
         b.qty[b.n] = qt
         b.n += 1
@@ -1020,11 +1048,13 @@ cdef class OrderBook:
         (``depth@symbol,levels``: spot ``s/i/a/b``, futures ``id/s/a/b/t``).
 
         The book's update id becomes the message's (``i``, ``id``, ``u`` or
-        ``lastUpdateId``) and the book counts as in sync. A message older than
-        the book's id is ``STALE``. Do not mix limited-depth messages and
-        incremental updates on one book: their ids need not share a sequence.
-        The symbol is not checked here (the spec's futures example carries
-        ``"s":"btc_index"`` on a btc_usdt topic).
+        ``lastUpdateId``; a message without one is a ``DecodeError``) and the
+        book counts as in sync. A message older than the book's id is
+        ``STALE``. Do not mix limited-depth messages and incremental updates
+        on one book: their ids need not share a sequence. The symbol is
+        checked against the event's (``depth@btc_usdt,20``) when there is an
+        event, else against ``s`` (the spec's futures example carries
+        ``"s":"btc_index"`` on a btc_usdt event).
         """
         return _scanned(self, message, _MODE_REPLACE)
 

@@ -33,7 +33,8 @@ from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 from wexcore.errors import DecodeError, PrecisionError, SequenceGap
 
 from wexcore.api cimport (
-    OrderBook, wex_book, wex_error, wex_book_of, wex_book_apply_frame, wex_error_exception,
+    OrderBook, wex_book, wex_error, wex_book_of, wex_book_apply_frame, wex_book_update_id,
+    wex_error_exception,
     WEX_STALE, WEX_CROSSED, WEX_GAP, WEX_ERROR, WEX_E_DECODE, WEX_E_PRECISION, WEX_E_SYMBOL,
 )
 
@@ -225,7 +226,12 @@ cdef class BookFeed:
     time (and, for futures, exchange -> receive time) in the rings;
     otherwise it buffers the frame (bounded by ``max_buffer``, oldest
     dropped). Gaps, crossed books and undecodable frames call the
-    subclass's ``lose_sync(reason, detail)``.
+    subclass's ``lose_sync(reason, detail)``, and so do two signs of a
+    sequence that went wrong without a gap: ``max_stale_run`` consecutive
+    stale frames (``"stale_frames"``: the book's id ran ahead of the stream)
+    and an applied frame that moves the update id by more than
+    ``max_id_jump`` (``"id_jump"``; checked on :class:`~wexcore.OrderBook`
+    books).
     """
 
     cdef public OrderBook book
@@ -233,6 +239,12 @@ cdef class BookFeed:
     cdef public object buffer
     cdef public Py_ssize_t max_buffer
     cdef public long long applied, stale, buffer_overflows
+    #: consecutive stale frames (reset by every applied one)
+    cdef public long long stale_run
+    #: this many consecutive stale frames lose sync (0: never)
+    cdef public long long max_stale_run
+    #: an applied frame that moves the update id further than this loses sync (0: never)
+    cdef public long long max_id_jump
     cdef public object on_update
     cdef public LatencyRing apply_ring
     cdef public LatencyRing wire_ring
@@ -247,7 +259,7 @@ cdef class BookFeed:
         self.deliver_frame(frame, received_ns)
 
     cdef int deliver_frame(self, object frame, int64_t received_ns) except -1:
-        cdef int64_t t0, ex
+        cdef int64_t t0, ex, before
         cdef int result
         cdef wex_error err
         cdef wex_book *b
@@ -258,9 +270,10 @@ cdef class BookFeed:
                 self.buffer_overflows += 1
             buf.append(frame)
             return 0
+        b = wex_book_of(self.book)
+        before = wex_book_update_id(b)
         t0 = _now_ns()
         if PyBytes_CheckExact(frame):
-            b = wex_book_of(self.book)
             result = wex_book_apply_frame(b, PyBytes_AS_STRING(frame),
                                           <size_t>PyBytes_GET_SIZE(frame), &err)
             if result == WEX_GAP:
@@ -295,7 +308,18 @@ cdef class BookFeed:
                     self.wire_ring.push(received_ns - ex * 1000000)
         if result == WEX_STALE:
             self.stale += 1
-        elif result == WEX_CROSSED:
+            self.stale_run += 1
+            if self.max_stale_run and self.stale_run >= self.max_stale_run:
+                self.stale_run = 0
+                self.lose_sync("stale_frames", f"{self.max_stale_run} frames in a row older "
+                               f"than the book's update id {wex_book_update_id(b)}")
+            return 0
+        self.stale_run = 0
+        if self.max_id_jump and wex_book_update_id(b) - before > self.max_id_jump:
+            self.lose_sync("id_jump", f"update id jumped from {before} to "
+                           f"{wex_book_update_id(b)}")
+            return 0
+        if result == WEX_CROSSED:
             self.lose_sync("crossed", "best bid >= best ask after an update")
         else:
             self.applied += 1

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import signal
 import sys
 import time
 from typing import Any
@@ -59,18 +58,18 @@ def feed_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds between status lines on stdout (0: none)")
 
 
-def _stop_on_signals(stop: asyncio.Event) -> None:
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
+def _stop_event() -> asyncio.Event:
+    # Ctrl-C / SIGTERM through wexcore.cli: every command ends the same way
+    # and exits by the same rule (128 + signal after a clean stop)
+    from wexcore.cli import stop_event
+
+    return stop_event()
 
 
 async def _run_feed(args: argparse.Namespace) -> None:
     from wexcore.bus.feed import Feed
 
-    stop = asyncio.Event()
-    _stop_on_signals(stop)
+    stop = _stop_event()
     async with Feed(args.symbols, nats_url=args.nats, product=args.product, group=args.group,
                     rest_url=args.rest_url, ws_url=args.ws_url, lease_ttl=args.lease_ttl,
                     snapshot_interval=args.snapshot_interval, replicas=args.replicas,
@@ -132,8 +131,7 @@ async def _run_books(args: argparse.Namespace, out: Any) -> None:
     from wexcore.bus.books import BusBooks
     from wexcore.view import Screen, plain_line, render_panel, side_by_side, wants_plain
 
-    stop = asyncio.Event()
-    _stop_on_signals(stop)
+    stop = _stop_event()
     plain = wants_plain(out, args.plain)
     screen = None if plain else Screen(out)
     rates: dict[str, Any] = {}

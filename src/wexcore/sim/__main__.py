@@ -39,11 +39,12 @@ async def run(args: argparse.Namespace, *, ready: asyncio.Event | None = None,
                     secret=args.secret or DEMO_SECRET, faults=args.faults or None,
                     depth_interval=args.depth_interval, rate_limits=not args.no_rate_limits,
                     coin_m=args.coin_m)
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
+    if stop is None:  # a caller that passes ``stop`` handles the signals itself
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
     async with sim:
         print(f"rest: {sim.rest_url}", flush=True)
         print(f"spot ws: {sim.ws_url}/public {sim.ws_url}/private", flush=True)
