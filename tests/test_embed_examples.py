@@ -136,6 +136,10 @@ def test_c_example_builds_against_the_wheel_and_matches_orderbook(venv, recordin
     run([cc, "-O2", "-Wall", "-Wextra", "-Werror", EXAMPLES / "c" / "replay.c", "-o", exe,
          f"-I{cfg['inc']}", f"-I{cfg['wex']}", f"-L{cfg['libdir']}", f"-lpython{cfg['ver']}",
          f"-Wl,-rpath,{cfg['libdir']}"])
+    cxx = shutil.which(os.environ.get("CXX", "g++"))
+    if cxx:  # the header is for C++ engines too
+        run([cxx, "-x", "c++", "-std=c++17", "-Wall", "-Wextra", "-Werror", "-fsyntax-only",
+             EXAMPLES / "c" / "replay.c", f"-I{cfg['inc']}", f"-I{cfg['wex']}"])
     out = run([exe, path, w.symbol, w.price_precision, w.quantity_precision, w.product, venv])
     lines = out.splitlines()
     book = wexcore.OrderBook(w.symbol, w.price_precision, w.quantity_precision, product=w.product)

@@ -47,7 +47,7 @@ static const char *next_line(const char *buf, size_t len, size_t *pos, size_t *n
     const char *start, *nl;
     if (*pos >= len) return NULL;
     start = buf + *pos;
-    nl = memchr(start, '\n', len - *pos);
+    nl = (const char *)memchr(start, '\n', len - *pos);
     *n = nl ? (size_t)(nl - start) : len - *pos;
     *pos += *n + 1;
     return start;
