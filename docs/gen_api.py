@@ -28,6 +28,7 @@ SECTIONS = [
     ("Order book kernel", ["OrderBook", "ApplyResult", "DepthParser", "parse_depth",
                            "decimal_to_ticks"]),
     ("Signing", ["Signer", "encode_query", "sha256_backend"]),
+    ("Embedding: the compiled API for Cython and C (docs/embedding.md)", ["get_include"]),
     ("Decoding", ["decode", "Event", "Trade", "UserTrade", "Kline", "Ticker", "IndexPrice",
                   "MarkPrice", "FundingRate", "DepthUpdate", "DepthSnapshot", "OrderUpdate",
                   "BalanceUpdate", "PositionUpdate", "Notify", "Reply", "Pong", "PONG",

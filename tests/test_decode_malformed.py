@@ -309,3 +309,14 @@ def test_data_before_topic():
     event = decode(frame)
     assert (type(event).__name__, event.price, event.event) == ("MarkPrice", 50000.0,
                                                                "mark_price@x")
+
+
+def test_layout_tables_follow_the_slot_header():
+    """Event arrays are sized by cext/csrc/wex_slots.h; a layout table that
+    does not list exactly the header's slots, in order, refuses to load."""
+    from wexcore import _decode
+
+    with pytest.raises(ImportError, match="wex_slots.h"):
+        _decode._Layout("bad", 2, [(0, "a", 0, None, "a"), (2, "b", 0, None, "b")])
+    with pytest.raises(ImportError, match="wex_slots.h"):
+        _decode._Layout("short", 3, [(0, "a", 0, None, "a")])

@@ -37,6 +37,7 @@ from wexcore import (
     UserTrade,
     decode,
 )
+from wexcore._reference.decode import decode as reference_decode
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -277,6 +278,18 @@ def test_futures_agg_ticker():
                   "index_price": 0.21, "mark_price": 0.21, "best_bid_price": 0.21,
                   "best_ask_price": 0.21, "best_ask_price_string": "0.21",
                   "time": 123124124, "change_value": None})
+
+
+def test_futures_agg_ticker_change_rate_as_live_servers_send_it():
+    """Live servers (and the REST aggregated ticker) spell the change rate
+    "r"; the spec's push example says "ch". Both are read."""
+    frame = (b'{"topic":"agg_ticker","event":"agg_ticker@btc_usdt","data":{"s":"btc_usdt",'
+             b'"o":"49000","c":"50000","h":"50100","l":"48000","a":"12.5","v":"610000",'
+             b'"r":"-0.0213","i":"50001","m":"50000.5","bp":"49999","ap":"50001","t":1}}')
+    event = decode(frame)
+    assert event.change_rate == -0.0213 and event.change_rate_string == "-0.0213"
+    assert event.as_dict()["change_rate"] == -0.0213
+    assert reference_decode(frame)["change_rate_string"] == "-0.0213"
 
 
 @pytest.mark.parametrize("name, cls", [("index_price.json", IndexPrice),

@@ -19,7 +19,8 @@ KEY = "3976eb88-76d0-4f6e-a6b2-a57980770085"
 SECRET = "bc6630d0231fda5cd98794f52c4998659beda290"
 TS = 1641446237201
 DIGESTS = ref.DIGESTS
-BACKENDS = ["portable"] + (["sha-ni"] if _sign.sha256_backend() == "sha-ni" else [])
+# every SHA-256 build this CPU can run (sha-ni, bmi2, portable)
+BACKENDS = _sign._available_sha256_backends()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -273,7 +274,16 @@ def test_secret_never_shown():
 
 def test_public_exports():
     assert wexcore.Signer is Signer
-    assert wexcore.sha256_backend() in ("sha-ni", "portable")
+    assert wexcore.sha256_backend() in ("sha-ni", "bmi2", "portable")
+
+
+def test_backend_selection():
+    available = _sign._available_sha256_backends()
+    assert available[0] == "portable"
+    # the best the CPU has is the default
+    assert _sign.sha256_backend() == available[-1]
+    with pytest.raises(ValueError, match="unknown backend"):
+        _sign._set_sha256_backend("md5")
 
 
 # --- property: canonical strings equal the plain-Python reference -----------

@@ -49,6 +49,7 @@ typedef struct {
     int64_t *price;
     int64_t *qty;
     size_t n, cap;
+    int fixed;                 /* the caller's arrays: never reallocated or freed */
 } wex_side_buf;
 
 typedef struct {
@@ -69,6 +70,7 @@ typedef struct {
 static inline int wex_side_reserve(wex_side_buf *b, size_t need)
 {
     if (need <= b->cap) return 0;
+    if (b->fixed) return -1;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need) cap += cap >> 1;
     int64_t *np = (int64_t *)realloc(b->price, cap * sizeof(int64_t));
@@ -83,14 +85,14 @@ static inline int wex_side_reserve(wex_side_buf *b, size_t need)
 
 static inline void wex_side_free(wex_side_buf *b)
 {
-    free(b->price); free(b->qty);
+    if (!b->fixed) { free(b->price); free(b->qty); }
     b->price = b->qty = NULL; b->n = b->cap = 0;
 }
 
 /* Give back memory a big snapshot made the scratch arrays take. */
 static inline void wex_side_shrink(wex_side_buf *b, size_t keep)
 {
-    if (b->cap <= keep) return;
+    if (b->fixed || b->cap <= keep) return;
     int64_t *np = (int64_t *)realloc(b->price, keep * sizeof(int64_t));
     if (np) b->price = np;
     int64_t *nq = (int64_t *)realloc(b->qty, keep * sizeof(int64_t));

@@ -1,4 +1,5 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False
 """Order book kernel: exact L2 books in contiguous arrays, with the exchange's
 sequence rules, fed straight from raw depth bytes.
 
@@ -51,7 +52,8 @@ Spec decisions
 * A book whose best bid equals its best ask counts as crossed.
 * Futures limited depth carries ``"id"`` (a string in the example) instead of
   ``u``, and ``"s":"btc_index"`` on a btc_usdt topic: ``replace`` reads the id
-  from ``i``/``id``/``u``/``lastUpdateId`` and does not check the symbol.
+  from ``i``/``id``/``u``/``lastUpdateId`` (required) and checks the symbol of
+  the event (``depth@btc_usdt,20``) when there is one, else ``s``.
   ``apply`` and ``load_snapshot`` reject a message whose ``s`` differs from
   the book's symbol (exact bytes).
 * Values: digits below the precision are accepted only when they are zeros;
@@ -62,18 +64,27 @@ Spec decisions
 
 Threads
 -------
-A book is not thread-safe. ``apply_many`` (and ``apply_levels`` for large
-messages) release the GIL while they change the arrays; the book marks itself
-busy meanwhile and any other call on it raises ``RuntimeError`` instead of
-reading torn state. Sharing one book between threads needs the caller's lock.
+A book is used by one thread at a time. ``apply_frames`` and ``apply_many``
+(and ``apply_levels`` for large messages) release the GIL while they change
+the arrays; the book marks itself busy meanwhile and any other call on it
+raises ``RuntimeError`` (the C API returns ``WEX_E_BUSY``) instead of reading
+torn state. The mark is a guard against mistakes, not a lock: sharing one book
+between threads needs the caller's lock. Different books are independent, so
+threads applying frames to different books run in parallel.
+
+C API
+-----
+The logic lives in ``cext/csrc/wex_book.h`` (plain C on a ``wex_book``
+struct); the ``wex_*`` functions declared in ``_book.pxd`` are the public
+API (``wexcore/api.pxd``, the ``wexcore._capi`` capsule, docs/embedding.md).
 """
 
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_CheckExact
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_WRITABLE, PyBUF_C_CONTIGUOUS
-from libc.stdint cimport int64_t, uint64_t, uint32_t, INT64_MAX
-from libc.string cimport memcmp, memcpy
-from libc.stdlib cimport malloc, free
+from libc.stdint cimport int64_t, uint32_t, INT64_MAX
+from libc.string cimport memcpy, memset
+from libc.stdlib cimport malloc, calloc, free
 
 import enum
 import json
@@ -84,36 +95,99 @@ import orjson
 
 from wexcore.errors import DecodeError, PrecisionError, SequenceGap
 
+from wexcore._types cimport (
+    WEX_APPLIED, WEX_CROSSED, WEX_GAP, WEX_ERROR,
+    WEX_E_DECODE, WEX_E_PRECISION, WEX_E_SEQUENCE, WEX_E_PREVIOUS,
+    WEX_E_NOT_SYNCED, WEX_E_NOMEM, WEX_E_BUSY, WEX_E_ARGUMENT, WEX_E_CAPACITY,
+    WEX_SPOT, WEX_FUTURES,
+)
+
 cdef extern from "Python.h":
     const char* PyUnicode_AsUTF8AndSize(object s, Py_ssize_t* size) except NULL
 
-cdef extern from "wex_depth.h" nogil:
+cdef extern from "wex_book.h" nogil:
     int WEX_DEC_OK, WEX_DEC_SYNTAX, WEX_DEC_NEGATIVE, WEX_DEC_PRECISION, WEX_DEC_RANGE
     int WEX_SCAN_OK, WEX_SCAN_FALLBACK, WEX_SCAN_BADVALUE, WEX_SCAN_NOMEM
     int WEX_ID_FI, WEX_ID_I, WEX_ID_FU, WEX_ID_U, WEX_ID_PU, WEX_ID_ID, WEX_ID_LAST, WEX_ID_COUNT
+    int WEX_MAX_PRECISION
+    int WEX_SEQ_STALE, WEX_SEQ_OK
 
+    ctypedef struct wex_side_buf:
+        int64_t *price
+        int64_t *qty
+        size_t n, cap
+        int fixed
+
+    ctypedef struct wex_depth_msg:
+        wex_side_buf side[2]
+        int64_t ids[7]
+        unsigned ids_seen
+        unsigned sides_seen
+        const char *topic
+        size_t topic_len
+        const char *event
+        size_t event_len
+        const char *symbol
+        size_t symbol_len
+        int err_code, err_side, err_column
+        size_t err_index, err_offset, err_len
+
+    ctypedef struct wex_level:
+        int64_t key
+        int64_t qty
+
+    ctypedef struct wex_side:
+        wex_level *lv
+        size_t n, cap
+
+    # the full struct behind the public, opaque wex_book
+    ctypedef struct Book "wex_book":
+        wex_side side[2]
+        wex_depth_msg scratch
+        int64_t last_id
+        double price_scale, quantity_scale
+        int price_precision, quantity_precision
+        int futures, in_sync, awaiting_first, busy
+        char *symbol
+        size_t symbol_len
 
     int wex_dec_to_ticks(const char *s, size_t n, int prec, int64_t *out)
     int wex_side_reserve(wex_side_buf *b, size_t need)
     void wex_side_free(wex_side_buf *b)
-    void wex_side_shrink(wex_side_buf *b, size_t keep)
     void wex_depth_reset(wex_depth_msg *m)
     int wex_scan_depth(const char *buf, size_t len, int pp, int qp, wex_depth_msg *m)
 
-cdef extern from "wex_book.h":
-    int wex_book_reserve(wex_side *s, size_t need) nogil
-    size_t wex_book_find(const wex_level *lv, size_t n, int64_t key) nogil
-    void wex_book_set(wex_side *s, int64_t key, int64_t qty) nogil
-    void wex_book_apply(wex_side *s, const int64_t *px, const int64_t *qt, size_t n, int neg) nogil
-    int wex_book_build(wex_side *out, const int64_t *px, const int64_t *qt, size_t n, int neg) nogil
+    int wex_book_reserve(wex_side *s, size_t need)
+    size_t wex_book_find(const wex_level *lv, size_t n, int64_t key)
+    void wex_book_apply(wex_side *s, const int64_t *px, const int64_t *qt, size_t n, int neg)
     void wex_crc_init()
-    uint32_t wex_crc_le64(uint32_t crc, int64_t v) nogil
+
+    void wex_err_clear(wex_error *err)
+    void wex_err_set(wex_error *err, int code, const char *field, const char *fmt, ...)
+    int wex_bk_init(Book *b, const char *symbol, size_t symbol_len, int price_precision,
+                    int quantity_precision, int product, wex_error *err)
+    void wex_bk_release(Book *b)
+    int wex_bk_seq(const Book *b, int64_t first, int64_t last, int64_t prev, int has_prev,
+                   int64_t *expected, int64_t *received)
+    int wex_bk_gap(Book *b, int code, int64_t expected, int64_t received, wex_error *err)
+    int wex_bk_result(const Book *b)
+    int wex_msg_has(const wex_depth_msg *m, int which)
+    int wex_bk_reserve(Book *b, size_t nb, size_t na)
+    int wex_bk_apply_scanned(Book *b, wex_error *err)
+    int wex_bk_snapshot_scanned(Book *b, wex_error *err)
+    int wex_bk_replace_scanned(Book *b, wex_error *err)
+    int wex_scan_error(const wex_depth_msg *m, int rc, const char *buf, int pp, int qp,
+                       int capacity, wex_error *err)
+    size_t wex_bk_top(const Book *b, int side, size_t n, int64_t *price_ticks,
+                      int64_t *quantity_ticks, double *prices, double *quantities)
+    uint32_t wex_bk_checksum(const Book *b, size_t levels)
 
 wex_crc_init()
 
 
 class ApplyResult(enum.IntEnum):
-    """What ``apply`` (and ``load_snapshot``/``replace``) did with a message."""
+    """What ``apply`` (and ``load_snapshot``/``replace``/``apply_frames``) did
+    with a message. The values are the C API's ``wex_status``."""
 
     #: The message's last update id is not newer than the book's: ignored.
     STALE = 0
@@ -121,11 +195,19 @@ class ApplyResult(enum.IntEnum):
     APPLIED = 1
     #: Applied, and the best bid is now at or above the best ask.
     CROSSED = 2
+    #: ``apply_frames`` only (``apply`` raises SequenceGap): the frame does not
+    #: continue the book, or the book is out of sync; nothing changed.
+    GAP = 3
+    #: ``apply_frames`` only (``apply`` raises): a bad frame; nothing changed.
+    ERROR = 4
 
 
 cdef object _STALE = ApplyResult.STALE
 cdef object _APPLIED = ApplyResult.APPLIED
 cdef object _CROSSED = ApplyResult.CROSSED
+cdef tuple _RESULTS = (ApplyResult.STALE, ApplyResult.APPLIED, ApplyResult.CROSSED,
+                       ApplyResult.GAP, ApplyResult.ERROR)
+
 
 # numpy arrays for the read path without numpy's headers (the build adds no
 # numpy include directory): PyArray_New and PyArray_Type are taken from the
@@ -201,33 +283,9 @@ cdef bint _bind_numpy():
 
 cdef bint _fast_arrays = _bind_numpy()
 
-cdef double _POW10[23]
-cdef int _k
-_POW10[0] = 1.0
-for _k in range(1, 23):
-    _POW10[_k] = _POW10[_k - 1] * 10.0
-
-cdef int64_t _IPOW10[19]
-_IPOW10[0] = 1
-for _k in range(1, 19):
-    _IPOW10[_k] = _IPOW10[_k - 1] * 10
-
-# sequence check outcomes
-cdef enum:
-    SEQ_STALE = 0
-    SEQ_OK = 1
-    SEQ_GAP = 2
-    SEQ_GAP_PREV = 3
-    SEQ_NOSYNC = 4
-
-cdef enum:
-    KIND_UPDATE = 0
-    KIND_LIMITED = 1
-
 MAX_PRECISION = 18
 _SIDE_NAMES = ("bids", "asks")
 _COLUMN_NAMES = ("price", "quantity")
-
 
 # ---------------------------------------------------------------- decoding
 
@@ -353,6 +411,8 @@ cdef int _fill_levels(wex_depth_msg *m, int side, object levels, str name, int p
         raise DecodeError(f"expected a list of [price, quantity], got {type(levels).__name__}",
                           topic=topic, field=name)
     if wex_side_reserve(b, <size_t>len(<list>levels)):
+        if b.fixed:
+            raise _CapacityExceeded(name)
         raise MemoryError()
     for lvl in <list>levels:
         if not isinstance(lvl, (list, tuple)) or len(lvl) != 2:
@@ -407,7 +467,8 @@ cdef int _fill_from_obj(wex_depth_msg *m, object obj, int pp, int qp, list keep)
     else:
         where = "message"
     if not isinstance(inner, dict):
-        raise DecodeError(f"expected an object, got {type(inner).__name__}", topic=topic, field=where)
+        raise DecodeError(f"expected an object, got {type(inner).__name__}", topic=topic,
+                          field=where)
     di = <dict>inner
     for key, which in _ID_KEYS:
         v = di.get(key)
@@ -423,7 +484,8 @@ cdef int _fill_from_obj(wex_depth_msg *m, object obj, int pp, int qp, list keep)
     for side, names in ((0, ("b", "bids")), (1, ("a", "asks"))):
         found = [k for k in names if k in di]
         if len(found) > 1:
-            raise DecodeError(f"both {found[0]!r} and {found[1]!r} given", topic=topic, field=found[1])
+            raise DecodeError(f"both {found[0]!r} and {found[1]!r} given", topic=topic,
+                              field=found[1])
         if found:
             # canonical names, whichever key the message used, so both paths
             # name a bad level the same way
@@ -467,16 +529,7 @@ cdef int _scan(wex_depth_msg *m, object message, int pp, int qp, list keep) exce
 
 
 cdef inline bint _has(wex_depth_msg *m, int which) noexcept nogil:
-    return (m.ids_seen >> which) & 1
-
-
-cdef bint _is_limited(wex_depth_msg *m) noexcept:
-    """A limited-depth (depth@symbol,levels) message, by its topic or event."""
-    if m.topic != NULL and m.topic_len == 5 and memcmp(m.topic, b"depth", 5) == 0:
-        return True
-    if m.event != NULL and m.event_len >= 6 and memcmp(m.event, b"depth@", 6) == 0:
-        return True
-    return False
+    return wex_msg_has(m, which)
 
 
 cdef object _ticks_array(const int64_t *src, size_t n):
@@ -506,7 +559,8 @@ cdef class DepthParser:
     cdef readonly int price_precision, quantity_precision
 
     def __init__(self, int price_precision, int quantity_precision):
-        if not (0 <= price_precision <= MAX_PRECISION) or not (0 <= quantity_precision <= MAX_PRECISION):
+        if (not (0 <= price_precision <= MAX_PRECISION)
+                or not (0 <= quantity_precision <= MAX_PRECISION)):
             raise ValueError(f"precisions must be 0..{MAX_PRECISION}")
         self.price_precision = price_precision
         self.quantity_precision = quantity_precision
@@ -600,15 +654,7 @@ def _scan_loop(list frames, int price_precision, int quantity_precision):
 
 
 cdef inline void memset_msg(wex_depth_msg *m) noexcept:
-    m.side[0].price = NULL
-    m.side[0].qty = NULL
-    m.side[0].n = 0
-    m.side[0].cap = 0
-    m.side[1].price = NULL
-    m.side[1].qty = NULL
-    m.side[1].n = 0
-    m.side[1].cap = 0
-    wex_depth_reset(m)
+    memset(m, 0, sizeof(wex_depth_msg))
 
 
 # ---------------------------------------------------------------- the book
@@ -623,6 +669,288 @@ cdef int _parse_side(object side) except -1:
     if side in ("ask", "asks", "sell_side", 1):
         return 1
     raise ValueError(f"side must be 'bid' or 'ask', got {side!r}")
+
+
+cdef class _CapacityExceeded(Exception):
+    """The caller's fixed level arrays are too small (C API only)."""
+
+
+cdef int _copy_text(char *dst, size_t cap, object text) noexcept:
+    """str -> NUL-terminated UTF-8 in a fixed buffer, truncated."""
+    cdef bytes b
+    cdef size_t n
+    try:
+        b = str(text).encode("utf-8", "replace")
+    except BaseException:
+        b = b"?"
+    n = <size_t>PyBytes_GET_SIZE(b)
+    if n >= cap:
+        n = cap - 1
+    memcpy(dst, PyBytes_AS_STRING(b), n)
+    dst[n] = 0
+    return 0
+
+
+cdef int _error_from_exception(object exc, wex_error *err) noexcept:
+    """What the validating (Python) decoder raised -> the C error struct."""
+    if err == NULL:
+        return WEX_ERROR
+    memset(err, 0, sizeof(wex_error))
+    err.offset = -1
+    if isinstance(exc, PrecisionError):
+        err.code = WEX_E_PRECISION
+        err.precision = exc.precision
+        _copy_text(err.value, sizeof(err.value), exc.value)
+    elif isinstance(exc, _CapacityExceeded):
+        err.code = WEX_E_CAPACITY
+    elif isinstance(exc, MemoryError):
+        err.code = WEX_E_NOMEM
+    else:
+        err.code = WEX_E_DECODE
+        offset = getattr(exc, "offset", -1)
+        if isinstance(offset, int):
+            err.offset = offset
+    field = getattr(exc, "field", None)
+    if field is not None:
+        _copy_text(err.field, sizeof(err.field), field)
+    _copy_text(err.message, sizeof(err.message), exc if str(exc) else type(exc).__name__)
+    return WEX_ERROR
+
+
+cdef enum:
+    _MODE_APPLY = 0
+    _MODE_SNAPSHOT = 1
+    _MODE_REPLACE = 2
+
+
+cdef int _fallback(Book *b, const char *buf, size_t n, int mode, wex_error *err) noexcept:
+    """A frame the byte scanner does not recognise: decode it with orjson and
+    the validating path (needs the GIL), then apply it as usual. The strings
+    the scratch message points into stay alive until this returns."""
+    keep = []
+    try:
+        _fill_from_obj(&b.scratch, _loads_checked(buf[:n]), b.price_precision,
+                       b.quantity_precision, keep)
+    except BaseException as exc:
+        return _error_from_exception(exc, err)
+    if mode == _MODE_SNAPSHOT:
+        return wex_bk_snapshot_scanned(b, err)
+    return wex_bk_apply_scanned(b, err)
+
+
+cdef inline int _apply_bytes(Book *b, const char *buf, size_t n, int mode,
+                             wex_error *err) noexcept nogil:
+    """Scan one frame and apply it: the one path of every caller that has bytes
+    and no Python object (the C API, apply_frames, the stream feed)."""
+    cdef int rc = wex_scan_depth(buf, n, b.price_precision, b.quantity_precision, &b.scratch)
+    if rc == WEX_SCAN_OK:
+        if mode == _MODE_SNAPSHOT:
+            return wex_bk_snapshot_scanned(b, err)
+        return wex_bk_apply_scanned(b, err)
+    if rc == WEX_SCAN_FALLBACK:
+        with gil:
+            return _fallback(b, buf, n, mode, err)
+    return wex_scan_error(&b.scratch, rc, buf, b.price_precision, b.quantity_precision, 0, err)
+
+
+cdef inline bint _usable(const Book *b) noexcept nogil:
+    return b != NULL and b.symbol != NULL
+
+
+cdef int _enter(Book *b, const char *buf, size_t n, wex_error *err) noexcept nogil:
+    """Argument and busy checks of the C API's changing calls; -1 = refused."""
+    if not _usable(b):
+        wex_err_set(err, WEX_E_ARGUMENT, "book", "not a book (NULL, freed, or never initialised)")
+        return -1
+    if buf == NULL and n:
+        wex_err_set(err, WEX_E_ARGUMENT, "buf", "buf is NULL")
+        return -1
+    if b.busy:
+        wex_err_set(err, WEX_E_BUSY, "", "the book is being changed by another call")
+        return -1
+    b.busy = 1
+    return 0
+
+
+# ------------------------------------------------------- the public C API
+
+cdef wex_book *wex_book_new(const char *symbol, size_t symbol_len, int price_precision,
+                            int quantity_precision, int product, wex_error *err) noexcept nogil:
+    cdef Book *b = <Book *>calloc(1, sizeof(Book))
+    if b == NULL:
+        wex_err_set(err, WEX_E_NOMEM, "", "out of memory")
+        return NULL
+    if wex_bk_init(b, symbol, symbol_len, price_precision, quantity_precision, product, err):
+        free(b)
+        return NULL
+    return <wex_book *>b
+
+
+cdef void wex_book_free(wex_book *book) noexcept nogil:
+    if book != NULL:
+        wex_bk_release(<Book *>book)
+        free(book)
+
+
+cdef wex_book *wex_book_of(object order_book) except NULL:
+    if not isinstance(order_book, OrderBook):
+        raise TypeError(f"expected a wexcore.OrderBook, got {type(order_book).__name__}")
+    cdef wex_book *b = (<OrderBook>order_book)._b
+    if not _usable(<Book *>b):
+        raise ValueError("OrderBook.__init__ was not called")
+    return b
+
+
+cdef inline int _changing_call(wex_book *book, const char *buf, size_t len, int mode,
+                               wex_error *err) noexcept nogil:
+    """The C API's calls that change a book: checked, marked busy, applied."""
+    cdef Book *b = <Book *>book
+    if _enter(b, buf, len, err):
+        return WEX_ERROR
+    cdef int st = _apply_bytes(b, buf, len, mode, err)
+    b.busy = 0
+    return st
+
+
+cdef int wex_book_load_snapshot(wex_book *book, const char *buf, size_t len,
+                                wex_error *err) noexcept nogil:
+    return _changing_call(book, buf, len, _MODE_SNAPSHOT, err)
+
+
+cdef int wex_book_apply_frame(wex_book *book, const char *buf, size_t len,
+                              wex_error *err) noexcept nogil:
+    return _changing_call(book, buf, len, _MODE_APPLY, err)
+
+
+cdef size_t wex_book_top_ticks(const wex_book *book, int side, size_t n, int64_t *prices,
+                               int64_t *quantities) noexcept nogil:
+    if not _usable(<const Book *>book):
+        return 0
+    return wex_bk_top(<const Book *>book, side, n, prices, quantities, NULL, NULL)
+
+
+cdef size_t wex_book_top(const wex_book *book, int side, size_t n, double *prices,
+                         double *quantities) noexcept nogil:
+    if not _usable(<const Book *>book):
+        return 0
+    return wex_bk_top(<const Book *>book, side, n, NULL, NULL, prices, quantities)
+
+
+cdef size_t wex_book_level_count(const wex_book *book, int side) noexcept nogil:
+    if not _usable(<const Book *>book) or (side != 0 and side != 1):
+        return 0
+    return (<const Book *>book).side[side].n
+
+
+cdef int64_t wex_book_update_id(const wex_book *book) noexcept nogil:
+    return (<const Book *>book).last_id if _usable(<const Book *>book) else 0
+
+
+cdef int wex_book_in_sync(const wex_book *book) noexcept nogil:
+    return (<const Book *>book).in_sync if _usable(<const Book *>book) else 0
+
+
+cdef uint32_t wex_book_checksum(const wex_book *book, size_t levels) noexcept nogil:
+    if not _usable(<const Book *>book):
+        return 0
+    return wex_bk_checksum(<const Book *>book, levels)
+
+
+cdef int _decode_fallback(wex_depth_msg *m, const char *buf, size_t n, int pp, int qp,
+                          wex_error *err) noexcept:
+    try:
+        _fill_from_obj(m, _loads_checked(buf[:n]), pp, qp, [])
+    except BaseException as exc:
+        _error_from_exception(exc, err)
+        return -1
+    return 0
+
+
+cdef inline int64_t _first_present(const wex_depth_msg *m, int a, int b, int c,
+                                   int d) noexcept nogil:
+    """The first of up to four ids the message has (-1 ends the list), or -1."""
+    cdef int keys[4]
+    cdef int k
+    keys[0], keys[1], keys[2], keys[3] = a, b, c, d
+    for k in range(4):
+        if keys[k] < 0:
+            break
+        if wex_msg_has(m, keys[k]):
+            return m.ids[keys[k]]
+    return -1
+
+
+cdef int wex_depth_decode(const char *buf, size_t len, int price_precision,
+                          int quantity_precision, wex_depth_frame *out,
+                          wex_error *err) noexcept nogil:
+    cdef wex_depth_msg m
+    cdef int rc
+    if out == NULL or (buf == NULL and len):
+        wex_err_set(err, WEX_E_ARGUMENT, "out" if out == NULL else "buf", "NULL argument")
+        return -1
+    if (not (0 <= price_precision <= WEX_MAX_PRECISION)
+            or not (0 <= quantity_precision <= WEX_MAX_PRECISION)):
+        wex_err_set(err, WEX_E_ARGUMENT, "precision", "precisions must be 0..%d", WEX_MAX_PRECISION)
+        return -1
+    if ((out.bid_capacity and (out.bid_prices == NULL or out.bid_quantities == NULL))
+            or (out.ask_capacity and (out.ask_prices == NULL or out.ask_quantities == NULL))):
+        wex_err_set(err, WEX_E_ARGUMENT, "out", "a level array is NULL but its capacity is not 0")
+        return -1
+    memset(&m, 0, sizeof(m))
+    m.side[0].price = out.bid_prices
+    m.side[0].qty = out.bid_quantities
+    m.side[0].cap = out.bid_capacity
+    m.side[0].fixed = 1
+    m.side[1].price = out.ask_prices
+    m.side[1].qty = out.ask_quantities
+    m.side[1].cap = out.ask_capacity
+    m.side[1].fixed = 1
+    rc = wex_scan_depth(buf, len, price_precision, quantity_precision, &m)
+    if rc == WEX_SCAN_FALLBACK:
+        with gil:
+            if _decode_fallback(&m, buf, len, price_precision, quantity_precision, err):
+                return -1
+        # the validating path's strings are gone with its objects
+        m.symbol = NULL
+        m.symbol_len = 0
+    elif rc != WEX_SCAN_OK:
+        wex_scan_error(&m, rc, buf, price_precision, quantity_precision, 1, err)
+        return -1
+    out.bid_count = m.side[0].n
+    out.ask_count = m.side[1].n
+    # the same ids DepthParser reports: first fi/fu, last i/u/lastUpdateId/id
+    out.first_id = _first_present(&m, WEX_ID_FI, WEX_ID_FU, -1, -1)
+    out.last_id = _first_present(&m, WEX_ID_I, WEX_ID_U, WEX_ID_LAST, WEX_ID_ID)
+    out.previous_id = _first_present(&m, WEX_ID_PU, -1, -1, -1)
+    out.symbol = m.symbol
+    out.symbol_len = m.symbol_len
+    wex_err_clear(err)
+    return 0
+
+
+cdef object _error_object(const Book *b, const wex_error *err, object topic):
+    """The exception a failed status stands for; ``topic`` names the message's."""
+    cdef int code = err.code
+    field = err.field.decode("utf-8", "replace") or None
+    if code == WEX_E_SEQUENCE or code == WEX_E_PREVIOUS or code == WEX_E_NOT_SYNCED:
+        symbol = b.symbol[:b.symbol_len].decode("utf-8", "replace") if _usable(b) else ""
+        detail = ("book is out of sync; load a snapshot first" if code == WEX_E_NOT_SYNCED else
+                  "pu does not match the previous u" if code == WEX_E_PREVIOUS else "")
+        return SequenceGap(symbol, err.expected, err.received, detail)
+    if code == WEX_E_PRECISION:
+        return PrecisionError(err.value.decode("utf-8", "replace"), err.precision, field)
+    if code == WEX_E_NOMEM:
+        return MemoryError()
+    message = err.message.decode("utf-8", "replace")
+    if code == WEX_E_BUSY:
+        return RuntimeError("OrderBook is being updated by another thread; use a lock")
+    if code == WEX_E_ARGUMENT or code == WEX_E_CAPACITY:
+        return ValueError(message)
+    return DecodeError(message, topic=topic, field=field, offset=err.offset)
+
+
+cdef object wex_error_exception(const wex_book *book, const wex_error *err):
+    return _error_object(<const Book *>book, err, None)
 
 
 @cython.final
@@ -641,203 +969,39 @@ cdef class OrderBook:
     The book starts empty and out of sync; load a snapshot first.
     """
 
+    def __cinit__(self):
+        self._b = <wex_book *>calloc(1, sizeof(Book))
+        if self._b == NULL:
+            raise MemoryError()
+
     def __init__(self, str symbol, int price_precision, int quantity_precision, *,
                  str product="spot"):
+        cdef wex_error err
+        cdef Book *b = <Book *>self._b
         if product not in ("spot", "futures"):
             raise ValueError(f"product must be 'spot' or 'futures', got {product!r}")
-        if not (0 <= price_precision <= MAX_PRECISION):
-            raise ValueError(f"price_precision must be 0..{MAX_PRECISION}, got {price_precision}")
-        if not (0 <= quantity_precision <= MAX_PRECISION):
-            raise ValueError(f"quantity_precision must be 0..{MAX_PRECISION}, got {quantity_precision}")
+        if b.busy:
+            raise RuntimeError("OrderBook is being updated by another thread; use a lock")
+        sym = symbol.encode()
+        # __init__ called again starts a new book
+        wex_bk_release(b)
+        memset(b, 0, sizeof(Book))
+        if wex_bk_init(b, PyBytes_AS_STRING(sym), <size_t>PyBytes_GET_SIZE(sym), price_precision,
+                       quantity_precision, WEX_FUTURES if product == "futures" else WEX_SPOT, &err):
+            raise _error_object(b, &err, None)
         self.symbol = symbol
         self.product = product
         self.price_precision = price_precision
         self.quantity_precision = quantity_precision
-        self._symbol_bytes = symbol.encode()
-        self._futures = product == "futures"
-        self._pscale = _POW10[price_precision]
-        self._qscale = _POW10[quantity_precision]
         self._keep = []
-        self._last_id = 0
-        self._in_sync = False
-        self._awaiting_first = False
-        self._busy = False
 
     def __dealloc__(self):
-        free(self._side[0].lv)
-        free(self._side[1].lv)
-        wex_side_free(&self._m.side[0])
-        wex_side_free(&self._m.side[1])
-
-    cdef int _check_idle(self) except -1:
-        if self._busy:
-            raise RuntimeError("OrderBook is being updated by another thread; use a lock")
-        return 0
-
-    # ----------------------------------------------------------- sequence
-
-    cdef int _seq(self, int64_t first, int64_t last, int64_t prev, bint has_prev,
-                         int64_t *expected, int64_t *received) noexcept nogil:
-        cdef int64_t lid = self._last_id
-        if not self._in_sync:
-            expected[0] = lid + 1
-            received[0] = first
-            return SEQ_NOSYNC
-        if last <= lid:
-            return SEQ_STALE
-        if self._awaiting_first:
-            # spec step 5: the first event must straddle lastUpdateId + 1
-            if first <= lid + 1:
-                return SEQ_OK
-            expected[0] = lid + 1
-            received[0] = first
-            return SEQ_GAP
-        if first != lid + 1:
-            expected[0] = lid + 1
-            received[0] = first
-            return SEQ_GAP
-        if has_prev and prev != lid:
-            expected[0] = lid
-            received[0] = prev
-            return SEQ_GAP_PREV
-        return SEQ_OK
-
-    cdef object _gap(self, int code, int64_t expected, int64_t received):
-        if code == SEQ_NOSYNC:
-            return SequenceGap(self.symbol, expected, received,
-                               "book is out of sync; load a snapshot first")
-        self._in_sync = False
-        if code == SEQ_GAP_PREV:
-            return SequenceGap(self.symbol, expected, received, "pu does not match the previous u")
-        return SequenceGap(self.symbol, expected, received)
+        if self._b != NULL:
+            wex_bk_release(<Book *>self._b)
+            free(self._b)
+            self._b = NULL
 
     # ----------------------------------------------------------- applying
-
-    cdef int _reserve(self, size_t nb, size_t na) except -1:
-        if (wex_book_reserve(&self._side[0], self._side[0].n + nb)
-                or wex_book_reserve(&self._side[1], self._side[1].n + na)):
-            raise MemoryError()
-        return 0
-
-    cdef int _validate(self, const int64_t *px, const int64_t *qt, size_t n) except -1:
-        cdef size_t j
-        for j in range(n):
-            if px[j] < 0 or qt[j] < 0:
-                raise ValueError(f"negative tick value at level {j}")
-        return 0
-
-    cdef object _result(self):
-        if self._side[0].n and self._side[1].n and \
-                self._side[0].lv[self._side[0].n - 1].key >= -self._side[1].lv[self._side[1].n - 1].key:
-            return _CROSSED
-        return _APPLIED
-
-    cdef int _check_symbol(self) except -1:
-        cdef wex_depth_msg *m = &self._m
-        if m.symbol != NULL and (m.symbol_len != <size_t>len(self._symbol_bytes)
-                                 or memcmp(m.symbol, PyBytes_AS_STRING(self._symbol_bytes), m.symbol_len) != 0):
-            raise DecodeError(f"message is for {_span(m.symbol, m.symbol_len)!r}, book is {self.symbol!r}",
-                              topic=_span(m.topic, m.topic_len), field="s")
-        return 0
-
-    cdef object _apply_scanned(self):
-        cdef wex_depth_msg *m = &self._m
-        cdef int fkey, lkey, code
-        cdef int64_t first, last, expected = 0, received = 0
-        if self._futures:
-            fkey = WEX_ID_FU
-            lkey = WEX_ID_U
-        else:
-            fkey = WEX_ID_FI
-            lkey = WEX_ID_I
-        if not _has(m, fkey):
-            if _is_limited(m):
-                return self._replace_scanned()
-            raise DecodeError("depth update without its first update id",
-                              topic=_span(m.topic, m.topic_len), field="fu" if self._futures else "fi")
-        if not _has(m, lkey):
-            raise DecodeError("depth update without its last update id",
-                              topic=_span(m.topic, m.topic_len), field="u" if self._futures else "i")
-        first = m.ids[fkey]
-        last = m.ids[lkey]
-        if first > last:
-            raise DecodeError(f"first update id {first} is after last update id {last}",
-                              topic=_span(m.topic, m.topic_len), field="fu" if self._futures else "fi")
-        self._check_symbol()
-        code = self._seq(first, last, m.ids[WEX_ID_PU], self._futures and _has(m, WEX_ID_PU),
-                         &expected, &received)
-        if code == SEQ_STALE:
-            return _STALE
-        if code != SEQ_OK:
-            raise self._gap(code, expected, received)
-        self._reserve(m.side[0].n, m.side[1].n)
-        wex_book_apply(&self._side[0], m.side[0].price, m.side[0].qty, m.side[0].n, 0)
-        wex_book_apply(&self._side[1], m.side[1].price, m.side[1].qty, m.side[1].n, 1)
-        self._last_id = last
-        self._awaiting_first = False
-        return self._result()
-
-    cdef int _install(self, wex_depth_msg *m) except -1:
-        """Replace both sides from the scratch arrays, all or nothing."""
-        cdef wex_side nb, na
-        nb.lv = NULL
-        na.lv = NULL
-        if wex_book_build(&nb, m.side[0].price, m.side[0].qty, m.side[0].n, 0):
-            raise MemoryError()
-        if wex_book_build(&na, m.side[1].price, m.side[1].qty, m.side[1].n, 1):
-            free(nb.lv)
-            raise MemoryError()
-        free(self._side[0].lv)
-        free(self._side[1].lv)
-        self._side[0] = nb
-        self._side[1] = na
-        # a big snapshot grew the scratch arrays; give most of that back
-        wex_side_shrink(&m.side[0], 256)
-        wex_side_shrink(&m.side[1], 256)
-        return 0
-
-    cdef int _check_limited_symbol(self) except -1:
-        """A limited-depth message names its symbol in its event
-        (``depth@btc_usdt,20``), else in ``s``: the event wins, because the
-        spec's own futures example carries ``"s":"btc_index"`` on a btc_usdt
-        event."""
-        cdef wex_depth_msg *m = &self._m
-        cdef const char *sym
-        cdef size_t n = 0
-        if m.event != NULL and m.event_len >= 6 and memcmp(m.event, b"depth@", 6) == 0:
-            sym = m.event + 6
-            while 6 + n < m.event_len and sym[n] != b',':
-                n += 1
-            if n != <size_t>len(self._symbol_bytes) or \
-                    memcmp(sym, PyBytes_AS_STRING(self._symbol_bytes), n) != 0:
-                raise DecodeError(f"message is for {_span(sym, n)!r}, book is {self.symbol!r}",
-                                  topic=_span(m.topic, m.topic_len), field="event")
-            return 0
-        return self._check_symbol()
-
-    cdef object _replace_scanned(self):
-        cdef wex_depth_msg *m = &self._m
-        cdef int which
-        cdef bint has_id = False
-        cdef int64_t new_id = 0
-        for which in (WEX_ID_I, WEX_ID_ID, WEX_ID_U, WEX_ID_LAST):
-            if _has(m, which):
-                has_id = True
-                new_id = m.ids[which]
-                break
-        if not has_id:
-            # without an id the book could not tell this state from an older one
-            raise DecodeError("limited-depth message without an update id",
-                              topic=_span(m.topic, m.topic_len),
-                              field="id" if self._futures else "i")
-        self._check_limited_symbol()
-        if self._in_sync and new_id < self._last_id:
-            return _STALE
-        self._install(m)
-        self._last_id = new_id
-        self._in_sync = True
-        self._awaiting_first = True
-        return self._result()
 
     def apply(self, message):
         """Apply one incremental depth message (``depth_update``).
@@ -862,9 +1026,7 @@ cdef class OrderBook:
                 the book is unchanged.
             PrecisionError: a value finer than the symbol's precision.
         """
-        self._check_idle()
-        _scan(&self._m, message, self.price_precision, self.quantity_precision, self._keep)
-        return self._apply_scanned()
+        return _scanned(self, message, _MODE_APPLY)
 
     def load_snapshot(self, snapshot):
         """Replace the book with a REST depth snapshot and start syncing from it.
@@ -879,24 +1041,7 @@ cdef class OrderBook:
 
         Returns ``ApplyResult.APPLIED`` or ``ApplyResult.CROSSED``.
         """
-        cdef wex_depth_msg *m = &self._m
-        cdef int which
-        self._check_idle()
-        _scan(m, snapshot, self.price_precision, self.quantity_precision, self._keep)
-        for which in (WEX_ID_LAST, WEX_ID_U, WEX_ID_I, WEX_ID_ID):
-            if _has(m, which):
-                break
-        else:
-            raise DecodeError("snapshot without an update id", field="lastUpdateId")
-        if m.sides_seen != 3:
-            raise DecodeError("snapshot without both sides",
-                              field="bids" if not (m.sides_seen & 1) else "asks")
-        self._check_symbol()
-        self._install(m)
-        self._last_id = m.ids[which]
-        self._in_sync = True
-        self._awaiting_first = True
-        return self._result()
+        return _scanned(self, snapshot, _MODE_SNAPSHOT)
 
     def replace(self, message):
         """Replace the book's contents with a limited-depth message
@@ -911,9 +1056,82 @@ cdef class OrderBook:
         event, else against ``s`` (the spec's futures example carries
         ``"s":"btc_index"`` on a btc_usdt event).
         """
-        self._check_idle()
-        _scan(&self._m, message, self.price_precision, self.quantity_precision, self._keep)
-        return self._replace_scanned()
+        return _scanned(self, message, _MODE_REPLACE)
+
+    def apply_frames(self, frames):
+        """Apply a sequence of raw ``depth_update`` frames in order, with the
+        GIL released for the whole batch.
+
+        Args:
+            frames: a list or tuple (or any iterable) of frames as received:
+                bytes (used in place), or bytearray/memoryview/str (copied
+                first).
+
+        Returns:
+            ``(statuses, error)``: one :class:`ApplyResult` per frame processed.
+            Processing stops at the first frame that does not apply: its
+            status (the last in the list, at index ``len(statuses) - 1``) is
+            ``GAP`` or ``ERROR`` and ``error`` is the exception :meth:`apply`
+            would have raised for it (:class:`SequenceGap`,
+            :class:`DecodeError`, :class:`PrecisionError`), not raised. The
+            frames before it stay applied; it and the frames after it are not.
+            ``error`` is None when every frame was processed.
+
+        While the batch runs the book is busy: any other call on it (from
+        another thread) raises ``RuntimeError``. Frames the byte scanner does
+        not recognise are decoded by the validating path, which takes the GIL
+        for that frame only.
+        """
+        cdef Book *b = _ready(self)
+        cdef Py_ssize_t n, i, done = 0
+        cdef const char **bufs = NULL
+        cdef size_t *lens = NULL
+        cdef unsigned char *sts = NULL
+        cdef wex_error err
+        cdef int st = WEX_APPLIED
+        seq = frames if type(frames) is list or type(frames) is tuple else list(frames)
+        n = len(seq)
+        if n == 0:
+            return [], None
+        held = list(seq)  # the bytes the pointers point into, alive until we return
+        bufs = <const char **>malloc(n * sizeof(char *))
+        lens = <size_t *>malloc(n * sizeof(size_t))
+        sts = <unsigned char *>malloc(<size_t>n)
+        try:
+            if bufs == NULL or lens == NULL or sts == NULL:
+                raise MemoryError()
+            for i in range(n):
+                f = held[i]
+                if not PyBytes_CheckExact(f):
+                    if isinstance(f, str):
+                        f = (<str>f).encode("utf-8")
+                    elif isinstance(f, (bytes, bytearray, memoryview)):
+                        f = bytes(f)
+                    else:
+                        raise TypeError(
+                            f"frames[{i}]: expected bytes or str, got {type(f).__name__}")
+                    held[i] = f
+                bufs[i] = PyBytes_AS_STRING(f)
+                lens[i] = <size_t>PyBytes_GET_SIZE(f)
+            b.busy = 1
+            with nogil:
+                for i in range(n):
+                    st = _apply_bytes(b, bufs[i], lens[i], _MODE_APPLY, &err)
+                    sts[i] = <unsigned char>st
+                    done = i + 1
+                    if st >= WEX_GAP:
+                        break
+            b.busy = 0
+            statuses = [_RESULTS[sts[i]] for i in range(done)]
+            error = None
+            if st >= WEX_GAP:
+                error = _frame_error(self, held[done - 1], &err)
+            return statuses, error
+        finally:
+            b.busy = 0
+            free(bufs)
+            free(lens)
+            free(sts)
 
     def apply_levels(self, first_id, last_id, bid_prices, bid_quantities, ask_prices,
                      ask_quantities, previous_id=None):
@@ -924,8 +1142,9 @@ cdef class OrderBook:
         cdef const int64_t[::1] ap = ask_prices, aq = ask_quantities
         cdef int64_t expected = 0, received = 0
         cdef int code
+        cdef wex_error err
         cdef size_t nb = bp.shape[0], na = ap.shape[0]
-        self._check_idle()
+        cdef Book *b = _ready(self)
         if bq.shape[0] != nb or aq.shape[0] != na:
             raise ValueError("price and quantity arrays differ in length")
         cdef int64_t first = first_id, last = last_id
@@ -933,31 +1152,34 @@ cdef class OrderBook:
         if first > last or first < 0:
             raise ValueError(f"bad update ids {first_id}..{last_id}")
         if nb:
-            self._validate(&bp[0], &bq[0], nb)
+            _validate(&bp[0], &bq[0], nb)
         if na:
-            self._validate(&ap[0], &aq[0], na)
-        code = self._seq(first, last, prev, previous_id is not None and self._futures, &expected, &received)
-        if code == SEQ_STALE:
+            _validate(&ap[0], &aq[0], na)
+        code = wex_bk_seq(b, first, last, prev, previous_id is not None and b.futures,
+                          &expected, &received)
+        if code == WEX_SEQ_STALE:
             return _STALE
-        if code != SEQ_OK:
-            raise self._gap(code, expected, received)
-        self._reserve(nb, na)
+        if code != WEX_SEQ_OK:
+            wex_bk_gap(b, code, expected, received, &err)
+            raise _failed(self, &err)
+        if wex_bk_reserve(b, nb, na):
+            raise MemoryError()
         if nb + na >= 32:
-            self._busy = True
+            b.busy = 1
             with nogil:
                 if nb:
-                    wex_book_apply(&self._side[0], &bp[0], &bq[0], nb, 0)
+                    wex_book_apply(&b.side[0], &bp[0], &bq[0], nb, 0)
                 if na:
-                    wex_book_apply(&self._side[1], &ap[0], &aq[0], na, 1)
-            self._busy = False
+                    wex_book_apply(&b.side[1], &ap[0], &aq[0], na, 1)
+            b.busy = 0
         else:
             if nb:
-                wex_book_apply(&self._side[0], &bp[0], &bq[0], nb, 0)
+                wex_book_apply(&b.side[0], &bp[0], &bq[0], nb, 0)
             if na:
-                wex_book_apply(&self._side[1], &ap[0], &aq[0], na, 1)
-        self._last_id = last
-        self._awaiting_first = False
-        return self._result()
+                wex_book_apply(&b.side[1], &ap[0], &aq[0], na, 1)
+        b.last_id = last
+        b.awaiting_first = 0
+        return _RESULTS[wex_bk_result(b)]
 
     def apply_many(self, ids, bid_offsets, bid_prices, bid_quantities,
                    ask_offsets, ask_prices, ask_quantities):
@@ -979,11 +1201,12 @@ cdef class OrderBook:
         cdef const int64_t[::1] bp = bid_prices, bq = bid_quantities
         cdef const int64_t[::1] ap = ask_prices, aq = ask_quantities
         cdef Py_ssize_t nmsg = idv.shape[0], k
-        cdef int64_t expected = 0, received = 0, b0, b1, a0, a1, maxb = 0, maxa = 0
-        cdef int code = SEQ_OK
+        cdef int64_t expected = 0, received = 0, b0, b1, a0, a1
+        cdef int code = WEX_SEQ_OK
         cdef Py_ssize_t applied = 0
-        cdef bint futures = self._futures
-        self._check_idle()
+        cdef wex_error err
+        cdef Book *b = _ready(self)
+        cdef bint futures = b.futures
         if idv.shape[1] != 3:
             raise ValueError("ids must have shape (m, 3)")
         if bo.shape[0] != nmsg + 1 or ao.shape[0] != nmsg + 1:
@@ -993,226 +1216,165 @@ cdef class OrderBook:
         for k in range(nmsg):
             if bo[k] > bo[k + 1] or ao[k] > ao[k + 1] or bo[k] < 0 or ao[k] < 0:
                 raise ValueError(f"offsets are not increasing at message {k}")
-            maxb = max(maxb, bo[k + 1] - bo[k])
-            maxa = max(maxa, ao[k + 1] - ao[k])
             if idv[k, 0] > idv[k, 1] or idv[k, 0] < 0:
                 raise ValueError(f"bad update ids at message {k}")
         if nmsg and (bo[nmsg] > bp.shape[0] or ao[nmsg] > ap.shape[0]):
             raise ValueError("offsets run past the level arrays")
         if bp.shape[0]:
-            self._validate(&bp[0], &bq[0], bp.shape[0])
+            _validate(&bp[0], &bq[0], bp.shape[0])
         if ap.shape[0]:
-            self._validate(&ap[0], &aq[0], ap.shape[0])
-        self._busy = True
+            _validate(&ap[0], &aq[0], ap.shape[0])
+        b.busy = 1
         try:
             with nogil:
                 for k in range(nmsg):
-                    code = self._seq(idv[k, 0], idv[k, 1], idv[k, 2], futures and idv[k, 2] >= 0,
-                                     &expected, &received)
-                    if code == SEQ_STALE:
+                    code = wex_bk_seq(b, idv[k, 0], idv[k, 1], idv[k, 2],
+                                      futures and idv[k, 2] >= 0, &expected, &received)
+                    if code == WEX_SEQ_STALE:
                         continue
-                    if code != SEQ_OK:
+                    if code != WEX_SEQ_OK:
                         break
                     b0 = bo[k]
                     b1 = bo[k + 1]
                     a0 = ao[k]
                     a1 = ao[k + 1]
-                    if (wex_book_reserve(&self._side[0], self._side[0].n + <size_t>(b1 - b0))
-                            or wex_book_reserve(&self._side[1], self._side[1].n + <size_t>(a1 - a0))):
+                    if wex_bk_reserve(b, <size_t>(b1 - b0), <size_t>(a1 - a0)):
                         code = -1
                         break
                     if b1 > b0:
-                        wex_book_apply(&self._side[0], &bp[b0], &bq[b0], <size_t>(b1 - b0), 0)
+                        wex_book_apply(&b.side[0], &bp[b0], &bq[b0], <size_t>(b1 - b0), 0)
                     if a1 > a0:
-                        wex_book_apply(&self._side[1], &ap[a0], &aq[a0], <size_t>(a1 - a0), 1)
-                    self._last_id = idv[k, 1]
-                    self._awaiting_first = False
+                        wex_book_apply(&b.side[1], &ap[a0], &aq[a0], <size_t>(a1 - a0), 1)
+                    b.last_id = idv[k, 1]
+                    b.awaiting_first = 0
                     applied += 1
         finally:
-            self._busy = False
+            b.busy = 0
         if code == -1:
             raise MemoryError()
-        if code != SEQ_OK and code != SEQ_STALE:
-            raise self._gap(code, expected, received)
+        if code != WEX_SEQ_OK and code != WEX_SEQ_STALE:
+            wex_bk_gap(b, code, expected, received, &err)
+            raise _failed(self, &err)
         return applied
 
     def clear(self):
         """Empty the book and mark it out of sync."""
-        self._check_idle()
-        self._side[0].n = 0
-        self._side[1].n = 0
-        self._in_sync = False
+        cdef Book *b = _ready(self)
+        b.side[0].n = 0
+        b.side[1].n = 0
+        b.in_sync = 0
 
     # ----------------------------------------------------------- reads
 
     @property
     def last_update_id(self):
         """The id of the last snapshot or update applied (0 before any)."""
-        return self._last_id
+        return (<Book *>self._b).last_id
 
     @property
     def in_sync(self):
         """True after a snapshot until a sequence gap."""
-        return self._in_sync
+        return bool((<Book *>self._b).in_sync)
 
     @property
     def bid_count(self):
-        return self._side[0].n
+        return (<Book *>self._b).side[0].n
 
     @property
     def ask_count(self):
-        return self._side[1].n
+        return (<Book *>self._b).side[1].n
 
     def __len__(self):
         """Number of levels on both sides."""
-        return self._side[0].n + self._side[1].n
+        return (<Book *>self._b).side[0].n + (<Book *>self._b).side[1].n
 
     @property
     def nbytes(self):
         """Bytes this book holds in C memory (level arrays and scratch)."""
-        return (16 * (self._side[0].cap + self._side[1].cap)
-                + 16 * (self._m.side[0].cap + self._m.side[1].cap))
+        cdef Book *b = <Book *>self._b
+        return (16 * (b.side[0].cap + b.side[1].cap)
+                + 16 * (b.scratch.side[0].cap + b.scratch.side[1].cap))
 
     def is_crossed(self):
         """True when both sides are non-empty and best bid >= best ask."""
-        self._check_idle()
-        return self._result() is _CROSSED
-
-    cdef object _best(self, int side, bint ticks):
-        cdef wex_side *s = &self._side[side]
-        if s.n == 0:
-            return None
-        cdef wex_level l = s.lv[s.n - 1]
-        if ticks:
-            return (_price_of(side, l.key), l.qty)
-        return (_price_of(side, l.key) / self._pscale, l.qty / self._qscale)
+        return wex_bk_result(_ready(self)) == WEX_CROSSED
 
     def best_bid(self):
         """``(price, quantity)`` of the best bid as floats, or None."""
-        self._check_idle()
-        return self._best(0, False)
+        _ready(self)
+        return _best(self, 0, False)
 
     def best_ask(self):
         """``(price, quantity)`` of the best ask as floats, or None."""
-        self._check_idle()
-        return self._best(1, False)
+        _ready(self)
+        return _best(self, 1, False)
 
     def best_bid_ticks(self):
         """``(price_ticks, quantity_ticks)`` of the best bid, exact, or None."""
-        self._check_idle()
-        return self._best(0, True)
+        _ready(self)
+        return _best(self, 0, True)
 
     def best_ask_ticks(self):
         """``(price_ticks, quantity_ticks)`` of the best ask, exact, or None."""
-        self._check_idle()
-        return self._best(1, True)
+        _ready(self)
+        return _best(self, 1, True)
 
     def spread(self):
         """Best ask minus best bid as a float, or None when a side is empty."""
-        self._check_idle()
-        if self._side[0].n == 0 or self._side[1].n == 0:
+        cdef Book *b = _ready(self)
+        if b.side[0].n == 0 or b.side[1].n == 0:
             return None
-        return (-self._side[1].lv[self._side[1].n - 1].key
-                - self._side[0].lv[self._side[0].n - 1].key) / self._pscale
+        return ((-b.side[1].lv[b.side[1].n - 1].key - b.side[0].lv[b.side[0].n - 1].key)
+                / b.price_scale)
 
     def mid(self):
         """(best bid + best ask) / 2 as a float, or None when a side is empty."""
-        self._check_idle()
-        if self._side[0].n == 0 or self._side[1].n == 0:
+        cdef Book *b = _ready(self)
+        if b.side[0].n == 0 or b.side[1].n == 0:
             return None
-        return ((<double>(-self._side[1].lv[self._side[1].n - 1].key)
-                 + <double>self._side[0].lv[self._side[0].n - 1].key) / 2.0) / self._pscale
-
-    cdef object _levels(self, int side, Py_ssize_t n, bint ticks):
-        cdef wex_side *s = &self._side[side]
-        cdef Py_ssize_t k = n if n < <Py_ssize_t>s.n else <Py_ssize_t>s.n
-        cdef Py_ssize_t j
-        cdef Py_buffer view
-        cdef double *d
-        cdef int64_t *t
-        if k < 0:
-            k = 0
-        if _fast_arrays:
-            arr = wex_array_2d(k, 2, _NPY_I64 if ticks else _NPY_F64)
-            view.buf = wex_array_data(arr)
-        else:
-            arr = _np_empty((k, 2), _I64 if ticks else _F64)
-            if k == 0:
-                return arr
-            PyObject_GetBuffer(arr, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
-        if ticks:
-            t = <int64_t *>view.buf
-            for j in range(k):
-                t[2 * j] = _price_of(side, s.lv[s.n - 1 - j].key)
-                t[2 * j + 1] = s.lv[s.n - 1 - j].qty
-        else:
-            d = <double *>view.buf
-            for j in range(k):
-                d[2 * j] = _price_of(side, s.lv[s.n - 1 - j].key) / self._pscale
-                d[2 * j + 1] = s.lv[s.n - 1 - j].qty / self._qscale
-        if not _fast_arrays:
-            PyBuffer_Release(&view)
-        return arr
+        return ((<double>(-b.side[1].lv[b.side[1].n - 1].key)
+                 + <double>b.side[0].lv[b.side[0].n - 1].key) / 2.0) / b.price_scale
 
     def bids(self, Py_ssize_t n=10):
         """Top ``n`` bids, best first, as a float64 array of shape (k, 2):
         column 0 price, column 1 quantity (k = min(n, bid_count))."""
-        self._check_idle()
-        return self._levels(0, n, False)
+        return _levels(self, 0, n, False)
 
     def asks(self, Py_ssize_t n=10):
         """Top ``n`` asks, best first, as a float64 array of shape (k, 2)."""
-        self._check_idle()
-        return self._levels(1, n, False)
+        return _levels(self, 1, n, False)
 
     def bid_ticks(self, Py_ssize_t n=10):
         """Top ``n`` bids, best first, as an exact int64 array of shape (k, 2):
         price ticks, quantity ticks."""
-        self._check_idle()
-        return self._levels(0, n, True)
+        return _levels(self, 0, n, True)
 
     def ask_ticks(self, Py_ssize_t n=10):
         """Top ``n`` asks, best first, as an exact int64 array of shape (k, 2)."""
-        self._check_idle()
-        return self._levels(1, n, True)
+        return _levels(self, 1, n, True)
 
     def quantity_at(self, price, side=None):
         """Quantity (float) resting at ``price`` (str, int, Decimal or float);
         0.0 when there is no level. ``side`` ('bid'/'ask') limits the search;
         by default bids are searched first, then asks."""
-        cdef int64_t t = self._quantity_ticks_at(price, side)
-        return t / self._qscale
+        cdef int64_t t = _quantity_ticks_at(self, price, side)
+        return t / (<Book *>self._b).quantity_scale
 
     def quantity_ticks_at(self, price, side=None):
         """Like :meth:`quantity_at` but exact: quantity ticks (int), 0 when absent."""
-        return self._quantity_ticks_at(price, side)
-
-    cdef int64_t _quantity_ticks_at(self, object price, object side) except? -1:
-        cdef int64_t px = _value_to_ticks(price, self.price_precision, "price", None)
-        cdef int sd, lo = 0, hi = 1
-        cdef size_t i
-        cdef int64_t key
-        self._check_idle()
-        if side is not None:
-            lo = hi = _parse_side(side)
-        for sd in range(lo, hi + 1):
-            key = -px if sd else px
-            i = wex_book_find(self._side[sd].lv, self._side[sd].n, key)
-            if i < self._side[sd].n and self._side[sd].lv[i].key == key:
-                return self._side[sd].lv[i].qty
-        return 0
+        return _quantity_ticks_at(self, price, side)
 
     def cumulative_depth(self, side, Py_ssize_t n=10):
         """Running total of quantity over the top ``n`` levels of ``side``
         ('bid' or 'ask'), best first, as a float64 array of length min(n, levels)."""
         cdef int sd = _parse_side(side)
-        cdef wex_side *s = &self._side[sd]
+        cdef Book *b = _ready(self)
+        cdef wex_side *s = &b.side[sd]
         cdef Py_ssize_t k = n if n < <Py_ssize_t>s.n else <Py_ssize_t>s.n
         cdef Py_ssize_t j
         cdef int64_t acc = 0
         cdef Py_buffer view
         cdef double *d
-        self._check_idle()
         if k < 0:
             k = 0
         arr = _np_empty(k, _F64)
@@ -1221,7 +1383,7 @@ cdef class OrderBook:
             d = <double *>view.buf
             for j in range(k):
                 acc += s.lv[s.n - 1 - j].qty
-                d[j] = acc / self._qscale
+                d[j] = acc / b.quantity_scale
             PyBuffer_Release(&view)
         return arr
 
@@ -1241,9 +1403,9 @@ cdef class OrderBook:
             sd = 0
         else:
             raise ValueError(f"side must be 'buy' or 'sell', got {side!r}")
-        self._check_idle()
+        cdef Book *b = _ready(self)
         cdef int64_t want = _value_to_ticks(quantity, self.quantity_precision, "quantity", None)
-        cdef wex_side *s = &self._side[sd]
+        cdef wex_side *s = &b.side[sd]
         cdef int64_t left = want, take, filled = 0
         cdef Py_ssize_t j = <Py_ssize_t>s.n - 1
         cost = 0
@@ -1257,29 +1419,141 @@ cdef class OrderBook:
         if filled == 0:
             return (0.0, 0.0, None)
         scale = 10 ** (self.price_precision + self.quantity_precision)
-        return (filled / self._qscale, cost / scale,
-                (cost / filled) / self._pscale)
+        return (filled / b.quantity_scale, cost / scale,
+                (cost / filled) / b.price_scale)
 
     def checksum(self, Py_ssize_t levels=25):
         """A CRC-32 (zlib polynomial) over the top ``levels`` levels: bids best
         first, then asks best first, each as little-endian int64 price ticks
         then int64 quantity ticks. Equal books give equal checksums; compare
         it with ``zlib.crc32`` over the same bytes."""
-        cdef uint32_t crc = 0xFFFFFFFFu
-        cdef int sd
-        cdef Py_ssize_t j, k
-        cdef wex_side *s
-        self._check_idle()
-        for sd in range(2):
-            s = &self._side[sd]
-            k = levels if levels < <Py_ssize_t>s.n else <Py_ssize_t>s.n
-            for j in range(k):
-                crc = wex_crc_le64(crc, _price_of(sd, s.lv[s.n - 1 - j].key))
-                crc = wex_crc_le64(crc, s.lv[s.n - 1 - j].qty)
-        return crc ^ 0xFFFFFFFFu
+        cdef Book *b = _ready(self)
+        return wex_bk_checksum(b, <size_t>levels if levels > 0 else 0)
 
     def __repr__(self):
-        bb = self._best(0, False)
-        ba = self._best(1, False)
-        return (f"<OrderBook {self.symbol} {self.product} bids={self._side[0].n} asks={self._side[1].n} "
-                f"best_bid={bb} best_ask={ba} last_update_id={self._last_id} in_sync={self._in_sync}>")
+        cdef Book *b = <Book *>self._b
+        bb = _best(self, 0, False)
+        ba = _best(self, 1, False)
+        return (f"<OrderBook {self.symbol} {self.product} bids={b.side[0].n} asks={b.side[1].n} "
+                f"best_bid={bb} best_ask={ba} last_update_id={b.last_id} "
+                f"in_sync={bool(b.in_sync)}>")
+
+
+cdef inline Book *_ready(OrderBook self) except NULL:
+    """The book, if no other call is changing it right now."""
+    cdef Book *b = <Book *>self._b
+    if b.busy or b.symbol == NULL:
+        if b.symbol == NULL:
+            raise ValueError("OrderBook.__init__ was not called")
+        raise RuntimeError("OrderBook is being updated by another thread; use a lock")
+    return b
+
+
+cdef object _failed(OrderBook self, const wex_error *err):
+    cdef Book *b = <Book *>self._b
+    return _error_object(b, err, _span(b.scratch.topic, b.scratch.topic_len))
+
+
+cdef object _scanned(OrderBook self, object message, int mode):
+    """The Python path: any accepted input (bytes, str, dict) through the
+    rich decoder, then the one C core."""
+    cdef Book *b = _ready(self)
+    cdef wex_error err
+    cdef int st
+    b.busy = 1
+    try:
+        _scan(&b.scratch, message, b.price_precision, b.quantity_precision, self._keep)
+        if mode == _MODE_APPLY:
+            st = wex_bk_apply_scanned(b, &err)
+        elif mode == _MODE_SNAPSHOT:
+            st = wex_bk_snapshot_scanned(b, &err)
+        else:
+            st = wex_bk_replace_scanned(b, &err)
+        if st >= WEX_GAP:
+            raise _failed(self, &err)
+    finally:
+        b.busy = 0
+    return _RESULTS[st]
+
+
+cdef object _frame_error(OrderBook self, bytes frame, const wex_error *err):
+    """The exception ``apply(frame)`` raises, for a frame that just failed.
+
+    A decoding failure is reproduced by the rich decoder (it names the
+    topic); the book is unchanged, so rescanning the frame is harmless.
+    """
+    cdef Book *b = <Book *>self._b
+    if err.code == WEX_E_DECODE or err.code == WEX_E_PRECISION:
+        try:
+            _scan(&b.scratch, frame, b.price_precision, b.quantity_precision, self._keep)
+        except Exception as exc:
+            return exc
+    return _failed(self, err)
+
+
+cdef object _best(OrderBook self, int side, bint ticks):
+    cdef Book *b = <Book *>self._b
+    cdef wex_side *s = &b.side[side]
+    if s.n == 0:
+        return None
+    cdef wex_level best = s.lv[s.n - 1]
+    if ticks:
+        return (_price_of(side, best.key), best.qty)
+    return (_price_of(side, best.key) / b.price_scale, best.qty / b.quantity_scale)
+
+
+cdef object _levels(OrderBook self, int side, Py_ssize_t n, bint ticks):
+    cdef Book *b = _ready(self)
+    cdef wex_side *s = &b.side[side]
+    cdef Py_ssize_t k = n if n < <Py_ssize_t>s.n else <Py_ssize_t>s.n
+    cdef Py_ssize_t j
+    cdef Py_buffer view
+    cdef double *d
+    cdef int64_t *t
+    if k < 0:
+        k = 0
+    if _fast_arrays:
+        arr = wex_array_2d(k, 2, _NPY_I64 if ticks else _NPY_F64)
+        view.buf = wex_array_data(arr)
+    else:
+        arr = _np_empty((k, 2), _I64 if ticks else _F64)
+        if k == 0:
+            return arr
+        PyObject_GetBuffer(arr, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
+    if ticks:
+        t = <int64_t *>view.buf
+        for j in range(k):
+            t[2 * j] = _price_of(side, s.lv[s.n - 1 - j].key)
+            t[2 * j + 1] = s.lv[s.n - 1 - j].qty
+    else:
+        d = <double *>view.buf
+        for j in range(k):
+            d[2 * j] = _price_of(side, s.lv[s.n - 1 - j].key) / b.price_scale
+            d[2 * j + 1] = s.lv[s.n - 1 - j].qty / b.quantity_scale
+    if not _fast_arrays:
+        PyBuffer_Release(&view)
+    return arr
+
+
+cdef int64_t _quantity_ticks_at(OrderBook self, object price, object side) except? -1:
+    cdef int64_t px = _value_to_ticks(price, self.price_precision, "price", None)
+    cdef int sd, lo = 0, hi = 1
+    cdef size_t i
+    cdef int64_t key
+    cdef Book *b = _ready(self)
+    if side is not None:
+        lo = hi = _parse_side(side)
+    for sd in range(lo, hi + 1):
+        key = -px if sd else px
+        i = wex_book_find(b.side[sd].lv, b.side[sd].n, key)
+        if i < b.side[sd].n and b.side[sd].lv[i].key == key:
+            return b.side[sd].lv[i].qty
+    return 0
+
+
+cdef int _validate(const int64_t *px, const int64_t *qt, size_t n) except -1:
+    cdef size_t j
+    for j in range(n):
+        if px[j] < 0 or qt[j] < 0:
+            raise ValueError(f"negative tick value at level {j}")
+    return 0

@@ -25,7 +25,7 @@ from cpython.ref cimport PyObject
 from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free
 from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint32_t, uint64_t, int64_t
 from libc.string cimport memcmp, memcpy, memset, memchr
-from libc.math cimport isfinite, NAN
+from libc.math cimport isfinite
 
 cimport cython
 
@@ -178,8 +178,143 @@ ctypedef struct Parser:
     int topic_id
 
 
+# slot numbers and layout sizes: cext/csrc/wex_slots.h (checked there at compile time)
+cdef extern from "wex_slots.h":
+    enum: WEX_MAX_SLOTS
+    enum:
+        WEX_TRADE_SYMBOL
+        WEX_TRADE_TIME
+        WEX_TRADE_TRADE_ID
+        WEX_TRADE_ORDER_ID
+        WEX_TRADE_CLIENT_ORDER_ID
+        WEX_TRADE_PRICE
+        WEX_TRADE_QUANTITY
+        WEX_TRADE_QUOTE_QUANTITY
+        WEX_TRADE_BUYER_IS_MAKER
+        WEX_TRADE_IS_MAKER
+        WEX_TRADE_SIDE
+        WEX_TRADE_POSITION_SIDE
+        WEX_TRADE_MARGIN_UNFROZEN
+        WEX_TRADE_FEE
+        WEX_TRADE_NSLOTS
+    enum:
+        WEX_KLINE_SYMBOL
+        WEX_KLINE_TIME
+        WEX_KLINE_INTERVAL
+        WEX_KLINE_OPEN
+        WEX_KLINE_CLOSE
+        WEX_KLINE_HIGH
+        WEX_KLINE_LOW
+        WEX_KLINE_VOLUME
+        WEX_KLINE_QUOTE_VOLUME
+        WEX_KLINE_CHANGE_RATE
+        WEX_KLINE_NSLOTS
+    enum:
+        WEX_TICKER_SYMBOL
+        WEX_TICKER_TIME
+        WEX_TICKER_OPEN
+        WEX_TICKER_CLOSE
+        WEX_TICKER_HIGH
+        WEX_TICKER_LOW
+        WEX_TICKER_VOLUME
+        WEX_TICKER_QUOTE_VOLUME
+        WEX_TICKER_CHANGE_VALUE
+        WEX_TICKER_CHANGE_RATE
+        WEX_TICKER_INDEX_PRICE
+        WEX_TICKER_MARK_PRICE
+        WEX_TICKER_BEST_BID_PRICE
+        WEX_TICKER_BEST_ASK_PRICE
+        WEX_TICKER_NSLOTS
+    enum:
+        WEX_PRICE_SYMBOL
+        WEX_PRICE_TIME
+        WEX_PRICE_PRICE
+        WEX_PRICE_NSLOTS
+    enum:
+        WEX_FUNDING_SYMBOL
+        WEX_FUNDING_TIME
+        WEX_FUNDING_RATE
+        WEX_FUNDING_NSLOTS
+    enum:
+        WEX_DEPTH_UPDATE_SYMBOL
+        WEX_DEPTH_UPDATE_TIME
+        WEX_DEPTH_UPDATE_FIRST_UPDATE_ID
+        WEX_DEPTH_UPDATE_LAST_UPDATE_ID
+        WEX_DEPTH_UPDATE_PREVIOUS_UPDATE_ID
+        WEX_DEPTH_UPDATE_BIDS
+        WEX_DEPTH_UPDATE_ASKS
+        WEX_DEPTH_UPDATE_NSLOTS
+    enum:
+        WEX_DEPTH_SYMBOL
+        WEX_DEPTH_TIME
+        WEX_DEPTH_UPDATE_ID
+        WEX_DEPTH_BIDS
+        WEX_DEPTH_ASKS
+        WEX_DEPTH_NSLOTS
+    enum:
+        WEX_ORDER_SYMBOL
+        WEX_ORDER_TIME
+        WEX_ORDER_CREATE_TIME
+        WEX_ORDER_ORDER_ID
+        WEX_ORDER_CLIENT_ORDER_ID
+        WEX_ORDER_STATE
+        WEX_ORDER_SIDE
+        WEX_ORDER_ORDER_TYPE
+        WEX_ORDER_TIME_IN_FORCE
+        WEX_ORDER_PRICE
+        WEX_ORDER_AVERAGE_PRICE
+        WEX_ORDER_ORIGINAL_QUANTITY
+        WEX_ORDER_ORIGINAL_QUOTE_QUANTITY
+        WEX_ORDER_EXECUTED_QUANTITY
+        WEX_ORDER_REMAINING_QUANTITY
+        WEX_ORDER_FEE
+        WEX_ORDER_BASE_CURRENCY
+        WEX_ORDER_QUOTE_CURRENCY
+        WEX_ORDER_POSITION_SIDE
+        WEX_ORDER_POSITION_TYPE
+        WEX_ORDER_MARGIN_FROZEN
+        WEX_ORDER_SOURCE_TYPE
+        WEX_ORDER_CATEGORY
+        WEX_ORDER_LEVERAGE
+        WEX_ORDER_NSLOTS
+    enum:
+        WEX_BALANCE_CURRENCY
+        WEX_BALANCE_TIME
+        WEX_BALANCE_ACCOUNT_ID
+        WEX_BALANCE_BALANCE
+        WEX_BALANCE_FROZEN
+        WEX_BALANCE_BUSINESS_TYPE
+        WEX_BALANCE_SYMBOL
+        WEX_BALANCE_UNDERLYING_TYPE
+        WEX_BALANCE_OPEN_ORDER_MARGIN_FROZEN
+        WEX_BALANCE_ISOLATED_MARGIN
+        WEX_BALANCE_CROSSED_MARGIN
+        WEX_BALANCE_NSLOTS
+    enum:
+        WEX_POSITION_SYMBOL
+        WEX_POSITION_CONTRACT_TYPE
+        WEX_POSITION_POSITION_TYPE
+        WEX_POSITION_POSITION_SIDE
+        WEX_POSITION_POSITION_SIZE
+        WEX_POSITION_CLOSE_ORDER_SIZE
+        WEX_POSITION_AVAILABLE_CLOSE_SIZE
+        WEX_POSITION_REALIZED_PROFIT
+        WEX_POSITION_ENTRY_PRICE
+        WEX_POSITION_ISOLATED_MARGIN
+        WEX_POSITION_OPEN_ORDER_MARGIN_FROZEN
+        WEX_POSITION_UNDERLYING_TYPE
+        WEX_POSITION_LEVERAGE
+        WEX_POSITION_NSLOTS
+    enum:
+        WEX_NOTIFY_SYMBOL
+        WEX_NOTIFY_POSITION_TYPE
+        WEX_NOTIFY_POSITION_SIDE
+        WEX_NOTIFY_POSITION_SIZE
+        WEX_NOTIFY_NOTIFY_TYPE
+        WEX_NOTIFY_NSLOTS
+
 cdef enum:
-    MAX_SLOTS = 24
+    MAX_SLOTS = WEX_MAX_SLOTS
     MAX_KEYS = 256
     MAX_ENUM_ENTRIES = 64
 
@@ -258,8 +393,12 @@ cdef class _Layout:
 
     cdef readonly int id
 
-    def __init__(self, str name, list spec):
+    def __init__(self, str name, int nslots, list spec):
         global _nkeys, _nlayouts
+        # the table must list exactly the slots wex_slots.h numbers, in order:
+        # event arrays are sized from the header, the table fills them
+        if [entry[0] for entry in spec] != list(range(nslots)):
+            raise ImportError(f"{name}: the layout table disagrees with wex_slots.h")
         self.name = name
         self.id = _nlayouts
         _nlayouts += 1
@@ -267,7 +406,7 @@ cdef class _Layout:
         self.first = _nkeys
         self.fields = {}
         self.wire = {}
-        for slot, (field, vtype, enum_cls, keys) in enumerate(spec):
+        for slot, field, vtype, enum_cls, keys in spec:
             eid = _enum_ids[enum_cls] if enum_cls is not None else -1
             self.fields[field] = (slot, vtype, eid)
             self.wire[field] = keys
@@ -285,8 +424,7 @@ cdef class _Layout:
                 _keys[_nkeys].aux = eid if vtype != V_LEVELS else (0 if field == "bids" else 1)
                 _nkeys += 1
         self.count = _nkeys - self.first
-        self.nslots = len(spec)
-        assert self.nslots <= MAX_SLOTS
+        self.nslots = nslots
         assert self.count < KEY_HASH_SIZE // 2
         cdef int j, h
         for h in range(KEY_HASH_SIZE):
@@ -300,136 +438,140 @@ cdef class _Layout:
 
 # Wire key -> field, per topic. Several keys may fill one field: the spot and
 # futures spellings of the same thing ("q" and "a" for a trade's quantity).
-_TRADE = _Layout("trade", [
-    ("symbol", V_STR, None, "s symbol"),
-    ("time", V_INT, None, "t timestamp"),
-    ("trade_id", V_INT, None, "i"),
-    ("order_id", V_INT, None, "oi orderId"),
-    ("client_order_id", V_STR, None, "clientOrderId"),
-    ("price", V_DEC, None, "p price"),
-    ("quantity", V_DEC, None, "q a quantity"),
-    ("quote_quantity", V_DEC, None, "v"),
-    ("buyer_is_maker", V_BOOL, None, "b"),
-    ("is_maker", V_BOOL, None, "isMaker tm"),
-    ("side", V_ENUM, Side, "m orderSide"),
-    ("position_side", V_ENUM, PositionSide, "positionSide"),
-    ("margin_unfrozen", V_DEC, None, "marginUnfrozen"),
-    ("fee", V_DEC, None, "fee"),
+_TRADE = _Layout("trade", WEX_TRADE_NSLOTS, [
+    (WEX_TRADE_SYMBOL, "symbol", V_STR, None, "s symbol"),
+    (WEX_TRADE_TIME, "time", V_INT, None, "t timestamp"),
+    (WEX_TRADE_TRADE_ID, "trade_id", V_INT, None, "i"),
+    (WEX_TRADE_ORDER_ID, "order_id", V_INT, None, "oi orderId"),
+    (WEX_TRADE_CLIENT_ORDER_ID, "client_order_id", V_STR, None, "clientOrderId"),
+    (WEX_TRADE_PRICE, "price", V_DEC, None, "p price"),
+    (WEX_TRADE_QUANTITY, "quantity", V_DEC, None, "q a quantity"),
+    (WEX_TRADE_QUOTE_QUANTITY, "quote_quantity", V_DEC, None, "v"),
+    (WEX_TRADE_BUYER_IS_MAKER, "buyer_is_maker", V_BOOL, None, "b"),
+    (WEX_TRADE_IS_MAKER, "is_maker", V_BOOL, None, "isMaker tm"),
+    (WEX_TRADE_SIDE, "side", V_ENUM, Side, "m orderSide"),
+    (WEX_TRADE_POSITION_SIDE, "position_side", V_ENUM, PositionSide, "positionSide"),
+    (WEX_TRADE_MARGIN_UNFROZEN, "margin_unfrozen", V_DEC, None, "marginUnfrozen"),
+    (WEX_TRADE_FEE, "fee", V_DEC, None, "fee"),
 ])
-_KLINE = _Layout("kline", [
-    ("symbol", V_STR, None, "s"),
-    ("time", V_INT, None, "t"),
-    ("interval", V_STR, None, "i"),
-    ("open", V_DEC, None, "o"),
-    ("close", V_DEC, None, "c"),
-    ("high", V_DEC, None, "h"),
-    ("low", V_DEC, None, "l"),
-    ("volume", V_DEC, None, "q a"),
-    ("quote_volume", V_DEC, None, "v"),
-    ("change_rate", V_DEC, None, "ch"),
+_KLINE = _Layout("kline", WEX_KLINE_NSLOTS, [
+    (WEX_KLINE_SYMBOL, "symbol", V_STR, None, "s"),
+    (WEX_KLINE_TIME, "time", V_INT, None, "t"),
+    (WEX_KLINE_INTERVAL, "interval", V_STR, None, "i"),
+    (WEX_KLINE_OPEN, "open", V_DEC, None, "o"),
+    (WEX_KLINE_CLOSE, "close", V_DEC, None, "c"),
+    (WEX_KLINE_HIGH, "high", V_DEC, None, "h"),
+    (WEX_KLINE_LOW, "low", V_DEC, None, "l"),
+    (WEX_KLINE_VOLUME, "volume", V_DEC, None, "q a"),
+    (WEX_KLINE_QUOTE_VOLUME, "quote_volume", V_DEC, None, "v"),
+    (WEX_KLINE_CHANGE_RATE, "change_rate", V_DEC, None, "ch"),
 ])
-_TICKER = _Layout("ticker", [
-    ("symbol", V_STR, None, "s"),
-    ("time", V_INT, None, "t"),
-    ("open", V_DEC, None, "o"),
-    ("close", V_DEC, None, "c"),
-    ("high", V_DEC, None, "h"),
-    ("low", V_DEC, None, "l"),
-    ("volume", V_DEC, None, "q a"),
-    ("quote_volume", V_DEC, None, "v"),
-    ("change_value", V_DEC, None, "cv"),
-    ("change_rate", V_DEC, None, "cr ch"),
-    ("index_price", V_DEC, None, "i"),
-    ("mark_price", V_DEC, None, "m"),
-    ("best_bid_price", V_DEC, None, "bp"),
-    ("best_ask_price", V_DEC, None, "ap"),
+_TICKER = _Layout("ticker", WEX_TICKER_NSLOTS, [
+    (WEX_TICKER_SYMBOL, "symbol", V_STR, None, "s"),
+    (WEX_TICKER_TIME, "time", V_INT, None, "t"),
+    (WEX_TICKER_OPEN, "open", V_DEC, None, "o"),
+    (WEX_TICKER_CLOSE, "close", V_DEC, None, "c"),
+    (WEX_TICKER_HIGH, "high", V_DEC, None, "h"),
+    (WEX_TICKER_LOW, "low", V_DEC, None, "l"),
+    (WEX_TICKER_VOLUME, "volume", V_DEC, None, "q a"),
+    (WEX_TICKER_QUOTE_VOLUME, "quote_volume", V_DEC, None, "v"),
+    (WEX_TICKER_CHANGE_VALUE, "change_value", V_DEC, None, "cv"),
+    # futures agg_ticker: the spec's push example says "ch", live servers and the
+    # REST aggregated ticker say "r" (docs/spec-decisions.md)
+    (WEX_TICKER_CHANGE_RATE, "change_rate", V_DEC, None, "cr ch r"),
+    (WEX_TICKER_INDEX_PRICE, "index_price", V_DEC, None, "i"),
+    (WEX_TICKER_MARK_PRICE, "mark_price", V_DEC, None, "m"),
+    (WEX_TICKER_BEST_BID_PRICE, "best_bid_price", V_DEC, None, "bp"),
+    (WEX_TICKER_BEST_ASK_PRICE, "best_ask_price", V_DEC, None, "ap"),
 ])
-_PRICE = _Layout("price", [
-    ("symbol", V_STR, None, "s"),
-    ("time", V_INT, None, "t"),
-    ("price", V_DEC, None, "p"),
+_PRICE = _Layout("price", WEX_PRICE_NSLOTS, [
+    (WEX_PRICE_SYMBOL, "symbol", V_STR, None, "s"),
+    (WEX_PRICE_TIME, "time", V_INT, None, "t"),
+    (WEX_PRICE_PRICE, "price", V_DEC, None, "p"),
 ])
-_FUNDING = _Layout("fund_rate", [
-    ("symbol", V_STR, None, "s"),
-    ("time", V_INT, None, "t"),
-    ("rate", V_DEC, None, "r"),
+_FUNDING = _Layout("fund_rate", WEX_FUNDING_NSLOTS, [
+    (WEX_FUNDING_SYMBOL, "symbol", V_STR, None, "s"),
+    (WEX_FUNDING_TIME, "time", V_INT, None, "t"),
+    (WEX_FUNDING_RATE, "rate", V_DEC, None, "r"),
 ])
-_DEPTH_UPDATE = _Layout("depth_update", [
-    ("symbol", V_STR, None, "s"),
-    ("time", V_INT, None, "t"),
-    ("first_update_id", V_INT, None, "fi fu"),
-    ("last_update_id", V_INT, None, "i u"),
-    ("previous_update_id", V_INT, None, "pu"),
-    ("bids", V_LEVELS, None, "b"),
-    ("asks", V_LEVELS, None, "a"),
+_DEPTH_UPDATE = _Layout("depth_update", WEX_DEPTH_UPDATE_NSLOTS, [
+    (WEX_DEPTH_UPDATE_SYMBOL, "symbol", V_STR, None, "s"),
+    (WEX_DEPTH_UPDATE_TIME, "time", V_INT, None, "t"),
+    (WEX_DEPTH_UPDATE_FIRST_UPDATE_ID, "first_update_id", V_INT, None, "fi fu"),
+    (WEX_DEPTH_UPDATE_LAST_UPDATE_ID, "last_update_id", V_INT, None, "i u"),
+    (WEX_DEPTH_UPDATE_PREVIOUS_UPDATE_ID, "previous_update_id", V_INT, None, "pu"),
+    (WEX_DEPTH_UPDATE_BIDS, "bids", V_LEVELS, None, "b"),
+    (WEX_DEPTH_UPDATE_ASKS, "asks", V_LEVELS, None, "a"),
 ])
-_DEPTH = _Layout("depth", [
-    ("symbol", V_STR, None, "s"),
-    ("time", V_INT, None, "t"),
-    ("update_id", V_INT, None, "i id"),
-    ("bids", V_LEVELS, None, "b"),
-    ("asks", V_LEVELS, None, "a"),
+_DEPTH = _Layout("depth", WEX_DEPTH_NSLOTS, [
+    (WEX_DEPTH_SYMBOL, "symbol", V_STR, None, "s"),
+    (WEX_DEPTH_TIME, "time", V_INT, None, "t"),
+    (WEX_DEPTH_UPDATE_ID, "update_id", V_INT, None, "i id"),
+    (WEX_DEPTH_BIDS, "bids", V_LEVELS, None, "b"),
+    (WEX_DEPTH_ASKS, "asks", V_LEVELS, None, "a"),
 ])
-_ORDER = _Layout("order", [
-    ("symbol", V_STR, None, "s symbol"),
-    ("time", V_INT, None, "t"),
-    ("create_time", V_INT, None, "ct createdTime"),
-    ("order_id", V_INT, None, "i orderId"),
-    ("client_order_id", V_STR, None, "ci clientOrderId"),
-    ("state", V_ENUM, OrderState, "st state"),
-    ("side", V_ENUM, Side, "sd orderSide"),
-    ("order_type", V_ENUM, OrderType, "tp orderType"),
-    ("time_in_force", V_ENUM, TimeInForce, "timeInForce"),
-    ("price", V_DEC, None, "p price"),
-    ("average_price", V_DEC, None, "ap avgPrice"),
-    ("original_quantity", V_DEC, None, "oq origQty"),
-    ("original_quote_quantity", V_DEC, None, "oqq"),
-    ("executed_quantity", V_DEC, None, "eq executedQty"),
-    ("remaining_quantity", V_DEC, None, "lq"),
-    ("fee", V_DEC, None, "f"),
-    ("base_currency", V_STR, None, "bc"),
-    ("quote_currency", V_STR, None, "qc"),
-    ("position_side", V_ENUM, PositionSide, "positionSide"),
-    ("position_type", V_ENUM, PositionType, "positionType"),
-    ("margin_frozen", V_DEC, None, "marginFrozen"),
-    ("source_type", V_STR, None, "sourceType"),
-    ("category", V_STR, None, "type"),
-    ("leverage", V_INT, None, "leverage"),
+_ORDER = _Layout("order", WEX_ORDER_NSLOTS, [
+    (WEX_ORDER_SYMBOL, "symbol", V_STR, None, "s symbol"),
+    (WEX_ORDER_TIME, "time", V_INT, None, "t"),
+    (WEX_ORDER_CREATE_TIME, "create_time", V_INT, None, "ct createdTime"),
+    (WEX_ORDER_ORDER_ID, "order_id", V_INT, None, "i orderId"),
+    (WEX_ORDER_CLIENT_ORDER_ID, "client_order_id", V_STR, None, "ci clientOrderId"),
+    (WEX_ORDER_STATE, "state", V_ENUM, OrderState, "st state"),
+    (WEX_ORDER_SIDE, "side", V_ENUM, Side, "sd orderSide"),
+    (WEX_ORDER_ORDER_TYPE, "order_type", V_ENUM, OrderType, "tp orderType"),
+    (WEX_ORDER_TIME_IN_FORCE, "time_in_force", V_ENUM, TimeInForce, "timeInForce"),
+    (WEX_ORDER_PRICE, "price", V_DEC, None, "p price"),
+    (WEX_ORDER_AVERAGE_PRICE, "average_price", V_DEC, None, "ap avgPrice"),
+    (WEX_ORDER_ORIGINAL_QUANTITY, "original_quantity", V_DEC, None, "oq origQty"),
+    (WEX_ORDER_ORIGINAL_QUOTE_QUANTITY, "original_quote_quantity", V_DEC, None, "oqq"),
+    (WEX_ORDER_EXECUTED_QUANTITY, "executed_quantity", V_DEC, None, "eq executedQty"),
+    (WEX_ORDER_REMAINING_QUANTITY, "remaining_quantity", V_DEC, None, "lq"),
+    (WEX_ORDER_FEE, "fee", V_DEC, None, "f"),
+    (WEX_ORDER_BASE_CURRENCY, "base_currency", V_STR, None, "bc"),
+    (WEX_ORDER_QUOTE_CURRENCY, "quote_currency", V_STR, None, "qc"),
+    (WEX_ORDER_POSITION_SIDE, "position_side", V_ENUM, PositionSide, "positionSide"),
+    (WEX_ORDER_POSITION_TYPE, "position_type", V_ENUM, PositionType, "positionType"),
+    (WEX_ORDER_MARGIN_FROZEN, "margin_frozen", V_DEC, None, "marginFrozen"),
+    (WEX_ORDER_SOURCE_TYPE, "source_type", V_STR, None, "sourceType"),
+    (WEX_ORDER_CATEGORY, "category", V_STR, None, "type"),
+    (WEX_ORDER_LEVERAGE, "leverage", V_INT, None, "leverage"),
 ])
-_BALANCE = _Layout("balance", [
-    ("currency", V_STR, None, "c coin"),
-    ("time", V_INT, None, "t"),
-    ("account_id", V_INT, None, "a"),
-    ("balance", V_DEC, None, "b walletBalance"),
-    ("frozen", V_DEC, None, "f"),
-    ("business_type", V_STR, None, "z"),
-    ("symbol", V_STR, None, "s"),
-    ("underlying_type", V_INTISH, None, "underlyingType"),
-    ("open_order_margin_frozen", V_DEC, None, "openOrderMarginFrozen"),
-    ("isolated_margin", V_DEC, None, "isolatedMargin"),
-    ("crossed_margin", V_DEC, None, "crossedMargin"),
+_BALANCE = _Layout("balance", WEX_BALANCE_NSLOTS, [
+    (WEX_BALANCE_CURRENCY, "currency", V_STR, None, "c coin"),
+    (WEX_BALANCE_TIME, "time", V_INT, None, "t"),
+    (WEX_BALANCE_ACCOUNT_ID, "account_id", V_INT, None, "a"),
+    (WEX_BALANCE_BALANCE, "balance", V_DEC, None, "b walletBalance"),
+    (WEX_BALANCE_FROZEN, "frozen", V_DEC, None, "f"),
+    (WEX_BALANCE_BUSINESS_TYPE, "business_type", V_STR, None, "z"),
+    (WEX_BALANCE_SYMBOL, "symbol", V_STR, None, "s"),
+    (WEX_BALANCE_UNDERLYING_TYPE, "underlying_type", V_INTISH, None, "underlyingType"),
+    (WEX_BALANCE_OPEN_ORDER_MARGIN_FROZEN, "open_order_margin_frozen", V_DEC, None,
+     "openOrderMarginFrozen"),
+    (WEX_BALANCE_ISOLATED_MARGIN, "isolated_margin", V_DEC, None, "isolatedMargin"),
+    (WEX_BALANCE_CROSSED_MARGIN, "crossed_margin", V_DEC, None, "crossedMargin"),
 ])
-_POSITION = _Layout("position", [
-    ("symbol", V_STR, None, "symbol"),
-    ("contract_type", V_STR, None, "contractType"),
-    ("position_type", V_ENUM, PositionType, "positionType"),
-    ("position_side", V_ENUM, PositionSide, "positionSide"),
-    ("position_size", V_DEC, None, "positionSize"),
-    ("close_order_size", V_DEC, None, "closeOrderSize"),
-    ("available_close_size", V_DEC, None, "availableCloseSize"),
-    ("realized_profit", V_DEC, None, "realizedProfit"),
-    ("entry_price", V_DEC, None, "entryPrice"),
-    ("isolated_margin", V_DEC, None, "isolatedMargin"),
-    ("open_order_margin_frozen", V_DEC, None, "openOrderMarginFrozen"),
-    ("underlying_type", V_INTISH, None, "underlyingType"),
-    ("leverage", V_INT, None, "leverage"),
+_POSITION = _Layout("position", WEX_POSITION_NSLOTS, [
+    (WEX_POSITION_SYMBOL, "symbol", V_STR, None, "symbol"),
+    (WEX_POSITION_CONTRACT_TYPE, "contract_type", V_STR, None, "contractType"),
+    (WEX_POSITION_POSITION_TYPE, "position_type", V_ENUM, PositionType, "positionType"),
+    (WEX_POSITION_POSITION_SIDE, "position_side", V_ENUM, PositionSide, "positionSide"),
+    (WEX_POSITION_POSITION_SIZE, "position_size", V_DEC, None, "positionSize"),
+    (WEX_POSITION_CLOSE_ORDER_SIZE, "close_order_size", V_DEC, None, "closeOrderSize"),
+    (WEX_POSITION_AVAILABLE_CLOSE_SIZE, "available_close_size", V_DEC, None, "availableCloseSize"),
+    (WEX_POSITION_REALIZED_PROFIT, "realized_profit", V_DEC, None, "realizedProfit"),
+    (WEX_POSITION_ENTRY_PRICE, "entry_price", V_DEC, None, "entryPrice"),
+    (WEX_POSITION_ISOLATED_MARGIN, "isolated_margin", V_DEC, None, "isolatedMargin"),
+    (WEX_POSITION_OPEN_ORDER_MARGIN_FROZEN, "open_order_margin_frozen", V_DEC, None,
+     "openOrderMarginFrozen"),
+    (WEX_POSITION_UNDERLYING_TYPE, "underlying_type", V_INTISH, None, "underlyingType"),
+    (WEX_POSITION_LEVERAGE, "leverage", V_INT, None, "leverage"),
 ])
-_NOTIFY = _Layout("notify", [
-    ("symbol", V_STR, None, "symbol"),
-    ("position_type", V_ENUM, PositionType, "positionType"),
-    ("position_side", V_ENUM, PositionSide, "positionSide"),
-    ("position_size", V_DEC, None, "positionSize"),
-    ("notify_type", V_ENUM, NotifyType, "notifyType"),
+_NOTIFY = _Layout("notify", WEX_NOTIFY_NSLOTS, [
+    (WEX_NOTIFY_SYMBOL, "symbol", V_STR, None, "symbol"),
+    (WEX_NOTIFY_POSITION_TYPE, "position_type", V_ENUM, PositionType, "positionType"),
+    (WEX_NOTIFY_POSITION_SIDE, "position_side", V_ENUM, PositionSide, "positionSide"),
+    (WEX_NOTIFY_POSITION_SIZE, "position_size", V_DEC, None, "positionSize"),
+    (WEX_NOTIFY_NOTIFY_TYPE, "notify_type", V_ENUM, NotifyType, "notifyType"),
 ])
 
 # topic ids
@@ -736,7 +878,7 @@ cdef int _to_int(Parser* p, const unsigned char* s, Py_ssize_t a, Py_ssize_t b,
     cdef bint eneg = False
     cdef bint neg = False
     cdef Py_ssize_t i = a
-    cdef int keep, k
+    cdef int keep, k, _k
     cdef uint64_t v = 0
     if b - a > _MAX_NUM:
         _fail(p, f"number longer than {_MAX_NUM} characters", where, field)
@@ -797,7 +939,7 @@ cdef int _to_int(Parser* p, const unsigned char* s, Py_ssize_t a, Py_ssize_t b,
             _fail(p, "integer out of range", where, field)
         v = v * 10 + (digits[k] - 48)
     if v != 0:
-        for k in range(ex):
+        for _k in range(ex):
             if v > _U64_TENTH:
                 _fail(p, "integer out of range", where, field)
             v = v * 10
@@ -1360,7 +1502,7 @@ cdef class _Field:
     cdef readonly str name
 
     def __init__(self, _Layout layout, str name, bint text=False):
-        slot, vtype, eid = layout.fields[name]
+        slot, vtype, _eid = layout.fields[name]
         self.slot = slot
         self.vtype = vtype
         self.text = text
@@ -1469,8 +1611,7 @@ cdef class Trade(Event):
 
     Every float field ``x`` has ``x_string``, the exact decimal text.
     """
-    cdef Slot _arr[14]
-
+    cdef Slot _arr[WEX_TRADE_NSLOTS]
 
     symbol = _Field(_TRADE, "symbol")
     time = _Field(_TRADE, "time")
@@ -1492,11 +1633,11 @@ cdef class Trade(Event):
         derives it from ``b``: a buyer-maker trade was sold into by the taker."""
         if self._s == NULL:
             return None
-        cdef Slot* sl = self._s + 10
+        cdef Slot* sl = self._s + WEX_TRADE_SIDE
         if sl.kind == K_ENUM:
             return _enum_members[sl.idx] if sl.idx >= 0 else \
                 _text(self._frame, self._buf, sl.start, sl.end, sl.flags)
-        sl = self._s + 8
+        sl = self._s + WEX_TRADE_BUYER_IS_MAKER
         if sl.kind == K_TRUE:
             return Side.SELL
         if sl.kind == K_FALSE:
@@ -1529,8 +1670,7 @@ cdef class UserTrade(Event):
     fee                   (none)      fee             float | None
     ====================  ==========  ==============  ==================
     """
-    cdef Slot _arr[14]
-
+    cdef Slot _arr[WEX_TRADE_NSLOTS]
 
     symbol = _Field(_TRADE, "symbol")
     time = _Field(_TRADE, "time")
@@ -1579,8 +1719,7 @@ cdef class Kline(Event):
     Futures klines carry no interval key: it is read from the event string
     (``kline@btc_usdt,5m``).
     """
-    cdef Slot _arr[10]
-
+    cdef Slot _arr[WEX_KLINE_NSLOTS]
 
     symbol = _Field(_KLINE, "symbol")
     time = _Field(_KLINE, "time")
@@ -1605,7 +1744,7 @@ cdef class Kline(Event):
     def interval(self):
         if self._s == NULL:
             return None
-        cdef Slot* sl = self._s + 2
+        cdef Slot* sl = self._s + WEX_KLINE_INTERVAL
         if sl.kind == K_STR:
             return _text(self._frame, self._buf, sl.start, sl.end, sl.flags)
         ev = self.event
@@ -1632,15 +1771,14 @@ cdef class Ticker(Event):
     volume          q         a            float | None
     quote_volume    v         v            float | None
     change_value    cv        (none)       float | None
-    change_rate     cr        ch           float | None
+    change_rate     cr        ch or r      float | None
     index_price     (none)    i            float | None
     mark_price      (none)    m            float | None
     best_bid_price  (none)    bp           float | None
     best_ask_price  (none)    ap           float | None
     ==============  ========  ===========  ==============
     """
-    cdef Slot _arr[14]
-
+    cdef Slot _arr[WEX_TICKER_NSLOTS]
 
     symbol = _Field(_TICKER, "symbol")
     time = _Field(_TICKER, "time")
@@ -1677,8 +1815,7 @@ cdef class Ticker(Event):
 @cython.no_gc
 cdef class IndexPrice(Event):
     """Futures ``index_price``: symbol (s), time (t), price (p)."""
-    cdef Slot _arr[3]
-
+    cdef Slot _arr[WEX_PRICE_NSLOTS]
 
     symbol = _Field(_PRICE, "symbol")
     time = _Field(_PRICE, "time")
@@ -1691,8 +1828,7 @@ cdef class IndexPrice(Event):
 @cython.no_gc
 cdef class MarkPrice(Event):
     """Futures ``mark_price``: symbol (s), time (t), price (p)."""
-    cdef Slot _arr[3]
-
+    cdef Slot _arr[WEX_PRICE_NSLOTS]
 
     symbol = _Field(_PRICE, "symbol")
     time = _Field(_PRICE, "time")
@@ -1705,8 +1841,7 @@ cdef class MarkPrice(Event):
 @cython.no_gc
 cdef class FundingRate(Event):
     """Futures ``fund_rate``: symbol (s), time (t), rate (r)."""
-    cdef Slot _arr[3]
-
+    cdef Slot _arr[WEX_FUNDING_NSLOTS]
 
     symbol = _Field(_FUNDING, "symbol")
     time = _Field(_FUNDING, "time")
@@ -1791,8 +1926,7 @@ cdef class DepthUpdate(_DepthBase):
     frame to a book use ``OrderBook.apply(frame)``, which reads integer ticks
     straight from the bytes.
     """
-    cdef Slot _arr[7]
-
+    cdef Slot _arr[WEX_DEPTH_UPDATE_NSLOTS]
 
     symbol = _Field(_DEPTH_UPDATE, "symbol")
     time = _Field(_DEPTH_UPDATE, "time")
@@ -1819,8 +1953,7 @@ cdef class DepthSnapshot(_DepthBase):
     asks        a         a            float64 (n, 2)
     ==========  ========  ===========  ==============
     """
-    cdef Slot _arr[5]
-
+    cdef Slot _arr[WEX_DEPTH_NSLOTS]
 
     symbol = _Field(_DEPTH, "symbol")
     time = _Field(_DEPTH, "time")
@@ -1862,8 +1995,7 @@ cdef class OrderUpdate(Event):
     leverage                   (none)    leverage       int | None
     =========================  ========  =============  =====================
     """
-    cdef Slot _arr[24]
-
+    cdef Slot _arr[WEX_ORDER_NSLOTS]
 
     symbol = _Field(_ORDER, "symbol")
     time = _Field(_ORDER, "time")
@@ -1921,8 +2053,7 @@ cdef class BalanceUpdate(Event):
     crossed_margin            (none)    crossedMargin          float | None
     ========================  ========  =====================  ============
     """
-    cdef Slot _arr[11]
-
+    cdef Slot _arr[WEX_BALANCE_NSLOTS]
 
     currency = _Field(_BALANCE, "currency")
     time = _Field(_BALANCE, "time")
@@ -1951,8 +2082,7 @@ cdef class PositionUpdate(Event):
     position_type, position_side, position_size, close_order_size,
     available_close_size, realized_profit, entry_price, isolated_margin,
     open_order_margin_frozen, underlying_type, leverage."""
-    cdef Slot _arr[13]
-
+    cdef Slot _arr[WEX_POSITION_NSLOTS]
 
     symbol = _Field(_POSITION, "symbol")
     contract_type = _Field(_POSITION, "contract_type")
@@ -1983,8 +2113,7 @@ cdef class Notify(Event):
     """A futures risk notification (user ``notify``): symbol, position_type,
     position_side, position_size, notify_type (notifyType: WARN, PARTIAL,
     LIQUIDATION, ADL)."""
-    cdef Slot _arr[5]
-
+    cdef Slot _arr[WEX_NOTIFY_NSLOTS]
 
     symbol = _Field(_NOTIFY, "symbol")
     position_type = _Field(_NOTIFY, "position_type")
@@ -2171,67 +2300,81 @@ cdef object _build(Parser* p, int t, Slot* slots, object frame, Py_ssize_t off,
                    bint event_is_bare):
     cdef Event ev
     cdef _DepthBase dv
-    cdef int nslots = _topic_nslots[t]
+    cdef int nslots  # the event array's size, from the same constant as its declaration
     cdef Py_ssize_t nb, na
     topic = _topic_str[t]
     if t == T_TRADE:
         # a fill of the user's own order has keys a market trade never has
         # (spot "tm", the futures camelCase names); the spot private stream
         # also sends event "trade" without "@symbol"
-        if event_is_bare or slots[4].kind or slots[9].kind or slots[11].kind \
-                or slots[12].kind or slots[13].kind:
+        if (event_is_bare or slots[WEX_TRADE_CLIENT_ORDER_ID].kind or slots[WEX_TRADE_IS_MAKER].kind
+                or slots[WEX_TRADE_POSITION_SIDE].kind or slots[WEX_TRADE_MARGIN_UNFROZEN].kind
+                or slots[WEX_TRADE_FEE].kind):
             _require(p, slots, _M_USER_TRADE, _L_TRADE, off)
             ev = UserTrade.__new__(UserTrade)
             ev._s = (<UserTrade>ev)._arr
+            nslots = WEX_TRADE_NSLOTS
         else:
             _require(p, slots, _M_TRADE, _L_TRADE, off)
             ev = Trade.__new__(Trade)
             ev._s = (<Trade>ev)._arr
+            nslots = WEX_TRADE_NSLOTS
     elif t == T_KLINE:
         _require(p, slots, _M_KLINE, _L_KLINE, off)
         ev = Kline.__new__(Kline)
         ev._s = (<Kline>ev)._arr
+        nslots = WEX_KLINE_NSLOTS
     elif t == T_TICKER or t == T_AGG_TICKER or t == T_TICKERS:
         _require(p, slots, _M_TICKER, _L_TICKER, off)
         ev = Ticker.__new__(Ticker)
         ev._s = (<Ticker>ev)._arr
+        nslots = WEX_TICKER_NSLOTS
     elif t == T_INDEX_PRICE:
         _require(p, slots, _M_PRICE, _L_PRICE, off)
         ev = IndexPrice.__new__(IndexPrice)
         ev._s = (<IndexPrice>ev)._arr
+        nslots = WEX_PRICE_NSLOTS
     elif t == T_MARK_PRICE:
         _require(p, slots, _M_PRICE, _L_PRICE, off)
         ev = MarkPrice.__new__(MarkPrice)
         ev._s = (<MarkPrice>ev)._arr
+        nslots = WEX_PRICE_NSLOTS
     elif t == T_FUND_RATE:
         _require(p, slots, _M_FUNDING, _L_FUNDING, off)
         ev = FundingRate.__new__(FundingRate)
         ev._s = (<FundingRate>ev)._arr
+        nslots = WEX_FUNDING_NSLOTS
     elif t == T_ORDER:
         _require(p, slots, _M_ORDER, _L_ORDER, off)
         ev = OrderUpdate.__new__(OrderUpdate)
         ev._s = (<OrderUpdate>ev)._arr
+        nslots = WEX_ORDER_NSLOTS
     elif t == T_BALANCE:
         _require(p, slots, _M_BALANCE, _L_BALANCE, off)
         ev = BalanceUpdate.__new__(BalanceUpdate)
         ev._s = (<BalanceUpdate>ev)._arr
+        nslots = WEX_BALANCE_NSLOTS
     elif t == T_POSITION:
         _require(p, slots, _M_POSITION, _L_POSITION, off)
         ev = PositionUpdate.__new__(PositionUpdate)
         ev._s = (<PositionUpdate>ev)._arr
+        nslots = WEX_POSITION_NSLOTS
     elif t == T_NOTIFY:
         _require(p, slots, _M_NOTIFY, _L_NOTIFY, off)
         ev = Notify.__new__(Notify)
         ev._s = (<Notify>ev)._arr
+        nslots = WEX_NOTIFY_NSLOTS
     elif t == T_DEPTH_UPDATE or t == T_DEPTH:
         if t == T_DEPTH_UPDATE:
             _require(p, slots, _M_DEPTH_UPDATE, _L_DEPTH_UPDATE, off)
             dv = DepthUpdate.__new__(DepthUpdate)
             dv._s = (<DepthUpdate>dv)._arr
+            nslots = WEX_DEPTH_UPDATE_NSLOTS
         else:
             _require(p, slots, _M_DEPTH, _L_DEPTH, off)
             dv = DepthSnapshot.__new__(DepthSnapshot)
             dv._s = (<DepthSnapshot>dv)._arr
+            nslots = WEX_DEPTH_NSLOTS
         nb = _lv_n[0]
         na = _lv_n[1]
         if nb + na:

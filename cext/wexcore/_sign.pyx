@@ -31,13 +31,15 @@ docs/spec-decisions.md.
 """
 
 cimport cython
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_FromStringAndSize
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_CheckExact
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.dict cimport PyDict_Copy, PyDict_Next
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.ref cimport PyObject
-from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
-from libc.string cimport memcmp, memcpy
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.string cimport memcmp, memcpy, memset
+from libc.stdlib cimport malloc, free
+from libc.stdio cimport snprintf
 from posix.time cimport clock_gettime, timespec, CLOCK_REALTIME
 
 import hashlib
@@ -56,10 +58,33 @@ cdef extern from "wex_sha256.h" nogil:
     const uint32_t* wex_sha256_IV
     void wex_sha256_blocks_portable(uint32_t* st, const uint8_t* p, size_t nblocks)
     void wex_sha256_blocks_shani(uint32_t* st, const uint8_t* p, size_t nblocks)
+    void wex_sha256_blocks_bmi2(uint32_t* st, const uint8_t* p, size_t nblocks)
     int wex_cpu_has_shani()
+    int wex_cpu_has_bmi2()
     void wex_sha256_finish(wex_sha256_blocks_fn blocks, const uint32_t* st_in, uint64_t done,
                            const uint8_t* p, size_t n, uint8_t* out)
     void wex_hex(const uint8_t* inp, size_t n, char* out)
+
+cdef extern from "wex_sign.h" nogil:
+    # the full struct behind the public, opaque wex_signer
+    int WEX_MAX_RECV_WINDOW
+    long long WEX_MAX_TIMESTAMP
+    ctypedef struct Signing "wex_signer":
+        uint8_t rest[2][64]
+        size_t rest_len[2]
+        int fast
+    void wex_wipe(void *p, size_t n)
+    void wex_signer_setup(Signing *s, wex_sha256_blocks_fn blocks, const uint8_t *secret,
+                          size_t secret_len, const char **head, const size_t *head_len)
+    void wex_signer_hex(const Signing *s, wex_sha256_blocks_fn blocks, int product,
+                        const uint8_t *msg, size_t n, char *out)
+    int wex_header_safe(const char *p, size_t n)
+    int wex_path_ok(const unsigned char *p, size_t n)
+    size_t wex_put_uint(char *out, uint64_t v)
+    void wex_err_clear(wex_error *err)
+    void wex_err_set(wex_error *err, int code, const char *field, const char *fmt, ...)
+
+from wexcore._types cimport WEX_SPOT, WEX_FUTURES, WEX_E_ARGUMENT, WEX_E_NOMEM, WEX_E_UNSUPPORTED
 
 ALGORITHMS = ("HmacMD5", "HmacSHA1", "HmacSHA224", "HmacSHA256", "HmacSHA384", "HmacSHA512")
 _DIGESTS = {
@@ -77,27 +102,35 @@ cdef str _GET = "GET"
 cdef str _POST = "POST"
 cdef str _PUT = "PUT"
 cdef str _DELETE = "DELETE"
-MAX_RECV_WINDOW = 60000
+MAX_RECV_WINDOW = WEX_MAX_RECV_WINDOW
 
-cdef wex_sha256_blocks_fn _blocks = wex_sha256_blocks_shani if wex_cpu_has_shani() else wex_sha256_blocks_portable
+cdef wex_sha256_blocks_fn _blocks = (wex_sha256_blocks_shani if wex_cpu_has_shani() else
+                                     wex_sha256_blocks_bmi2 if wex_cpu_has_bmi2() else
+                                     wex_sha256_blocks_portable)
 
 
 def sha256_backend():
-    """The SHA-256 block function in use: ``"sha-ni"`` or ``"portable"``."""
-    return "sha-ni" if _blocks == wex_sha256_blocks_shani else "portable"
+    """The SHA-256 block function in use: ``"sha-ni"``, ``"bmi2"`` or ``"portable"``."""
+    if _blocks == wex_sha256_blocks_shani:
+        return "sha-ni"
+    return "bmi2" if _blocks == wex_sha256_blocks_bmi2 else "portable"
+
+
+def _available_sha256_backends():
+    """The block functions this CPU can run (tests check each)."""
+    return (["portable"] + (["bmi2"] if wex_cpu_has_bmi2() else [])
+            + (["sha-ni"] if wex_cpu_has_shani() else []))
 
 
 def _set_sha256_backend(str name):
-    """Select the block function (tests run both). Not for production use."""
+    """Select the block function (tests run each). Not for production use."""
     global _blocks
-    if name == "sha-ni":
-        if not wex_cpu_has_shani():
-            raise ValueError("this CPU has no SHA instructions")
-        _blocks = wex_sha256_blocks_shani
-    elif name == "portable":
-        _blocks = wex_sha256_blocks_portable
-    else:
+    if name not in _available_sha256_backends():
+        if name in ("sha-ni", "bmi2"):
+            raise ValueError(f"this CPU cannot run the {name} backend")
         raise ValueError(f"unknown backend {name!r}")
+    _blocks = (wex_sha256_blocks_shani if name == "sha-ni" else
+               wex_sha256_blocks_bmi2 if name == "bmi2" else wex_sha256_blocks_portable)
 
 
 # Characters left as they are in query values and keys; everything else is
@@ -250,7 +283,8 @@ cdef int _write_params(Buf* b, object params, str what) except -1:
     if type(params) is dict and len(<dict>params) <= MAX_FAST_PARAMS:
         while PyDict_Next(params, &pos, &kobj, &vobj):
             if type(<object>kobj) is not str:
-                raise TypeError(f"{what}: parameter names must be str, got {type(<object>kobj).__name__}")
+                raise TypeError(f"{what}: parameter names must be str, "
+                                f"got {type(<object>kobj).__name__}")
             if <object>vobj is None:
                 continue
             items[n].key = kobj
@@ -354,21 +388,24 @@ cdef class Signer:
     cdef int _recv_window
     cdef public long long time_offset_ms
     cdef object _hmac_template
-    cdef bint _fast
-    # HMAC-SHA256 states: after the opad block, and after ipad + the whole
-    # 64-byte blocks of each product's constant prefix.
-    cdef uint32_t _outer[8]
-    cdef uint32_t _spot_state[8]
-    cdef uint32_t _fut_state[8]
-    cdef uint64_t _spot_done
-    cdef uint64_t _fut_done
-    cdef bytes _spot_prefix      # full constant prefix (for canonical())
+    cdef Signing *_s              # HMAC-SHA256 states (cext/csrc/wex_sign.h)
+    cdef bytes _spot_prefix       # full constant prefix (for canonical())
     cdef bytes _fut_prefix
-    cdef bytes _spot_rest        # prefix bytes after the absorbed blocks
-    cdef bytes _fut_rest
     cdef str _recv_str
-    cdef bytes _key_block        # padded key; private, never exposed
+    cdef bytes _key_block         # padded key; private, never exposed
     cdef dict _header_template
+
+    def __cinit__(self):
+        self._s = <Signing *>PyMem_Malloc(sizeof(Signing))
+        if self._s == NULL:
+            raise MemoryError()
+        memset(self._s, 0, sizeof(Signing))
+
+    def __dealloc__(self):
+        if self._s != NULL:
+            wex_wipe(self._s, sizeof(Signing))
+            PyMem_Free(self._s)
+            self._s = NULL
 
     def __init__(self, api_key, secret, *, algorithm="HmacSHA256", recv_window=5000):
         if not isinstance(api_key, str):
@@ -376,7 +413,8 @@ cdef class Signer:
         if not api_key:
             raise ValueError("api_key must not be empty")
         if not _header_safe(api_key):
-            raise ValueError("api_key must be printable ASCII without spaces (it is sent as a header)")
+            raise ValueError(
+                "api_key must be printable ASCII without spaces (it is sent as a header)")
         if isinstance(secret, str):
             secret_b = (<str>secret).encode("utf-8")
         elif isinstance(secret, (bytes, bytearray, memoryview)):
@@ -390,25 +428,19 @@ cdef class Signer:
         self.api_key = api_key
         self.algorithm = algorithm
         self.time_offset_ms = 0
-        self._fast = algorithm == "HmacSHA256"
         self._hmac_template = _hmac.new(secret_b, digestmod=_DIGESTS[algorithm])
         if len(secret_b) > 64:
             secret_b = hashlib.sha256(secret_b).digest()
         self._key_block = secret_b + b"\0" * (64 - len(secret_b))
-        cdef uint8_t pad[64]
-        cdef const uint8_t* kb = <const uint8_t*>PyBytes_AS_STRING(self._key_block)
-        cdef int i
-        for i in range(64):
-            pad[i] = kb[i] ^ 0x5c
-        memcpy(self._outer, wex_sha256_IV, 32)
-        _blocks(self._outer, pad, 1)
         self._set_recv_window(recv_window)
 
     cdef _set_recv_window(self, object recv_window):
         if isinstance(recv_window, bool) or not isinstance(recv_window, int):
-            raise TypeError(f"recv_window must be int milliseconds, got {type(recv_window).__name__}")
+            raise TypeError(
+                f"recv_window must be int milliseconds, got {type(recv_window).__name__}")
         if not 1 <= recv_window <= MAX_RECV_WINDOW:
-            raise ValueError(f"recv_window must be within 1..{MAX_RECV_WINDOW} ms, got {recv_window}")
+            raise ValueError(
+                f"recv_window must be within 1..{MAX_RECV_WINDOW} ms, got {recv_window}")
         self._recv_window = recv_window
         self._recv_str = str(recv_window)
         self._spot_prefix = (
@@ -416,28 +448,23 @@ cdef class Signer:
             f"&validate-recvwindow={self._recv_str}&validate-timestamp="
         ).encode("ascii")
         self._fut_prefix = f"validate-appkey={self.api_key}&validate-timestamp=".encode("ascii")
+        # every key present, so a request's copy only replaces two values
         self._header_template = {
             "validate-algorithms": self.algorithm,
             "validate-appkey": self.api_key,
             "validate-recvwindow": self._recv_str,
+            "validate-timestamp": "",
+            "validate-signature": "",
         }
-        self._spot_rest = self._absorb_prefix(self._spot_prefix, self._spot_state, &self._spot_done)
-        self._fut_rest = self._absorb_prefix(self._fut_prefix, self._fut_state, &self._fut_done)
-
-    cdef bytes _absorb_prefix(self, bytes prefix, uint32_t* state, uint64_t* done):
-        cdef uint8_t pad[64]
-        cdef const uint8_t* kb = <const uint8_t*>PyBytes_AS_STRING(self._key_block)
-        cdef int i
-        for i in range(64):
-            pad[i] = kb[i] ^ 0x36
-        memcpy(state, wex_sha256_IV, 32)
-        _blocks(state, pad, 1)
-        cdef Py_ssize_t n = PyBytes_GET_SIZE(prefix)
-        cdef Py_ssize_t full = (n // 64) * 64
-        if full:
-            _blocks(state, <const uint8_t*>PyBytes_AS_STRING(prefix), full // 64)
-        done[0] = 64 + full
-        return prefix[full:]
+        cdef const char *heads[2]
+        cdef size_t lens[2]
+        heads[0] = PyBytes_AS_STRING(self._spot_prefix)
+        lens[0] = <size_t>PyBytes_GET_SIZE(self._spot_prefix)
+        heads[1] = PyBytes_AS_STRING(self._fut_prefix)
+        lens[1] = <size_t>PyBytes_GET_SIZE(self._fut_prefix)
+        wex_signer_setup(self._s, _blocks, <const uint8_t *>PyBytes_AS_STRING(self._key_block), 64,
+                         heads, lens)
+        self._s.fast = self.algorithm == "HmacSHA256"
 
     @property
     def recv_window(self):
@@ -462,37 +489,39 @@ cdef class Signer:
         return <long long>ts.tv_sec * 1000 + ts.tv_nsec // 1000000 + self.time_offset_ms
 
     cdef int _write(self, Buf* b, object method, object path, object query, object body,
-                    object timestamp, object product, bint* is_spot, long long* ts_out,
-                    size_t* ts_at) except -1:
+                    object timestamp, object product, int* prod, size_t* ts_at) except -1:
         """Write the constant prefix's unabsorbed tail and the variable part of
-        the signed string into ``b``: the bytes to hash after the prepared state."""
-        cdef bint spot
+        the signed string into ``b``: the bytes to hash after the prepared state.
+        ``ts_at`` receives where the timestamp's digits start and end."""
+        cdef int k
         if product is _SPOT or product == "spot":
-            spot = True
+            k = WEX_SPOT
         elif product is _FUTURES or product == "futures":
-            spot = False
+            k = WEX_FUTURES
         else:
             raise ValueError(f"product must be 'spot' or 'futures', got {product!r}")
-        is_spot[0] = spot
+        prod[0] = k
         cdef long long ts
         cdef int overflow = 0
         if timestamp is None:
             ts = self.now_ms()
         else:
-            if type(timestamp) is not int and (isinstance(timestamp, bool) or not isinstance(timestamp, int)):
-                raise TypeError(f"timestamp must be int milliseconds, got {type(timestamp).__name__}")
+            if type(timestamp) is not int and (isinstance(timestamp, bool)
+                                               or not isinstance(timestamp, int)):
+                raise TypeError(
+                    f"timestamp must be int milliseconds, got {type(timestamp).__name__}")
             ts = PyLong_AsLongLongAndOverflow(timestamp, &overflow)
-            if overflow != 0 or ts < 0 or ts > 9999999999999:
-                raise ValueError(f"timestamp out of range: {timestamp}")
-        ts_out[0] = ts
+        if overflow != 0 or ts < 0 or ts > WEX_MAX_TIMESTAMP:
+            raise ValueError(
+                f"timestamp out of range: {timestamp if timestamp is not None else ts}")
 
-        cdef bytes rest = self._spot_rest if spot else self._fut_rest
-        buf_put(b, PyBytes_AS_STRING(rest), PyBytes_GET_SIZE(rest))
+        buf_put(b, <const char *>self._s.rest[k], self._s.rest_len[k])
         ts_at[0] = b.len
-        buf_put_int(b, ts)
+        b.len += wex_put_uint(b.data + b.len, <uint64_t>ts)  # the inline buffer has room
         ts_at[1] = b.len
-        if spot:
-            if method is not _GET and method is not _POST and method is not _PUT and method is not _DELETE:
+        if k == WEX_SPOT:
+            if (method is not _GET and method is not _POST and method is not _PUT
+                    and method is not _DELETE):
                 if not isinstance(method, str):
                     raise TypeError(f"method must be str, got {type(method).__name__}")
                 m = (<str>method).upper()
@@ -506,8 +535,9 @@ cdef class Signer:
             raise TypeError(f"path must be str, got {type(path).__name__}")
         cdef Py_ssize_t n
         cdef const char* p = PyUnicode_AsUTF8AndSize(path, &n)
-        if not _path_ok(<const unsigned char*>p, n):
-            raise ValueError(f"path must be an ASCII path starting with '/' without '?' or '#', got {path!r}")
+        if not wex_path_ok(<const unsigned char*>p, <size_t>n):
+            raise ValueError(
+                f"path must be an ASCII path starting with '/' without '?' or '#', got {path!r}")
         buf_putc(b, 35)
         buf_put(b, p, n)
 
@@ -524,11 +554,11 @@ cdef class Signer:
         if body is not None:
             mark = b.len
             buf_putc(b, 35)
-            if isinstance(body, bytes):
+            if PyBytes_CheckExact(body):
                 buf_put(b, PyBytes_AS_STRING(body), PyBytes_GET_SIZE(body))
             elif isinstance(body, str):
                 buf_put_str(b, <str>body)
-            elif isinstance(body, (bytearray, memoryview)):
+            elif isinstance(body, (bytes, bytearray, memoryview)):
                 bb = bytes(body)
                 buf_put(b, PyBytes_AS_STRING(bb), PyBytes_GET_SIZE(bb))
             elif isinstance(body, Mapping):
@@ -540,18 +570,20 @@ cdef class Signer:
                 b.len = mark
         return 0
 
+    cdef bytes _head(self, int k):
+        """The absorbed part of product k's constant prefix."""
+        prefix = self._spot_prefix if k == WEX_SPOT else self._fut_prefix
+        return prefix[:len(prefix) - <Py_ssize_t>self._s.rest_len[k]]
+
     def canonical(self, method, path, query=None, body=None, *, timestamp=None, product="spot"):
         """The exact string that is signed for this request (see module doc)."""
-        cdef bint spot
-        cdef long long ts
+        cdef int k
         cdef Buf b
         cdef size_t ts_at[2]
         buf_init(&b)
         try:
-            self._write(&b, method, path, query, body, timestamp, product, &spot, &ts, ts_at)
-            prefix = self._spot_prefix if spot else self._fut_prefix
-            head = prefix[:len(prefix) - len(self._spot_rest if spot else self._fut_rest)]
-            return (head + b.data[:b.len]).decode("utf-8")
+            self._write(&b, method, path, query, body, timestamp, product, &k, ts_at)
+            return (self._head(k) + b.data[:b.len]).decode("utf-8")
         finally:
             buf_free(&b)
 
@@ -576,33 +608,22 @@ cdef class Signer:
         Returns a new dict with ``validate-algorithms``, ``validate-appkey``,
         ``validate-recvwindow``, ``validate-timestamp`` and ``validate-signature``.
         """
-        cdef bint spot
-        cdef long long ts
+        cdef int k
         cdef Buf b
-        cdef uint8_t inner[32]
-        cdef uint8_t digest[32]
         cdef size_t ts_at[2]
         buf_init(&b)
         try:
-            self._write(&b, method, path, query, body, timestamp, product, &spot, &ts, ts_at)
+            self._write(&b, method, path, query, body, timestamp, product, &k, ts_at)
             # ASCII results are written straight into new compact str objects
             tstr = PyUnicode_New(ts_at[1] - ts_at[0], 127)
             memcpy(PyUnicode_DATA(tstr), b.data + ts_at[0], ts_at[1] - ts_at[0])
-            if self._fast:
-                if spot:
-                    wex_sha256_finish(_blocks, self._spot_state, self._spot_done,
-                                      <const uint8_t*>b.data, b.len, inner)
-                else:
-                    wex_sha256_finish(_blocks, self._fut_state, self._fut_done,
-                                      <const uint8_t*>b.data, b.len, inner)
-                wex_sha256_finish(_blocks, self._outer, 64, inner, 32, digest)
+            if self._s.fast:
                 sig = PyUnicode_New(64, 127)
-                wex_hex(digest, 32, <char*>PyUnicode_DATA(sig))
+                wex_signer_hex(self._s, _blocks, k, <const uint8_t*>b.data, b.len,
+                               <char*>PyUnicode_DATA(sig))
             else:
-                prefix = self._spot_prefix if spot else self._fut_prefix
-                head = prefix[:len(prefix) - len(self._spot_rest if spot else self._fut_rest)]
                 h = self._hmac_template.copy()
-                h.update(head)
+                h.update(self._head(k))
                 h.update(b.data[:b.len])
                 sig = h.hexdigest()
         finally:
@@ -613,13 +634,133 @@ cdef class Signer:
         return out
 
 
-cdef bint _path_ok(const unsigned char* p, Py_ssize_t n) noexcept nogil:
-    if n == 0 or p[0] != 47:  # '/'
-        return False
-    cdef Py_ssize_t i
-    for i in range(n):
-        if p[i] < 33 or p[i] > 126 or p[i] == 63 or p[i] == 35:  # '?', '#'
-            return False
-    return True
+# ------------------------------------------------------- the public C API
+
+cdef wex_signer *wex_signer_new(const char *api_key, size_t api_key_len, const char *secret,
+                                size_t secret_len, int recv_window_ms,
+                                wex_error *err) noexcept nogil:
+    cdef Signing *s
+    cdef char *spot
+    cdef char *fut
+    cdef const char *heads[2]
+    cdef size_t lens[2]
+    cdef size_t cap
+    if api_key == NULL or api_key_len == 0 or not wex_header_safe(api_key, api_key_len):
+        wex_err_set(err, WEX_E_ARGUMENT, "api_key",
+                    "api_key must be printable ASCII without spaces")
+        return NULL
+    if secret == NULL or secret_len == 0:
+        wex_err_set(err, WEX_E_ARGUMENT, "secret", "secret must not be empty")
+        return NULL
+    if recv_window_ms < 1 or recv_window_ms > WEX_MAX_RECV_WINDOW:
+        wex_err_set(err, WEX_E_ARGUMENT, "recv_window",
+                    "recv_window must be within 1..%d ms, got %d", WEX_MAX_RECV_WINDOW,
+                    recv_window_ms)
+        return NULL
+    cap = api_key_len + 128
+    s = <Signing *>malloc(sizeof(Signing))
+    spot = <char *>malloc(cap)
+    fut = <char *>malloc(cap)
+    if s == NULL or spot == NULL or fut == NULL:
+        free(s)
+        free(spot)
+        free(fut)
+        wex_err_set(err, WEX_E_NOMEM, "", "out of memory")
+        return NULL
+    lens[0] = <size_t>snprintf(spot, cap, "validate-algorithms=HmacSHA256&validate-appkey=%.*s"
+                               "&validate-recvwindow=%d&validate-timestamp=",
+                               <int>api_key_len, api_key, recv_window_ms)
+    lens[1] = <size_t>snprintf(fut, cap, "validate-appkey=%.*s&validate-timestamp=",
+                               <int>api_key_len, api_key)
+    heads[0] = spot
+    heads[1] = fut
+    wex_signer_setup(s, _blocks, <const uint8_t *>secret, secret_len, heads, lens)
+    s.fast = 1
+    free(spot)
+    free(fut)
+    wex_err_clear(err)
+    return <wex_signer *>s
 
 
+cdef void wex_signer_free(wex_signer *signer) noexcept nogil:
+    if signer != NULL:
+        wex_wipe(signer, sizeof(Signing))
+        free(signer)
+
+
+cdef wex_signer *wex_signer_of(object signer) except NULL:
+    if not isinstance(signer, Signer):
+        raise TypeError(f"expected a wexcore.Signer, got {type(signer).__name__}")
+    if (<Signer>signer)._key_block is None:
+        raise ValueError("Signer.__init__ was not called")
+    return <wex_signer *>(<Signer>signer)._s
+
+
+cdef inline bint _method_ok(const char *m, size_t n) noexcept nogil:
+    return ((n == 3 and (memcmp(m, b"GET", 3) == 0 or memcmp(m, b"PUT", 3) == 0))
+            or (n == 4 and memcmp(m, b"POST", 4) == 0)
+            or (n == 6 and memcmp(m, b"DELETE", 6) == 0))
+
+
+cdef int wex_sign(const wex_signer *signer_, const wex_request *req, char *signature,
+                  wex_error *err) noexcept nogil:
+    cdef const Signing *signer = <const Signing *>signer_
+    cdef char stack[1024]
+    cdef char *buf = stack
+    cdef size_t need, n = 0
+    cdef int k
+    if signer == NULL or req == NULL or signature == NULL:
+        wex_err_set(err, WEX_E_ARGUMENT, "", "NULL argument")
+        return -1
+    if not signer.fast:
+        wex_err_set(err, WEX_E_UNSUPPORTED, "algorithm",
+                    "only HmacSHA256 signers can sign without Python")
+        return -1
+    k = req.product
+    if k != WEX_SPOT and k != WEX_FUTURES:
+        wex_err_set(err, WEX_E_ARGUMENT, "product", "product must be WEX_SPOT or WEX_FUTURES")
+        return -1
+    if req.timestamp_ms < 0 or req.timestamp_ms > WEX_MAX_TIMESTAMP:
+        wex_err_set(err, WEX_E_ARGUMENT, "timestamp_ms", "timestamp out of range: %lld",
+                    <long long>req.timestamp_ms)
+        return -1
+    if k == WEX_SPOT and (req.method == NULL or not _method_ok(req.method, req.method_len)):
+        wex_err_set(err, WEX_E_ARGUMENT, "method", "method must be GET, POST, PUT or DELETE")
+        return -1
+    if req.path == NULL or not wex_path_ok(<const unsigned char *>req.path, req.path_len):
+        wex_err_set(err, WEX_E_ARGUMENT, "path",
+                    "path must be an ASCII path starting with '/' without '?' or '#'")
+        return -1
+    if (req.query == NULL and req.query_len) or (req.body == NULL and req.body_len):
+        wex_err_set(err, WEX_E_ARGUMENT, "query" if req.query == NULL and req.query_len else "body",
+                    "NULL with a non-zero length")
+        return -1
+    need = (signer.rest_len[k] + 20 + 8 + req.path_len + 1 + req.query_len + 1 + req.body_len + 1)
+    if need > sizeof(stack):
+        buf = <char *>malloc(need)
+        if buf == NULL:
+            wex_err_set(err, WEX_E_NOMEM, "", "out of memory")
+            return -1
+    memcpy(buf, signer.rest[k], signer.rest_len[k])
+    n = signer.rest_len[k]
+    n += wex_put_uint(buf + n, <uint64_t>req.timestamp_ms)
+    if k == WEX_SPOT:
+        buf[n] = 35
+        memcpy(buf + n + 1, req.method, req.method_len)
+        n += 1 + req.method_len
+    buf[n] = 35
+    memcpy(buf + n + 1, req.path, req.path_len)
+    n += 1 + req.path_len
+    if req.query_len:
+        buf[n] = 35
+        memcpy(buf + n + 1, req.query, req.query_len)
+        n += 1 + req.query_len
+    if req.body_len:
+        buf[n] = 35
+        memcpy(buf + n + 1, req.body, req.body_len)
+        n += 1 + req.body_len
+    wex_signer_hex(signer, _blocks, k, <const uint8_t *>buf, n, signature)
+    if buf != stack:
+        free(buf)
+    wex_err_clear(err)
+    return 0

@@ -7,9 +7,12 @@
   goes to a Python ``control`` callable. The routing table itself (which
   event goes where) is built by :class:`wexcore.stream.core.StreamCore`.
 * :class:`BookFeed` is the per-message path of a live book: buffer while
-  unsynced, otherwise ``OrderBook.apply`` with timing into a
-  :class:`LatencyRing`, and the slow cases (gap, crossed, undecodable)
-  handed to Python (``lose_sync``).
+  unsynced, otherwise the frame's bytes straight into the book through the
+  public C API (``wex_book_apply_frame``, cimported from ``wexcore.api``)
+  with timing into a :class:`LatencyRing`, and the slow cases (gap,
+  crossed, undecodable) handed to Python (``lose_sync``). The router calls
+  a book feed's C entry directly, so a depth frame goes from the socket's
+  bytes to the book with no Python call in between.
 * :class:`LatencyRing` is a fixed-size ring of int64 samples.
 
 They replace Python code that cost about 1.3 µs per message; the logic is
@@ -23,16 +26,17 @@ from cpython.dict cimport PyDict_GetItem
 from cpython.ref cimport PyObject
 from libc.stdint cimport int64_t
 from libc.stdlib cimport malloc, free
-from libc.string cimport memcmp, memcpy
+from libc.string cimport memcmp
 
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
-from wexcore._book cimport OrderBook
-
 from wexcore.errors import DecodeError, PrecisionError, SequenceGap
 
-cdef int _STALE = 0
-cdef int _CROSSED = 2
+from wexcore.api cimport (
+    OrderBook, wex_book, wex_error, wex_book_of, wex_book_apply_frame, wex_book_update_id,
+    wex_error_exception,
+    WEX_STALE, WEX_CROSSED, WEX_GAP, WEX_ERROR, WEX_E_DECODE, WEX_E_PRECISION, WEX_E_SYMBOL,
+)
 
 
 cdef inline int64_t _now_ns() noexcept nogil:
@@ -125,6 +129,7 @@ cdef class Router:
             if len(self._cache) > 10000:  # unknown events must not grow it forever
                 self._cache.clear()
             entry = self._resolve(ev)
+            entry = (_direct(entry[0]), entry[1])
             self._cache[ev] = entry
         else:
             entry = <object>hit
@@ -137,7 +142,24 @@ cdef class Router:
             self.duplicates += 1
             return
         for deliver in sinks:
-            deliver(frame, decoded, received_ns)
+            if type(deliver) is BookFeed or isinstance(deliver, BookFeed):
+                (<BookFeed>deliver).deliver_frame(frame, received_ns)
+            else:
+                deliver(frame, decoded, received_ns)
+
+
+cdef tuple _direct(tuple sinks):
+    """Replace each book feed's bound ``deliver`` by the feed itself, which the
+    router calls at C level; a subclass that overrides ``deliver`` keeps it."""
+    out = []
+    for d in sinks:
+        owner = getattr(d, "__self__", None)
+        if (isinstance(owner, BookFeed) and getattr(d, "__name__", None) == "deliver"
+                and getattr(type(owner), "deliver", None) is _FEED_DELIVER):
+            out.append(owner)
+        else:
+            out.append(d)
+    return tuple(out)
 
 
 @cython.final
@@ -212,7 +234,7 @@ cdef class BookFeed:
     books).
     """
 
-    cdef public object book
+    cdef public OrderBook book
     cdef public bint synced
     cdef public object buffer
     cdef public Py_ssize_t max_buffer
@@ -227,37 +249,56 @@ cdef class BookFeed:
     cdef public LatencyRing apply_ring
     cdef public LatencyRing wire_ring
     cdef public bint futures
+
     @property
     def raw(self):
         """Always True: the router hands a book frame bytes, never decoded events."""
         return True
 
     def deliver(self, frame, decoded, long long received_ns):
-        cdef int64_t t0, ex, before = 0
+        self.deliver_frame(frame, received_ns)
+
+    cdef int deliver_frame(self, object frame, int64_t received_ns) except -1:
+        cdef int64_t t0, ex, before
         cdef int result
-        cdef bint kernel
+        cdef wex_error err
+        cdef wex_book *b
         if not self.synced:
             buf = self.buffer
             if len(buf) >= self.max_buffer:
                 buf.popleft()
                 self.buffer_overflows += 1
             buf.append(frame)
-            return
-        kernel = type(self.book) is OrderBook
-        if kernel:
-            before = (<OrderBook>self.book)._last_id
+            return 0
+        b = wex_book_of(self.book)
+        before = wex_book_update_id(b)
         t0 = _now_ns()
-        try:
-            result = self.book.apply(frame)
-        except SequenceGap as exc:
-            self.lose_sync("gap", str(exc))
-            self.buffer.append(frame)
-            return
-        except (DecodeError, PrecisionError) as exc:
-            # a frame we cannot read may have carried changes: the book can
-            # no longer be trusted
-            self.lose_sync("decode_error", str(exc))
-            return
+        if PyBytes_CheckExact(frame):
+            result = wex_book_apply_frame(b, PyBytes_AS_STRING(frame),
+                                          <size_t>PyBytes_GET_SIZE(frame), &err)
+            if result == WEX_GAP:
+                self.lose_sync("gap", str(wex_error_exception(b, &err)))
+                self.buffer.append(frame)
+                return 0
+            if result == WEX_ERROR:
+                exc = wex_error_exception(b, &err)
+                if (err.code != WEX_E_DECODE and err.code != WEX_E_PRECISION
+                        and err.code != WEX_E_SYMBOL):
+                    raise exc  # busy (a caller's threading bug) or out of memory
+                # a frame we cannot read may have carried changes: the book can
+                # no longer be trusted
+                self.lose_sync("decode_error", str(exc))
+                return 0
+        else:
+            try:
+                result = self.book.apply(frame)
+            except SequenceGap as exc:
+                self.lose_sync("gap", str(exc))
+                self.buffer.append(frame)
+                return 0
+            except (DecodeError, PrecisionError) as exc:
+                self.lose_sync("decode_error", str(exc))
+                return 0
         if self.apply_ring is not None:
             self.apply_ring.push(_now_ns() - t0)
             if (self.futures and received_ns and self.wire_ring is not None
@@ -265,26 +306,29 @@ cdef class BookFeed:
                 ex = _exchange_ms(PyBytes_AS_STRING(frame), PyBytes_GET_SIZE(frame))
                 if ex:
                     self.wire_ring.push(received_ns - ex * 1000000)
-        if result == _STALE:
+        if result == WEX_STALE:
             self.stale += 1
             self.stale_run += 1
             if self.max_stale_run and self.stale_run >= self.max_stale_run:
                 self.stale_run = 0
                 self.lose_sync("stale_frames", f"{self.max_stale_run} frames in a row older "
-                               f"than the book's update id {self.book.last_update_id}")
-            return
+                               f"than the book's update id {wex_book_update_id(b)}")
+            return 0
         self.stale_run = 0
-        if (kernel and self.max_id_jump
-                and (<OrderBook>self.book)._last_id - before > self.max_id_jump):
+        if self.max_id_jump and wex_book_update_id(b) - before > self.max_id_jump:
             self.lose_sync("id_jump", f"update id jumped from {before} to "
-                           f"{(<OrderBook>self.book)._last_id}")
-            return
-        if result == _CROSSED:
+                           f"{wex_book_update_id(b)}")
+            return 0
+        if result == WEX_CROSSED:
             self.lose_sync("crossed", "best bid >= best ask after an update")
         else:
             self.applied += 1
             if self.on_update is not None:
                 self.on_update(self.book, received_ns)
+        return 0
 
     def lose_sync(self, reason, detail=""):
         raise NotImplementedError
+
+
+cdef object _FEED_DELIVER = BookFeed.deliver

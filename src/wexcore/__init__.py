@@ -5,6 +5,8 @@ The public API is re-exported here; users never import underscore modules.
 
 from __future__ import annotations
 
+import os
+
 from wexcore._book import ApplyResult, DepthParser, OrderBook, decimal_to_ticks, parse_depth
 from wexcore._decode import (
     PONG,
@@ -73,6 +75,21 @@ from wexcore.stream.livebook import LatencyStats, LiveBook, LiveBooks, ResyncEve
 from wexcore.stream.transport import MessageTooBig, run
 
 __version__ = "0.1.0"
+
+
+def get_include() -> str:
+    """The directory of wexcore's C headers (``wexcore.h``, ``wexcore_types.h``).
+
+    Pass it to the C compiler (``include_dirs``) when building an extension
+    that uses the compiled API: Cython code does ``from wexcore.api cimport
+    ...`` (the ``.pxd`` files are found on ``sys.path``), C code includes
+    ``wexcore.h``. See docs/embedding.md.
+    """
+    from wexcore import _capi
+
+    # installed next to the compiled modules, in a wheel and in an editable install
+    return os.path.join(os.path.dirname(os.path.abspath(_capi.__file__)), "include")
+
 
 __all__ = [
     "OrderBook",
@@ -150,4 +167,5 @@ __all__ = [
     "BusBooks",
     "Feed",
     "__version__",
+    "get_include",
 ]

@@ -1,6 +1,7 @@
 """Type stubs for the order book kernel (cext/wexcore/_book.pyx)."""
 
 import enum
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Final, Literal, TypeAlias, final
 
@@ -15,11 +16,14 @@ _Side: TypeAlias = Literal["bid", "bids", "ask", "asks"]
 MAX_PRECISION: Final[int]
 
 class ApplyResult(enum.IntEnum):
-    """What ``apply``/``load_snapshot``/``replace`` did with a message."""
+    """What ``apply``/``load_snapshot``/``replace``/``apply_frames`` did with a
+    message (the C API's ``wex_status``)."""
 
     STALE = 0
     APPLIED = 1
     CROSSED = 2
+    GAP = 3
+    ERROR = 4
 
 def decimal_to_ticks(value: _DecimalLike, precision: int) -> int:
     """Exact decimal -> integer ticks at ``precision``; PrecisionError when finer."""
@@ -97,6 +101,15 @@ class OrderBook:
         its ``result`` object) and start syncing from its update id."""
     def replace(self, message: _Message) -> ApplyResult:
         """Replace the contents with a limited-depth (``depth@``) message."""
+    def apply_frames(
+        self, frames: Iterable[bytes | bytearray | memoryview | str]
+    ) -> tuple[list[ApplyResult], Exception | None]:
+        """Apply raw frames in order with the GIL released for the batch.
+
+        Returns one status per frame processed, stopping at the first GAP or
+        ERROR, and the exception ``apply`` would have raised for that frame
+        (returned, not raised), or None.
+        """
     def apply_levels(
         self,
         first_id: int,

@@ -11,10 +11,11 @@ _Query: TypeAlias = Mapping[str, object] | Iterable[tuple[str, object]] | str | 
 _Body: TypeAlias = bytes | bytearray | memoryview | str | Mapping[str, object] | None
 _Product: TypeAlias = Literal["spot", "futures"]
 
-def sha256_backend() -> Literal["sha-ni", "portable"]:
+def sha256_backend() -> Literal["sha-ni", "bmi2", "portable"]:
     """The SHA-256 block function in use."""
 
 def _set_sha256_backend(name: str) -> None: ...
+def _available_sha256_backends() -> list[str]: ...
 def encode_query(params: _Query) -> str:
     """Sorted, percent-encoded ``k=v&...``: the query that is signed and sent."""
 

@@ -6,6 +6,8 @@ from typing import Any, final
 
 from typing_extensions import disjoint_base
 
+from wexcore._book import OrderBook
+
 @final
 class Router:
     decoder: Callable[[bytes], Any]
@@ -36,7 +38,7 @@ class LatencyRing:
 
 @disjoint_base
 class BookFeed:
-    book: Any
+    book: OrderBook
     synced: bool
     buffer: deque[bytes]
     max_buffer: int

@@ -53,7 +53,7 @@ Wire key -> field (spot and futures spellings of one thing share a field)::
         volume                     q, a
         quote_volume               v
         change_value               cv
-        change_rate                cr, ch
+        change_rate                cr, ch, r
         index_price                i
         mark_price                 m
         best_bid_price             bp

@@ -88,7 +88,7 @@ TICKER = {
     "symbol": ("str", ("s",)), "time": ("int", ("t",)), "open": ("dec", ("o",)),
     "close": ("dec", ("c",)), "high": ("dec", ("h",)), "low": ("dec", ("l",)),
     "volume": ("dec", ("q", "a")), "quote_volume": ("dec", ("v",)),
-    "change_value": ("dec", ("cv",)), "change_rate": ("dec", ("cr", "ch")),
+    "change_value": ("dec", ("cv",)), "change_rate": ("dec", ("cr", "ch", "r")),
     "index_price": ("dec", ("i",)), "mark_price": ("dec", ("m",)),
     "best_bid_price": ("dec", ("bp",)), "best_ask_price": ("dec", ("ap",)),
 }
