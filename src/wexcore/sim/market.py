@@ -156,13 +156,17 @@ def contract_value(spec: SymbolSpec, price: Decimal, qty: int, times: Decimal | 
 
 
 class Level:
-    """One price level: synthetic quantity (first in time) then user orders (FIFO)."""
+    """One price level: synthetic quantity (first in time) then user orders (FIFO).
+
+    ``orders`` stays ``None`` until a user order rests here: most levels are
+    synthetic only and are created and dropped on every market event.
+    """
 
     __slots__ = ("synthetic", "orders")
 
     def __init__(self, synthetic: int = 0) -> None:
         self.synthetic = synthetic
-        self.orders: deque[Any] = deque()
+        self.orders: deque[Any] | None = None
 
     def total(self) -> int:
         if not self.orders:
@@ -204,7 +208,8 @@ class Book:
         self.asks: dict[int, Level] = {}
         self.update_id = update_id
         self.flushed_id = update_id
-        self._changed: dict[tuple[str, int], None] = {}
+        # prices changed since the last flush, per side (set semantics)
+        self._changed: dict[str, dict[int, None]] = {BUY: {}, SELL: {}}
         self._dirty = False
         self.user_orders = 0  # resting user orders in the book (fast path when 0)
         self._best: dict[str, int | None] = {BUY: None, SELL: None}
@@ -241,7 +246,7 @@ class Book:
         return level
 
     def touch(self, side: str, price: int) -> None:
-        self._changed[(side, price)] = None
+        self._changed[side][price] = None
         self._dirty = True
         levels = self.bids if side == BUY else self.asks
         level = levels.get(price)
@@ -257,15 +262,26 @@ class Book:
             self._dirty = False
 
     def set_synthetic(self, side: str, price: int, qty: int) -> None:
+        # the generator's hot path: one lookup, no helper calls
         levels = self.bids if side == BUY else self.asks
         level = levels.get(price)
         if level is None:
-            if qty == 0:
+            if not qty:
                 return
-            level = self._new_level(side, levels, price)
-        if level.synthetic != qty:
+            levels[price] = Level(qty)
+            b = self._best[side]
+            if b is not None and (price > b if side == BUY else price < b):
+                self._best[side] = price
+        elif level.synthetic != qty:
             level.synthetic = qty
-            self.touch(side, price)
+            if not qty and not level.orders:
+                del levels[price]
+                if self._best[side] == price:
+                    self._best[side] = None
+        else:
+            return
+        self._changed[side][price] = None
+        self._dirty = True
 
     def levels(self, side: str, n: int | None = None) -> list[tuple[int, int]]:
         levels = self.side(side)
@@ -279,18 +295,31 @@ class Book:
 
     def flush(self) -> tuple[int, int, list[tuple[int, int]], list[tuple[int, int]]] | None:
         """Changes since the last flush: (first_id, last_id, asks, bids) or None."""
+        ch_bids, ch_asks = self._changed[BUY], self._changed[SELL]
         if self.update_id == self.flushed_id:
-            self._changed.clear()
+            ch_bids.clear()
+            ch_asks.clear()
             return None
-        asks: list[tuple[int, int]] = []
-        bids: list[tuple[int, int]] = []
-        for side, price in sorted(self._changed):
-            (bids if side == BUY else asks).append((price, self.qty(side, price)))
-        bids.reverse()
+        bl, al = self.bids, self.asks
+        asks = []
+        for p in sorted(ch_asks):
+            lv = al.get(p)
+            asks.append((p, 0 if lv is None else lv.total()))
+        bids = []
+        for p in sorted(ch_bids, reverse=True):
+            lv = bl.get(p)
+            bids.append((p, 0 if lv is None else lv.total()))
         first = self.flushed_id + 1
         self.flushed_id = self.update_id
-        self._changed.clear()
+        ch_bids.clear()
+        ch_asks.clear()
         return first, self.update_id, asks, bids
+
+    def mark_published(self) -> None:
+        """Forget pending changes: the current state is the published one."""
+        self.flushed_id = self.update_id
+        self._changed[BUY].clear()
+        self._changed[SELL].clear()
 
     def fillable(self, taker_side: str, limit: int | None, qty: int) -> bool:
         """Could ``qty`` be filled right now within ``limit`` (for FOK)?"""
@@ -335,14 +364,15 @@ class Book:
             if got:
                 level.synthetic -= got
                 fills.append(Fill(price, got, None))
-            while got < want and level.orders:
-                order = level.orders[0]
+            queue = level.orders
+            while got < want and queue:
+                order = queue[0]
                 take_o = min(want - got, order.remaining)
                 order.remaining -= take_o
                 fills.append(Fill(price, take_o, order))
                 got += take_o
                 if order.remaining == 0:
-                    level.orders.popleft()
+                    queue.popleft()
                     self._user_left(maker_side, price)
             if remaining is not None:
                 remaining -= got
@@ -369,6 +399,8 @@ class Book:
         level = levels.get(price)
         if level is None:
             level = self._new_level(side, levels, price)
+        if level.orders is None:
+            level.orders = deque()
         level.orders.append(order)
         self.user_orders += 1
         lv = self._user_levels[side]
@@ -377,7 +409,7 @@ class Book:
 
     def remove_order(self, side: str, price: int, order: object) -> None:
         level = self.side(side).get(price)
-        if level is None:
+        if level is None or not level.orders:
             return
         try:
             level.orders.remove(order)
@@ -413,7 +445,9 @@ class Market:
         self.volume = 0
         self.quote_volume = 0
         self.last_trade_time = 0
-        self.market_fills: tuple[str, list[Fill]] | None = None
+        #: a synthetic taker's fills that hit user orders, with their trades
+        #: (the engine settles them: :meth:`Engine.market_step_fills`)
+        self.market_fills: list[tuple[Fill, PublicTrade]] | None = None
         #: the index price source (futures: the spot book of the same pair)
         self.index_ref: Callable[[], int] | None = None
         self._pstr: dict[int, str] = {}
@@ -446,9 +480,11 @@ class Market:
     def take_synthetic(self, taker: str, limit: int | None, qty: int, now_ms: int) -> None:
         """A synthetic taker trades against the book (its fills may hit user orders)."""
         fills = self.book.take(taker, limit, qty)
-        self.record_fills(fills, taker, now_ms, taker_order_id=0)
+        trades = self.record_fills(fills, taker, now_ms, taker_order_id=0)
         self.book.commit()
-        self.market_fills = (taker, fills)
+        if self.book.user_orders or any(f.maker is not None for f in fills):
+            hits = [(f, t) for f, t in zip(fills, trades, strict=True) if f.maker is not None]
+            self.market_fills = hits or None
 
     def record_fills(self, fills: list[Fill], taker_side: str, now_ms: int,
                      taker_order_id: int) -> list[PublicTrade]:

@@ -396,15 +396,10 @@ class Engine:
 
     def market_step_fills(self, market: Market) -> None:
         """Apply a synthetic taker's fills to the user orders it hit."""
-        mf = market.market_fills
-        if not mf:
-            return
-        _taker_side, fills = mf
-        trades = list(market.trades)[-len(fills):] if fills else []
-        for fill, trade in zip(fills, trades, strict=True):
-            if fill.maker is not None:
-                self._fill(fill.maker, fill, trade.id, taker=False)
+        hits = market.market_fills
         market.market_fills = None
+        for fill, trade in hits or ():
+            self._fill(fill.maker, fill, trade.id, taker=False)
 
     # --------------------------------------------------------------- futures
     def parse_futures_order(self, market: Market, p: dict[str, Any]) -> dict[str, Any]:

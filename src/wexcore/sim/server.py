@@ -27,8 +27,10 @@ import asyncio
 import contextlib
 import logging
 import math
+import re
 import secrets as _secrets
 import threading
+from collections import Counter
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -54,6 +56,7 @@ from .streams import StreamHub
 from .wire import Conn
 
 log = logging.getLogger("wexcore.sim")
+_SYMBOL = re.compile(r"^[a-z0-9]{1,20}_[a-z0-9]{1,20}$")
 
 DEMO_API_KEY = "3976eb88-76d0-4f6e-a6b2-a57980770085"
 DEMO_SECRET = "bc6630d0231fda5cd98794f52c4998659beda290"
@@ -64,7 +67,12 @@ FUT_IP = Limit(1000, 60.0, "ip", group="futures")
 #: key they name: that would let anyone lock a victim's key out)
 UNAUTHENTICATED = (Limit(50, 1.0, "ip", group="unauthenticated"),)
 MAX_CATCH_UP = 2000  # events a market that nobody watched may replay when read
-BURST = 64  # events per market per pass when the rate cannot be kept
+BURST = 8  # events per market per pass at most (more is dropped, not owed)
+#: a pass of the market loop stops stepping after this long, so the sockets
+#: are written between passes instead of after one long burst
+PASS_BUDGET = 0.008
+#: how often the set of markets to advance is recomputed (subscriptions, user state)
+HOT_REFRESH = 0.02
 MAX_BODY = 1024 * 1024
 
 #: (method, path) -> handler name, for the docs and for the REST client's cross-check.
@@ -141,6 +149,10 @@ class Simulator:
             names = [s.strip().lower() for s in symbols if s.strip()]
             if not names:
                 raise ValueError("symbols: need at least one")
+            for name in names:
+                if not _SYMBOL.match(name):
+                    raise ValueError(f"symbol {name!r}: use base_quote in lower-case letters "
+                                     "and digits, e.g. btc_usdt")
             specs = [spot_spec(s) for s in dict.fromkeys(names)]
         self.symbols = [s.symbol for s in specs]
         self._base_clock = clock or (lambda: time.time_ns() // 1_000_000)
@@ -199,6 +211,12 @@ class Simulator:
         self._next_private_disconnect = 0.0
         self._next_funding: float | None = None
         self._hot_count = 0
+        self._hot_list: list[tuple[Market, str]] = []
+        self._hot_until = 0.0
+        self._positions_cache: set[str] = set()
+        self._rotation = 0
+        #: market loop counters: passes, passes skipped for a backlogged consumer
+        self.stats: Counter[str] = Counter()
         self._next_fund_push: float | None = None
 
     def _add_market(self, spec: SymbolSpec, seed: int, depth_levels: int) -> None:
@@ -525,6 +543,7 @@ class Simulator:
 
     def _hot(self) -> list[tuple[Market, str]]:
         """Markets advanced every pass: watched, or holding user state."""
+        self._positions_cache = self._position_symbols()
         seen: dict[int, tuple[Market, str]] = {}
         for product, sym in self.hub.watched():
             m = self.markets[product][sym]
@@ -536,7 +555,7 @@ class Simulator:
         for sym in self.engine.triggers.symbols():
             m = self.markets["futures"][sym]
             seen[id(m)] = (m, "futures")
-        for sym in self._position_symbols():
+        for sym in self._positions_cache:
             m = self.markets["futures"][sym]
             seen[id(m)] = (m, "futures")
         return list(seen.values())
@@ -582,21 +601,37 @@ class Simulator:
         if product == "futures" and self.engine.triggers.active.get(m.spec.symbol):
             self.engine.triggers.evaluate(m)
 
-    def _advance(self, now: float) -> None:
-        hot = self._hot()
+    def _advance(self, now: float) -> bool:
+        """Step the watched markets; True if the pass ran out of time (more is due)."""
+        if now >= self._hot_until:
+            self._hot_list = self._hot()
+            self._hot_until = now + HOT_REFRESH
+        hot = self._hot_list
         self._hot_count = len(hot)
         if not hot:
-            return
+            return False
         rate = self._base_rate()
         if self.total_rate is not None:
             rate = min(rate, self.total_rate / len(hot))
         per_step = self.depth_interval <= 0
-        for m, product in hot:
+        # start where the last pass stopped, so that a pass cut short by the
+        # budget does not always starve the same markets
+        start = self._rotation % len(hot)
+        deadline = time.perf_counter() + PASS_BUDGET
+        cut = False
+        for i in range(len(hot)):
+            m, product = hot[(start + i) % len(hot)]
             self._catch_up(m, product, now, rate, BURST, per_step=per_step)
-        positions = self._position_symbols()
-        for m, product in hot:
-            if product == "futures" and m.spec.symbol in positions:
-                self.engine.positions.check_risk(m)
+            if time.perf_counter() > deadline:
+                self._rotation = start + i + 1
+                cut = True
+                break
+        positions = self._positions_cache
+        if positions:
+            for m, product in hot:
+                if product == "futures" and m.spec.symbol in positions:
+                    self.engine.positions.check_risk(m)
+        return cut
 
     def _flush_depth(self) -> None:
         for (product, key), conns in list(self.hub.topics.items()):
@@ -607,13 +642,18 @@ class Simulator:
             if frame is not None:
                 self.hub.publish_depth(m, product, frame)
 
-    def dispatch(self) -> None:
-        """Send new public trades and private events, then write every queue."""
-        for product in ("spot", "futures"):
-            for m in self.markets[product].values():
-                if m.new_trades:
-                    trades, m.new_trades = m.new_trades, []
-                    self.hub.publish_trades(m, product, trades)
+    def dispatch(self, *, trades: bool = True) -> None:
+        """Send new public trades and private events, then write every queue.
+
+        The market loop publishes its own trades as it steps
+        (``trades=False``); requests look for the trades their orders made.
+        """
+        if trades:
+            for product in ("spot", "futures"):
+                for m in self.markets[product].values():
+                    if m.new_trades:
+                        new, m.new_trades = m.new_trades, []
+                        self.hub.publish_trades(m, product, new)
         events, self.engine.events = self.engine.events, []
         self.hub.publish_private(events)
         self.hub.flush()
@@ -634,13 +674,23 @@ class Simulator:
         self._next_funding = start + self.funding_period
         self._next_fund_push = start + self.funding_interval
         while True:
+            busy = False
             try:
                 now = loop.time()
-                if not self.paused:
-                    self._advance(now)
-                if self.depth_interval <= 0 or now >= next_depth:
+                if self.paused:
+                    pass
+                elif self.hub.backlogged(now):
+                    self.stats["backlogged_passes"] += 1
+                else:
+                    busy = self._advance(now)
+                    self.stats["passes"] += 1
+                    self.stats["cut_passes"] += busy
+                if now >= next_depth:
+                    # (with per-event frames, markets flush as they step; this
+                    # pass picks up what requests changed)
                     self._flush_depth()
-                    next_depth = now + max(self.depth_interval, 0.0)
+                    next_depth = now + (self.depth_interval if self.depth_interval > 0
+                                        else 0.01)
                     self.depth_cycles += 1
                 if now >= next_slow:
                     self.hub.periodic(self.clock_ms())
@@ -648,16 +698,15 @@ class Simulator:
                 if now >= next_house:
                     self._housekeeping(now)
                     next_house = now + 0.05
-                self.dispatch()
+                self.dispatch(trades=False)
             except Exception:  # never let one bad pass stop the market
                 log.exception("market loop pass failed")
                 next_house = loop.time() + 0.05
-            wake = min(next_slow, next_house)
-            if self.depth_interval > 0:
-                wake = min(wake, next_depth)
+            wake = min(next_slow, next_house, next_depth)
             if not self.paused and self._hot_count:
                 wake = min(wake, loop.time() + min(self.step_interval, 0.05))
-            await asyncio.sleep(max(0.0, wake - loop.time()))
+            # behind schedule: only yield to the sockets, then go on
+            await asyncio.sleep(0.0 if busy else max(0.0, wake - loop.time()))
 
     def _housekeeping(self, now: float) -> None:
         ms = self.clock_ms()

@@ -36,6 +36,7 @@ FUTURES_PRIVATE = ("balance", "order", "trade", "position", "notify")
 SPOT_PUBLIC = ("trade", "ticker")
 FUTURES_PUBLIC = ("trade", "agg_ticker", "index_price", "mark_price", "fund_rate")
 PONG = Frame(b"pong")
+SLOW_LIMIT = 5.0  # seconds a connection may stay backlogged before it is cut off
 
 
 class StreamHub:
@@ -89,38 +90,50 @@ class StreamHub:
 
     # -- fan-out -----------------------------------------------------------------
     def flush(self) -> None:
-        sim = self.sim
         for c in list(self.conns):
             if c.out:
-                if not c.flush():
-                    continue
-                if c.overloaded():
-                    sim.faults.count("slow_consumer")
-                    c.abort()
+                c.flush()
+
+    def backlogged(self, now: float) -> bool:
+        """Is a subscriber behind? Then the market waits (flow control for load
+        tests); one that stays behind for ``SLOW_LIMIT`` s is cut off, so it
+        cannot stall everyone else (counted as ``slow_consumer``)."""
+        behind = False
+        for c in list(self.conns):
+            if c.closed or not c.backlogged():
+                c.behind_since = None
+                continue
+            if c.behind_since is None:
+                c.behind_since = now
+            elif now - c.behind_since > SLOW_LIMIT:
+                self.sim.faults.count("slow_consumer")
+                c.abort()
+                continue
+            behind = True
+        return behind
 
     def publish_depth(self, m: Market, product: str,
                       frame: tuple[int, int, list[tuple[int, int]], list[tuple[int, int]]]
                       ) -> None:
         sym = m.spec.symbol
-        key = f"depth_update@{sym}"
-        conns = self.topics.get((product, key))
+        conns = self.topics.get((product, "depth_update@" + sym))
         if not conns:
             return
         first, last, asks, bids = frame
         ps, qs = m.price_str, m.qty_str
-        data: dict[str, Any] = {"s": sym}
+        # The hot path of a load test: the JSON is written directly (symbols
+        # and decimals need no escaping), in the same key order as the spec's
+        # example; tests decode it with orjson like any client.
+        a = ",".join([f'["{ps(p)}","{qs(q)}"]' for p, q in asks])
+        b = ",".join([f'["{ps(p)}","{qs(q)}"]' for p, q in bids])
         if product == "spot":
-            data["fi"] = first
-            data["i"] = last
+            text = (f'{{"topic":"depth_update","event":"depth_update@{sym}","data":{{"s":"{sym}"'
+                    f',"fi":{first},"i":{last},"a":[{a}],"b":[{b}]}}}}')
         else:
-            data["pu"] = first - 1
-            data["fu"] = first
-            data["u"] = last
-        data["a"] = [[ps(p), qs(q)] for p, q in asks]
-        data["b"] = [[ps(p), qs(q)] for p, q in bids]
-        if product == "futures":
-            data["t"] = self.sim.clock_ms()
-        f = Frame.push("depth_update", key, data)
+            text = (f'{{"topic":"depth_update","event":"depth_update@{sym}","data":{{"s":"{sym}"'
+                    f',"pu":{first - 1},"fu":{first},"u":{last},"a":[{a}],"b":[{b}],'
+                    f'"t":{self.sim.clock_ms()}}}}}')
+        f = Frame(text.encode())
         spec = self.sim.fault_spec
         if spec.drop or spec.duplicate or spec.reorder:
             for c in conns:

@@ -14,9 +14,11 @@ simulator sends goes through :class:`Conn` instead of ``ws.send_str``:
   takeover as negotiated); its compressed frames cannot be shared. Because
   all of a connection's frames come from here, one compressor sees them all
   and the client's inflater stays in step.
-- A client that stops reading must not stall the others or grow the
-  server's memory without bound: when a connection's unsent buffer passes
-  :data:`MAX_BUFFER` it is aborted (counted as ``slow_consumer``).
+- Flow control: while a connection's unsent data exceeds :data:`HIGH_WATER`
+  the market loop does not produce (a load test gets what its consumer can
+  take, not a growing buffer); a client that stays that far behind for
+  several seconds is cut off so it cannot stall the others (see
+  :meth:`~wexcore.sim.streams.StreamHub.backlogged`).
 
 Writes are synchronous and happen in program order on the event loop
 thread, so a subscription's reply is always on the wire before the first
@@ -32,7 +34,7 @@ from typing import Any
 
 import orjson
 
-MAX_BUFFER = 32 * 1024 * 1024
+HIGH_WATER = 4 * 1024 * 1024
 _H2 = struct.Struct("!BB")
 _H4 = struct.Struct("!BBH")
 _H10 = struct.Struct("!BBQ")
@@ -83,6 +85,7 @@ class Conn:
     wbits: int = 0
     notakeover: bool = False
     sent: int = 0  # frames written
+    behind_since: float | None = None  # backlogged since (loop time)
 
     def start(self) -> None:
         """Pick up the negotiated compression after the handshake."""
@@ -128,9 +131,9 @@ class Conn:
         out.clear()
         return True
 
-    def overloaded(self) -> bool:
+    def backlogged(self) -> bool:
         transport = self.request.transport
-        return transport is not None and transport.get_write_buffer_size() > MAX_BUFFER
+        return transport is not None and transport.get_write_buffer_size() > HIGH_WATER
 
     def abort(self) -> None:
         """Drop the TCP connection without a close frame."""
