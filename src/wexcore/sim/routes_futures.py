@@ -230,6 +230,12 @@ class FuturesRoutes:
     def _all(self) -> list[Market]:
         return [self.sim.touch(m) for m in self.sim.markets["futures"].values()]
 
+    @staticmethod
+    def _cursor(rows: list[Any], p: P, key: Any, max_limit: int = 100) -> dict[str, Any]:
+        """One page by the ``id`` cursor, with the futures codes for bad values."""
+        return by_cursor(rows, p, key, get_int(p, "limit", 10, 1, max_limit, "invalid_limit"),
+                         cursor="id", dir_code="invalid_direction")
+
     def _orders(self, a: Account, p: P) -> list[Order]:
         sym = self._symbol(p)
         return [o for o in a.orders.values() if o.product == "futures"
@@ -347,8 +353,7 @@ class FuturesRoutes:
         recs = self.engine.positions.funding_records
         rows = sorted((r for s, rs in recs.items() if sym is None or s == sym for r in rs),
                       key=lambda r: r["id"])
-        return by_cursor(rows, p, lambda r: r["id"], get_int(p, "limit", 10, 1, 100,
-                                                            "invalid_limit"), cursor="id")
+        return self._cursor(rows, p, lambda r: r["id"], 100)
 
     def h_ticker_book(self, p: P, a: Any, ip: str) -> Any:
         m = self._market(p)
@@ -365,8 +370,7 @@ class FuturesRoutes:
         if not recs:
             desk._risk_record(m.spec, desk.fund_balance(m.spec), self.sim.clock_ms())
             recs = desk.risk_records[m.spec.symbol]
-        return by_cursor(recs, p, lambda r: r["id"], get_int(p, "limit", 10, 1, 100,
-                                                            "invalid_limit"), cursor="id")
+        return self._cursor(recs, p, lambda r: r["id"], 100)
 
     def h_open_interest(self, p: P, a: Any, ip: str) -> Any:
         m = self._market(p)
@@ -554,8 +558,7 @@ class FuturesRoutes:
         orders = [o for o in self._orders(a, p) if o.state in TERMINAL
                   and (forced or not o.force_close)]
         orders = within(orders, p, lambda o: o.time)
-        page = by_cursor(orders, p, lambda o: o.id, get_int(p, "limit", 10, 1, 100,
-                                                           "invalid_limit"), cursor="id")
+        page = self._cursor(orders, p, lambda o: o.id, 100)
         page["items"] = [futures_order_view(o) for o in page["items"]]
         return page
 
@@ -646,15 +649,13 @@ class FuturesRoutes:
             want = get_int(p, "origType", 1, 1, 4)
             orders = [o for o in orders if o.source_type == "PROFIT" and orig_type(o) == want]
         orders = within(orders, p, lambda o: o.time)
-        page = by_cursor(orders, p, lambda o: o.id, get_int(p, "limit", 10, 1, 2000,
-                                                           "invalid_limit"), cursor="id")
+        page = self._cursor(orders, p, lambda o: o.id, 2000)
         page["items"] = [futures_order_view(o) for o in page["items"]]
         return page
 
     def h_quant_trades(self, p: P, a: Account, ip: str) -> Any:
         self._quant(a)
-        page = by_cursor(self._fills(a, p), p, lambda t: t["tradeId"],
-                         get_int(p, "limit", 10, 1, 2000, "invalid_limit"), cursor="id")
+        page = self._cursor(self._fills(a, p), p, lambda t: t["tradeId"], 2000)
         page["items"] = [{**self._fill_view(t), "quoteQty": t["quoteQty"]}
                          for t in page["items"]]
         return page
@@ -742,9 +743,7 @@ class FuturesRoutes:
         return page
 
     def _trigger_history(self, rows: list[Trigger], p: P) -> dict[str, Any]:
-        page = by_cursor(rows, p, lambda t: t.id, get_int(p, "limit", 10, 1, 100,
-                                                          "invalid_limit"), cursor="id",
-                         dir_code="invalid_direction")
+        page = self._cursor(rows, p, lambda t: t.id)
         page["items"] = [self.engine.triggers.view(t) for t in page["items"]]
         return page
 
@@ -903,8 +902,7 @@ class FuturesRoutes:
             full = get_int(p, "isFullClose", 1, 0, 1)
             rows = [r for r in rows if r["isFullClose"] == full]
         rows = within(rows, p, lambda r: r["closeTime"])
-        page = by_cursor(rows, p, lambda r: int(r["id"]), get_int(
-            p, "limit", 10, 1, 100, "invalid_limit"), cursor="id", dir_code="invalid_direction")
+        page = self._cursor(rows, p, lambda r: int(r["id"]), 100)
         page["items"] = [{k: v for k, v in r.items() if k != "isFullClose"}
                          for r in page["items"]]
         return page
@@ -986,8 +984,7 @@ class FuturesRoutes:
         sym = self._symbol(p)
         rows = [r for r in rows if sym is None or r.get("symbol") == sym]
         rows = within(rows, p, lambda r: r[when])
-        return by_cursor(rows, p, lambda r: int(r["id"]), get_int(
-            p, "limit", 10, 1, 100, "invalid_limit"), cursor="id", dir_code="invalid_direction")
+        return self._cursor(rows, p, lambda r: int(r["id"]), 100)
 
     def h_bills(self, p: P, a: Account, ip: str) -> Any:
         return self._records(a.bills, p)
@@ -1136,5 +1133,4 @@ class FuturesRoutes:
         sym = self._symbol(p)
         rows = [r for r in a.takeovers if sym is None or r["symbol"] == sym]
         rows = within(rows, p, lambda r: r["createdTime"])
-        return by_cursor(rows, p, lambda r: r["requestId"], get_int(
-            p, "limit", 10, 1, 100, "invalid_limit"), cursor="id", dir_code="invalid_direction")
+        return self._cursor(rows, p, lambda r: r["requestId"], 100)

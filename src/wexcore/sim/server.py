@@ -30,8 +30,8 @@ import math
 import re
 import secrets as _secrets
 import threading
-from collections import Counter
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
