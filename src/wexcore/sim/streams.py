@@ -48,6 +48,8 @@ class StreamHub:
         #: account id -> private connections
         self.private: dict[int, set[Conn]] = {}
         self.frames_out = 0  # market-data frames queued (depth_update and trade)
+        #: private events matched to a subscribed connection, before any fault
+        self.private_out = 0
 
     # -- registry --------------------------------------------------------------
     def _subscribe(self, c: Conn, keys: Iterable[str]) -> None:
@@ -190,6 +192,7 @@ class StreamHub:
             for c in conns:
                 if c.closed or c.product != product or topic not in c.subs:
                     continue
+                self.private_out += 1
                 if drop and faults.roll("private_drop"):
                     continue
                 if f is None:
