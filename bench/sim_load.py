@@ -38,6 +38,7 @@ class LoadResult:
     gaps: int
     symbols_seen: int
     per_symbol: dict[str, int] = field(default_factory=dict)
+    consumer_cpu_s: float | None = None
 
     @property
     def msgs_per_s(self) -> float:
@@ -51,10 +52,12 @@ class LoadResult:
 
     def line(self) -> str:
         cpu = self.cpu_us_per_msg
+        busy = (f", consumer CPU {self.consumer_cpu_s / self.seconds:.0%}"
+                if self.consumer_cpu_s is not None else "")
         return (f"{self.symbols} symbols, rate {self.rate or 'default'}/symbol: "
                 f"{self.msgs_per_s:,.0f} msgs/s ({self.depth:,} depth + {self.trades:,} trade "
                 f"in {self.seconds:.2f} s), sim CPU "
-                f"{'n/a' if cpu is None else f'{cpu:.1f} us/msg'}, gaps {self.gaps}")
+                f"{'n/a' if cpu is None else f'{cpu:.1f} us/msg'}{busy}, gaps {self.gaps}")
 
 
 def _cpu_seconds(pid: int) -> float | None:
@@ -117,8 +120,9 @@ def _masked(payload: bytes) -> bytes:
 
 
 async def consume(host: str, port: int, topics: list[str], warm: float, seconds: float,
-                  ) -> tuple[float, int, int, int, int, dict[str, int]]:
-    """(elapsed, messages, depth, trades, gaps, per-symbol depth counts) after ``warm``."""
+                  ) -> tuple[float, int, int, int, int, dict[str, int], float]:
+    """(elapsed, messages, depth, trades, gaps, per-symbol depth counts, consumer CPU
+    seconds) after ``warm``."""
     reader, writer = await asyncio.open_connection(host, port, limit=1 << 22)
     key = base64.b64encode(os.urandom(16)).decode()
     writer.write((f"GET /public HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
@@ -138,7 +142,7 @@ async def consume(host: str, port: int, topics: list[str], warm: float, seconds:
     t_start = loop.time() + warm
     t_end = t_start + seconds
     counting = False
-    t0 = 0.0
+    t0 = cpu0 = 0.0
     while True:
         chunk = await reader.read(1 << 20)
         if not chunk:
@@ -146,6 +150,7 @@ async def consume(host: str, port: int, topics: list[str], warm: float, seconds:
         now = loop.time()
         if not counting and now >= t_start:
             counting, t0 = True, now
+            cpu0 = time.process_time()
         buf += chunk
         pos = 0
         n = len(buf)
@@ -186,7 +191,8 @@ async def consume(host: str, port: int, topics: list[str], warm: float, seconds:
         if counting and now >= t_end:
             elapsed = now - t0
             writer.close()
-            return elapsed, messages, depth, trades, gaps, counts
+            return (elapsed, messages, depth, trades, gaps, counts,
+                    time.process_time() - cpu0)
 
 
 def run_load(symbols: int = 200, rate: float | None = 300.0, seconds: float = 5.0,
@@ -205,11 +211,11 @@ def run_load(symbols: int = 200, rate: float | None = 300.0, seconds: float = 5.
             topics += [f"trade@{s}" for s in names]
         cpu0 = sim.cpu()
 
-        async def go() -> tuple[float, int, int, int, int, dict[str, int]]:
+        async def go() -> tuple[float, int, int, int, int, dict[str, int], float]:
             return await consume(sim.host, sim.port, topics, warm, seconds)
 
         t_cpu = time.monotonic()
-        elapsed, messages, depth, ntrades, gaps, counts = asyncio.run(go())
+        elapsed, messages, depth, ntrades, gaps, counts, ccpu = asyncio.run(go())
         cpu1 = sim.cpu()
         wall = time.monotonic() - t_cpu
         cpu = None
@@ -217,7 +223,7 @@ def run_load(symbols: int = 200, rate: float | None = 300.0, seconds: float = 5.
             # CPU over the whole session, scaled to the measured window
             cpu = (cpu1 - cpu0) * elapsed / wall
         return LoadResult(symbols, rate, elapsed, messages, depth, ntrades, cpu, gaps,
-                          len(counts), counts)
+                          len(counts), counts, ccpu)
     finally:
         sim.close()
 
