@@ -15,6 +15,7 @@ from websockets.asyncio.client import connect
 
 from sim_support import fut, futures_headers, now_ms, spot, spot_headers, subscribe
 from wexcore.sim import DEMO_API_KEY, ENDPOINT_METHODS, Simulator
+from wexcore.sim.codes import FUTURES_CODES, SPOT_MESSAGES
 
 
 @pytest.fixture
@@ -109,10 +110,28 @@ def _hostile_params(i: int) -> dict:
     return params
 
 
+async def _signed(http, method: str, path: str, query: dict | None, body: dict | None):
+    """A correctly signed request whatever the values: the query is percent-encoded
+    first and the signature covers exactly the bytes sent."""
+    from urllib.parse import quote, urlencode
+
+    qs = urlencode(sorted(query.items()), quote_via=quote) if query else ""
+    raw = orjson.dumps(body).decode() if body is not None else ""
+    if path.startswith("/v4/"):
+        headers = spot_headers(method, path, qs, raw)
+    else:
+        headers = futures_headers(path, qs, raw)
+    r = await http.request(method, path + (f"?{qs}" if qs else ""),
+                           content=raw.encode() if raw else None, headers=headers)
+    return r.status_code, r.json()
+
+
 async def test_no_input_on_any_route_gives_a_500(sim, http):
     """Every route, signed, with every parameter set to a hostile value (in the
-    query and in a JSON body), several rounds: never a 500, always an envelope."""
+    query and in a JSON body), several rounds: never a 500, always an envelope,
+    only documented codes."""
     bad = []
+    spot_codes, futures_codes = set(), set()
     for (method, path), _name in sorted(ENDPOINT_METHODS.items()):
         concrete = path.replace("{orderId}", "123").replace("{symbol}", "nope_usdt") \
             .replace("{coin}", "%00")
@@ -120,15 +139,23 @@ async def test_no_input_on_any_route_gives_a_500(sim, http):
             params = _hostile_params(i)
             body = params if method in ("POST", "PUT", "DELETE") and i % 2 else None
             query = None if body is not None else params
-            if path.startswith("/v4/"):
-                status, res = await spot(http, method, concrete, query, body)
+            status, res = await _signed(http, method, concrete, query, body)
+            if concrete.startswith("/v4/"):
                 good = "rc" in res
+                spot_codes.add(res.get("mc"))
             else:
-                status, res = await fut(http, method, concrete, query, body)
                 good = "returnCode" in res
+                futures_codes.add((res.get("error") or {}).get("code"))
             if status >= 500 or not good:
                 bad.append((method, path, i, status, res))
     assert not bad, bad[:5]
+    # the requests got past authentication into the handlers' own checks
+    assert not {"FORBIDDEN", "BAD_REQUEST"} & futures_codes
+    assert not {c for c in spot_codes if c and c.startswith("AUTH_")}
+    # only the codes each product documents
+    assert spot_codes - {"SUCCESS"} <= set(SPOT_MESSAGES), spot_codes - set(SPOT_MESSAGES)
+    assert futures_codes - {None} <= FUTURES_CODES, futures_codes - FUTURES_CODES
+    assert len(futures_codes) > 10 and len(spot_codes) > 6
 
 
 async def test_malformed_query_bytes_are_an_error_not_a_crash(http):

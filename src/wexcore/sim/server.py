@@ -377,6 +377,7 @@ class Simulator:
         self.paused = True
 
     def resume(self) -> None:
+        """Restart the synthetic market (without a burst making up for the pause)."""
         def run() -> None:
             self.paused = False
             self._due.clear()  # no burst to make up for the pause
@@ -509,6 +510,7 @@ class Simulator:
         self._on_loop(run)
 
     def issue_token(self, a: Account, product: str, lifetime: float) -> Token:
+        """A ws-token / listen key for ``a`` (the route modules' helper)."""
         ttl = self.fault_spec.token_ttl
         fault = 0 < ttl < lifetime
         expires = time.monotonic() + (ttl if fault else lifetime)
@@ -822,6 +824,7 @@ class Simulator:
 
     # helpers for the route modules
     def spot_market(self, name: object, *, required: bool = True) -> Market | None:
+        """The spot market a request names, brought up to date (``SYMBOL_001`` if none)."""
         if not name:
             if required:
                 raise SimError("SYMBOL_001", "symbol is required")
@@ -832,6 +835,7 @@ class Simulator:
         return self.touch(m)
 
     def futures_market(self, name: object, *, required: bool = True) -> Market | None:
+        """The futures market a request names, brought up to date (``invalid_symbol``)."""
         if not name:
             if required:
                 raise SimError("invalid_symbol", "symbol is required")
