@@ -97,6 +97,17 @@ async def open_long(http, prices, qty: int = 2) -> None:
     assert [(p["positionSide"], p["positionSize"]) for p in pos] == [("LONG", str(qty))]
 
 
+async def tpsl(http, sim, *, qty: str, source: str = "LATEST_PRICE", tp: str | None = None,
+               sl: str | None = None, expire_in: int = 3_600_000) -> str:
+    """A TP/SL with MARKET delegates on the LONG position; its id."""
+    prices = {k: v for k, v in (("triggerProfitPrice", tp), ("triggerStopPrice", sl)) if v}
+    return await ok(http, "/future/trade/v1/entrust/create-profit", "POST", symbol=SYM,
+                    origQty=qty, triggerPriceType=source, positionSide="LONG",
+                    expireTime=str(sim.clock_ms() + expire_in),
+                    profitDelegateOrderType="MARKET", profitDelegateTimeInForce="IOC",
+                    stopDelegateOrderType="MARKET", stopDelegateTimeInForce="IOC", **prices)
+
+
 async def position_size(http, side: str = "LONG") -> int:
     pos = await ok(http, "/future/user/v1/position/list", symbol=SYM)
     return sum(int(p["positionSize"]) for p in pos if p["positionSide"] == side)
@@ -158,12 +169,8 @@ async def test_stop_loss_fires_on_its_price_source_only(world, source):
     sim, http, prices = world
     base = prices.base
     await open_long(http, prices)
-    profit = await ok(http, "/future/trade/v1/entrust/create-profit", "POST", symbol=SYM,
-                      origQty="2", triggerProfitPrice=prices.text(base + 300),
-                      triggerStopPrice=prices.text(base - 300), triggerPriceType=source,
-                      expireTime=str(sim.clock_ms() + 3_600_000), positionSide="LONG",
-                      profitDelegateOrderType="MARKET", profitDelegateTimeInForce="IOC",
-                      stopDelegateOrderType="MARKET", stopDelegateTimeInForce="IOC")
+    profit = await tpsl(http, sim, qty="2", source=source,
+                        tp=prices.text(base + 300), sl=prices.text(base - 300))
     for other in SOURCES:
         if other != source:
             await prices.move(other, base - 400)
@@ -183,12 +190,8 @@ async def test_take_profit_fires_on_its_price_source(world, source):
     sim, http, prices = world
     base = prices.base
     await open_long(http, prices)
-    profit = await ok(http, "/future/trade/v1/entrust/create-profit", "POST", symbol=SYM,
-                      origQty="1", triggerProfitPrice=prices.text(base + 300),
-                      triggerStopPrice=prices.text(base - 300), triggerPriceType=source,
-                      expireTime=str(sim.clock_ms() + 3_600_000), positionSide="LONG",
-                      profitDelegateOrderType="MARKET", profitDelegateTimeInForce="IOC",
-                      stopDelegateOrderType="MARKET", stopDelegateTimeInForce="IOC")
+    profit = await tpsl(http, sim, qty="1", source=source,
+                        tp=prices.text(base + 300), sl=prices.text(base - 300))
     await prices.move(source, base + 300)
     detail = await ok(http, "/future/trade/v1/entrust/profit-detail", profitId=profit)
     assert (detail["state"], detail["triggerPriceSide"]) == ("TRIGGERED", "PROFIT")
@@ -327,11 +330,7 @@ async def test_tpsl_is_revoked_when_the_position_closes_otherwise(world):
     sim, http, prices = world
     base = prices.base
     await open_long(http, prices)
-    profit = await ok(http, "/future/trade/v1/entrust/create-profit", "POST", symbol=SYM,
-                      origQty="2", triggerStopPrice=prices.text(base - 300),
-                      expireTime=str(sim.clock_ms() + 60_000), positionSide="LONG",
-                      profitDelegateOrderType="MARKET", profitDelegateTimeInForce="IOC",
-                      stopDelegateOrderType="MARKET", stopDelegateTimeInForce="IOC")
+    profit = await tpsl(http, sim, qty="2", sl=prices.text(base - 300))
     await ok(http, "/future/user/v1/position/close-all", "POST")
     detail = await ok(http, "/future/trade/v1/entrust/profit-detail", profitId=profit)
     assert detail["state"] == "PLATFORM_REVOCATION"
@@ -343,15 +342,8 @@ async def test_expired_tpsl_and_cancelled_triggers_do_not_fire(world):
     sim, http, prices = world
     base = prices.base
     await open_long(http, prices)
-    common = dict(symbol=SYM, origQty="1", positionSide="LONG",
-                  profitDelegateOrderType="MARKET", profitDelegateTimeInForce="IOC",
-                  stopDelegateOrderType="MARKET", stopDelegateTimeInForce="IOC")
-    expired = await ok(http, "/future/trade/v1/entrust/create-profit", "POST",
-                       triggerStopPrice=prices.text(base - 300),
-                       expireTime=str(sim.clock_ms() - 1), **common)
-    cancelled = await ok(http, "/future/trade/v1/entrust/create-profit", "POST",
-                         triggerStopPrice=prices.text(base - 300),
-                         expireTime=str(sim.clock_ms() + 60_000), **common)
+    expired = await tpsl(http, sim, qty="1", sl=prices.text(base - 300), expire_in=-1)
+    cancelled = await tpsl(http, sim, qty="1", sl=prices.text(base - 300))
     assert await ok(http, "/future/trade/v1/entrust/cancel-profit-stop", "POST",
                     profitId=cancelled) is True
     await prices.move("LATEST_PRICE", base - 400)

@@ -535,19 +535,11 @@ class Market:
     # -- views ---------------------------------------------------------------
     def price_str(self, ticks: int) -> str:
         s = self._pstr.get(ticks)
-        if s is None:
-            if len(self._pstr) > 20_000:
-                self._pstr.clear()
-            s = self._pstr[ticks] = fmt(ticks, self.spec.price_precision)
-        return s
+        return s if s is not None else _remember(self._pstr, ticks, self.spec.price_precision)
 
     def qty_str(self, lots: int) -> str:
         s = self._qstr.get(lots)
-        if s is None:
-            if len(self._qstr) > 20_000:
-                self._qstr.clear()
-            s = self._qstr[lots] = fmt(lots, self.spec.quantity_precision)
-        return s
+        return s if s is not None else _remember(self._qstr, lots, self.spec.quantity_precision)
 
     def quote_str(self, units: int) -> str:
         return fmt(units, self.spec.price_precision + self.spec.quantity_precision)
@@ -561,3 +553,11 @@ class Market:
             "bids": [(self.price_str(p), self.qty_str(q)) for p, q in self.book.levels(BUY, n)],
             "asks": [(self.price_str(p), self.qty_str(q)) for p, q in self.book.levels(SELL, n)],
         }
+
+
+def _remember(cache: dict[int, str], units: int, precision: int) -> str:
+    """Format and cache (prices and sizes repeat; the cache is bounded)."""
+    if len(cache) > 20_000:
+        cache.clear()
+    s = cache[units] = fmt(units, precision)
+    return s

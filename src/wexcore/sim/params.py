@@ -46,6 +46,25 @@ def opt_int(p: dict[str, Any], name: str, code: str = "invalid_params") -> int |
     return get_int(p, name, 0, 0, MAX_ID, code)
 
 
+def upper_enum(p: dict[str, Any], name: str, allowed: tuple[str, ...],
+               code: str = "invalid_params") -> str | None:
+    """An optional enum parameter, any case; ``None`` when absent."""
+    v = p.get(name)
+    if v in (None, ""):
+        return None
+    text = str(v).upper()
+    if text not in allowed:
+        raise SimError(code, f"{name} must be one of {', '.join(allowed)}")
+    return text
+
+
+def csv_list(value: Any) -> list[str]:
+    """A comma-separated list parameter (or a JSON array) as stripped strings."""
+    if isinstance(value, list):
+        return [str(x).strip() for x in value if str(x).strip()]
+    return [x.strip() for x in str(value or "").split(",") if x.strip()]
+
+
 def get_bool(p: dict[str, Any], name: str, default: bool, code: str = "invalid_params") -> bool:
     raw = p.get(name)
     if raw is None or raw == "":

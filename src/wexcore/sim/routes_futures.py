@@ -36,7 +36,17 @@ from .matching import (
     position_view,
 )
 from .numbers import BadNumber, amount_up, dec_str, parse_decimal
-from .params import by_cursor, by_page, get_bool, get_int, opt_int, time_bounds, within
+from .params import (
+    by_cursor,
+    by_page,
+    csv_list,
+    get_bool,
+    get_int,
+    opt_int,
+    time_bounds,
+    upper_enum,
+    within,
+)
 from .positions import bracket_for, break_price, unrealized, value_at
 from .triggers import ACTIVE, STATES, Trigger
 from .views import (
@@ -171,19 +181,7 @@ MAX_BATCH = 20
 
 
 def _upper(p: P, name: str, allowed: tuple[str, ...], code: str = IP) -> str | None:
-    v = p.get(name)
-    if v in (None, ""):
-        return None
-    text = str(v).upper()
-    if text not in allowed:
-        raise SimError(code, f"{name} must be one of {', '.join(allowed)}")
-    return text
-
-
-def _csv(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [str(x).strip() for x in value if str(x).strip()]
-    return [x.strip() for x in str(value or "").split(",") if x.strip()]
+    return upper_enum(p, name, allowed, code)
 
 
 def _state_pred(state: str | None, default: str | None) -> Any:
@@ -529,8 +527,8 @@ class FuturesRoutes:
         return str(order.id)
 
     def h_order_cancel_batch(self, p: P, a: Account, ip: str) -> Any:
-        ids = _csv(p.get("orderIds"))
-        cids = set(_csv(p.get("clientOrderIds")))
+        ids = csv_list(p.get("orderIds"))
+        cids = set(csv_list(p.get("clientOrderIds")))
         if not ids and not cids:
             raise SimError(IP, "orderIds is required")
         for oid in ids[:100]:
@@ -630,7 +628,7 @@ class FuturesRoutes:
         if side:
             orders = [o for o in orders if o.side == (BUY if side == 1 else SELL)]
         codes = {2: "PARTIALLY_CANCELED", 3: "FILLED", 4: "CANCELED", 6: "EXPIRED"}
-        wanted = _csv(p.get("states"))
+        wanted = csv_list(p.get("states"))
         if wanted:
             try:
                 names = {codes[int(s)] for s in wanted}
@@ -756,16 +754,24 @@ class FuturesRoutes:
     def h_plan_create(self, p: P, a: Account, ip: str) -> Any:
         return str(self.engine.triggers.create_plan(a, self._market(p), p).id)
 
+    def _cancel(self, a: Account, kind: str, tid: Any, code: str) -> None:
+        if not self.engine.triggers.cancel(self.engine.triggers.find(a, kind, tid, code)):
+            raise SimError(code, f"the {kind} order is no longer active")
+
+    def _cancel_all(self, a: Account, kind: str, p: P, *, symbol_required: bool) -> None:
+        scope = {"symbol": self._market(p).spec.symbol} if symbol_required else p
+        for t in self._triggers(a, kind, scope, active=True):
+            self.engine.triggers.cancel(t)
+
+    def _detail(self, a: Account, kind: str, tid: Any, code: str) -> Any:
+        return self.engine.triggers.view(self.engine.triggers.find(a, kind, tid, code))
+
     def h_plan_cancel(self, p: P, a: Account, ip: str) -> Any:
-        t = self.engine.triggers.find(a, "plan", p.get("entrustId"), IP)
-        if not self.engine.triggers.cancel(t):
-            raise SimError(IP, "the plan order is no longer active")
+        self._cancel(a, "plan", p.get("entrustId"), IP)
         return {}
 
     def h_plan_cancel_all(self, p: P, a: Account, ip: str) -> Any:
-        for t in self._triggers(a, "plan", {"symbol": self._market(p).spec.symbol},
-                                active=True):
-            self.engine.triggers.cancel(t)
+        self._cancel_all(a, "plan", p, symbol_required=True)
         return {}
 
     def h_plan_list(self, p: P, a: Account, ip: str) -> Any:
@@ -773,8 +779,7 @@ class FuturesRoutes:
                                                  state=self._state(p, required=True)), p)
 
     def h_plan_detail(self, p: P, a: Account, ip: str) -> Any:
-        return self.engine.triggers.view(
-            self.engine.triggers.find(a, "plan", p.get("entrustId"), "invalid_entrust_Id"))
+        return self._detail(a, "plan", p.get("entrustId"), "invalid_entrust_Id")
 
     def h_plan_history(self, p: P, a: Account, ip: str) -> Any:
         return self._trigger_history(self._triggers(a, "plan", p, active=False), p)
@@ -783,15 +788,11 @@ class FuturesRoutes:
         return str(self.engine.triggers.create_profit(a, self._market(p), p).id)
 
     def h_profit_cancel(self, p: P, a: Account, ip: str) -> Any:
-        t = self.engine.triggers.find(a, "profit", p.get("profitId"), "invalid_entrust")
-        if not self.engine.triggers.cancel(t):
-            raise SimError("invalid_entrust", "the TP/SL order is no longer active")
+        self._cancel(a, "profit", p.get("profitId"), "invalid_entrust")
         return True
 
     def h_profit_cancel_all(self, p: P, a: Account, ip: str) -> Any:
-        for t in self._triggers(a, "profit", {"symbol": self._market(p).spec.symbol},
-                                active=True):
-            self.engine.triggers.cancel(t)
+        self._cancel_all(a, "profit", p, symbol_required=True)
         return True
 
     def h_profit_list(self, p: P, a: Account, ip: str) -> Any:
@@ -799,8 +800,7 @@ class FuturesRoutes:
                                                  state=self._state(p, required=True)), p)
 
     def h_profit_detail(self, p: P, a: Account, ip: str) -> Any:
-        return self.engine.triggers.view(
-            self.engine.triggers.find(a, "profit", p.get("profitId"), "invalid_profit_id"))
+        return self._detail(a, "profit", p.get("profitId"), "invalid_profit_id")
 
     def h_profit_update(self, p: P, a: Account, ip: str) -> Any:
         t = self.engine.triggers.find(a, "profit", p.get("profitId"), "invalid_entrust")
@@ -814,21 +814,17 @@ class FuturesRoutes:
         return str(self.engine.triggers.create_track(a, self._market(p), p).id)
 
     def h_track_cancel(self, p: P, a: Account, ip: str) -> Any:
-        t = self.engine.triggers.find(a, "track", p.get("trackId"), "invalid_track_entrust")
-        if not self.engine.triggers.cancel(t):
-            raise SimError("invalid_track_entrust", "the trailing order is no longer active")
+        self._cancel(a, "track", p.get("trackId"), "invalid_track_entrust")
         return {}
 
     def h_track_detail(self, p: P, a: Account, ip: str) -> Any:
-        return self.engine.triggers.view(
-            self.engine.triggers.find(a, "track", p.get("trackId"), "invalid_track_Id"))
+        return self._detail(a, "track", p.get("trackId"), "invalid_track_Id")
 
     def h_track_list(self, p: P, a: Account, ip: str) -> Any:
         return self._trigger_page(self._triggers(a, "track", p, active=True), p)
 
     def h_track_cancel_all(self, p: P, a: Account, ip: str) -> Any:
-        for t in self._triggers(a, "track", p, active=True):
-            self.engine.triggers.cancel(t)
+        self._cancel_all(a, "track", p, symbol_required=False)
         return {}
 
     def h_track_history(self, p: P, a: Account, ip: str) -> Any:

@@ -23,7 +23,7 @@ from .codes import SimError
 from .limits import Limit
 from .market import BUY, SELL, Market
 from .matching import TERMINAL, Order, _units, spot_order_view
-from .params import by_cursor, get_bool, get_int, opt_int, time_bounds, within
+from .params import by_cursor, csv_list, get_bool, get_int, opt_int, time_bounds, upper_enum, within
 from .views import INTERVAL_MS, book_ticker, depth_levels, klines, spot_symbol_info, ticker_24h
 
 if TYPE_CHECKING:
@@ -78,19 +78,7 @@ F = "FAILURE"
 
 
 def _upper(p: P, name: str, allowed: tuple[str, ...], code: str = F) -> str | None:
-    v = p.get(name)
-    if v in (None, ""):
-        return None
-    text = str(v).upper()
-    if text not in allowed:
-        raise SimError(code, f"{name} must be one of {', '.join(allowed)}")
-    return text
-
-
-def _csv(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [str(x).strip() for x in value if str(x).strip()]
-    return [x.strip() for x in str(value or "").split(",") if x.strip()]
+    return upper_enum(p, name, allowed, code)
 
 
 class SpotRoutes:
@@ -106,9 +94,9 @@ class SpotRoutes:
 
     def _markets(self, p: P) -> list[Market]:
         tags = p.get("tags")
-        if tags not in (None, "") and "spot" not in [t.lower() for t in _csv(tags)]:
+        if tags not in (None, "") and "spot" not in [t.lower() for t in csv_list(tags)]:
             return []  # "currently only supports spot"
-        names = _csv(p.get("symbols"))
+        names = csv_list(p.get("symbols"))
         if names:
             out = []
             for n in names:
@@ -275,7 +263,7 @@ class SpotRoutes:
         return {"orderId": str(order.id), "modifyId": str(next(engine.aux_ids))}
 
     def h_batch_get(self, p: P, a: Account, ip: str) -> Any:
-        ids = _csv(p.get("orderIds"))
+        ids = csv_list(p.get("orderIds"))
         if not ids:
             raise SimError(F, "orderIds is required")
         out = []
@@ -309,7 +297,7 @@ class SpotRoutes:
         return {"batchId": str(batch or next(self.engine.aux_ids)), "items": out}
 
     def h_batch_cancel(self, p: P, a: Account, ip: str) -> Any:
-        ids = _csv(p.get("orderIds"))
+        ids = csv_list(p.get("orderIds"))
         if not ids:
             raise SimError(F, "orderIds is required")
         for oid in ids[:100]:
@@ -402,7 +390,7 @@ class SpotRoutes:
         return self._asset(a, ccy)
 
     def h_balances(self, p: P, a: Account, ip: str) -> Any:
-        wanted = [c.lower() for c in _csv(p.get("currencies"))]
+        wanted = [c.lower() for c in csv_list(p.get("currencies"))]
         names = wanted or sorted(set(self.currencies()) | set(a.balances))
         return {"totalBtcAmount": "0", "assets": [self._asset(a, c) for c in names[:200]]}
 

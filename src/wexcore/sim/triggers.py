@@ -61,6 +61,7 @@ from .accounts import Account
 from .codes import SimError
 from .market import BUY, SELL, Market
 from .numbers import BadNumber, dec_str, parse_decimal
+from .params import opt_int
 
 if TYPE_CHECKING:
     from .matching import Engine, Order
@@ -316,14 +317,7 @@ class TriggerDesk:
         ptype = _price_type(p)
         if not (_given(p, "triggerProfitPrice") or _given(p, "triggerStopPrice")):
             raise SimError("invalid_params", "triggerProfitPrice or triggerStopPrice is needed")
-        expire = None
-        if _given(p, "expireTime"):
-            from .numbers import parse_int
-
-            try:
-                expire = parse_int(p.get("expireTime"), "expireTime", 0, 2**53)
-            except BadNumber as exc:
-                raise SimError("invalid_params", str(exc)) from None
+        expire = opt_int(p, "expireTime")
         pos = acct.positions.get((market.spec.symbol, pside))
         if pos is None or not pos.size:
             raise SimError("more_than_available", "no open position on this side")
@@ -439,14 +433,7 @@ class TriggerDesk:
                     (side == BUY and activation >= now_price):
                 raise SimError("invalid_activation_price", "the activation price must lie "
                                "ahead of the current price")
-        expire = None
-        if _given(p, "expireTime"):
-            from .numbers import parse_int
-
-            try:
-                expire = parse_int(p.get("expireTime"), "expireTime", 0, 2**53)
-            except BadNumber as exc:
-                raise SimError("invalid_params", str(exc)) from None
+        expire = opt_int(p, "expireTime")
         now = self.engine.clock_ms()
         t = Trigger("track", next(self.engine.aux_ids), acct, market, side, pside, qty,
                     pr_type, now, updated=now,
