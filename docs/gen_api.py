@@ -38,6 +38,7 @@ SECTIONS = [
                  "FuturesMarketStream", "FuturesUserStream", "ConnectionEvent",
                  "ConnectionState", "ReconnectPolicy", "SubscriptionError", "ListenKeyError"]),
     ("Live books", ["LiveBook", "LiveBooks", "ResyncEvent", "LatencyStats"]),
+    ("NATS JetStream bus", ["BusBooks", "Feed"]),
     ("Errors", ["WexError", "WexAPIError", "AuthenticationError", "InvalidOrderError",
                 "InsufficientFundsError", "RateLimitError", "ServerError", "NotFoundError",
                 "OrderStateUnknownError", "SequenceGap", "DecodeError", "PrecisionError"]),
@@ -45,7 +46,7 @@ SECTIONS = [
 
 # Python modules documented beyond the package root: the commands' building blocks.
 EXTRA_MODULES = ["wexcore.sim", "wexcore.record", "wexcore.benchmarks", "wexcore.demo",
-                 "wexcore.view", "wexcore.workload"]
+                 "wexcore.view", "wexcore.workload", "wexcore.export"]
 
 
 def _stub_index() -> dict[str, ast.AST]:

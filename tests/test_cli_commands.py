@@ -24,7 +24,7 @@ from wexcore import decimal_to_ticks
 from wexcore.cli import COMMANDS, main
 from wexcore.record import read_records, record, replay, replay_served
 from wexcore.sim import Simulator
-from wexcore.view import BookPanel, Screen, plain_line, render_panel, side_by_side, wants_plain
+from wexcore.view import wants_plain
 
 # futures_depth_limit: recordings are compared with the sim's whole book, so the
 # futures snapshot must hold all of it (the spec's level 1..50 is the default)
@@ -76,6 +76,10 @@ def test_not_a_recording_is_one_line(capsys, tmp_path):
     assert err == f"wexcore replay: error: {bad}: not a wexcore recording\n"
 
 
+def test_plain_output_without_a_terminal():
+    assert wants_plain(io.StringIO(), plain=False) is True
+
+
 def test_book_against_a_closed_port_fails_in_one_line(capsys):
     code = main(["book", "btc_usdt", "--rest-url", "http://127.0.0.1:9",
                  "--ws-url", "ws://127.0.0.1:9", "--seconds", "1", "--plain"])
@@ -110,15 +114,6 @@ def test_demo_plain_five_seconds(capsys):
     for title in ("spot    btc_usdt", "spot    eth_usdt", "futures btc_usdt"):
         assert len(re.findall(rf"^t=.*s {title} ", out, re.M)) >= 3, title
     assert "p50" in _field(out, "apply latency (µs)")
-
-
-def test_demo_with_lost_frames_resyncs_and_repairs(capsys):
-    assert main(["demo", "--seconds", "3", "--plain", "--faults", "drop=0.1", "--seed", "5"]) == 0
-    out = capsys.readouterr().out
-    assert int(_field(out, "resyncs").split()[0]) > 0
-    assert "drop" in _field(out, "faults injected")
-    assert _field(out, "unrepaired gaps") == "0"
-    assert _field(out, "books verified").startswith("3/3 ")
 
 
 def test_demo_over_picows(capsys):
@@ -296,8 +291,9 @@ def test_record_sim_with_faults_replays_exactly(capsys, tmp_path):
 
 def test_record_faults_need_sim(capsys, tmp_path):
     assert main(["record", "btc_usdt", "--faults", "drop=0.1", "-o",
-                 str(tmp_path / "x.gz"), "--seconds", "1"]) == 1
-    assert "--faults needs --sim" in capsys.readouterr().err
+                 str(tmp_path / "x.gz"), "--seconds", "1"]) == 2
+    assert capsys.readouterr().err == ("wexcore record: error: --faults needs --sim (faults "
+                                       "are the simulator's)\n")
 
 
 def test_paced_replay_keeps_order_and_result(tmp_path):
@@ -324,12 +320,14 @@ def test_zstd_recording_round_trip(tmp_path):
     assert res.matches is True and res.trade_frames == 0
 
 
-def test_zstd_without_module_says_so(tmp_path, monkeypatch, capsys):
+def test_zstd_without_module_says_so_before_connecting(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "zstandard", None)
     code = main(["record", "btc_usdt", "-o", str(tmp_path / "x.zst"), "--rest-url",
                  "http://127.0.0.1:9", "--ws-url", "ws://127.0.0.1:9", "--seconds", "1"])
     assert code == 1
-    assert "zstandard" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "zstandard" in err and "127.0.0.1:9" not in err
+    assert not (tmp_path / "x.zst").exists()
 
 
 async def test_replay_serves_recorded_frames_over_websocket(tmp_path):
@@ -382,49 +380,6 @@ async def test_a_stream_client_consumes_a_served_replay(tmp_path):
     assert got == want  # exact ids beyond 2**53, in order
 
 
-# ------------------------------------------------------------------ the view
-
-
-def _panel() -> BookPanel:
-    p = BookPanel("spot    btc_usdt", 2, 4, bids=[(100.5, 1.25), (100.0, 2.0)],
-                  asks=[(101.0, 0.5)], synced=True, updates=7, rate=9.5, resyncs=1,
-                  last_update_id=2**60 + 1)
-    p.trades.append((1, "BUY", 101.0, 0.25))
-    return p
-
-
-def test_panel_renders_levels_spread_and_mid():
-    lines = render_panel(_panel(), depth=3)
-    text = "\n".join(lines)
-    assert "[in sync]" in lines[0] and "resyncs 1" in lines[0]
-    assert "spread 0.50" in lines[1] and "mid 100.750" in lines[1] and "9.5 upd/s" in lines[1]
-    assert re.search(r"1\.2500\s+100\.50 \| 101\.00\s+0\.5000", text)
-    assert re.search(r"2\.0000\s+100\.00 \|$", text, re.M)
-    assert f"last id {2**60 + 1}" in text  # ids never pass through a float
-    assert "BUY       0.2500 @ 101.00" in text
-
-
-def test_plain_line_and_layout():
-    line = plain_line(_panel(), 3.0)
-    assert line.startswith("t=  3.0s spot    btc_usdt synced bid 100.50 x 1.2500 ask 101.00")
-    assert "last BUY 0.2500@101.00" in line
-    panels = [["a", "b"], ["c"], ["d"]]
-    assert side_by_side(panels, 200) == ["a" + " " * 50 + "c" + " " * 50 + "d", "b"]
-    assert side_by_side(panels, 100) == ["a" + " " * 50 + "c", "b", "", "d"]
-    assert side_by_side(panels, 60) == ["a", "b", "", "c", "", "d"]
-
-
-def test_screen_redraws_in_place_and_plain_detection():
-    buf = io.StringIO()
-    screen = Screen(buf)
-    screen.draw(["x", "y"])
-    assert buf.getvalue() == "\x1b[?25l\x1b[Hx\x1b[K\ny\x1b[K\n\x1b[J"
-    screen.draw(["z"])
-    screen.close()
-    assert buf.getvalue().endswith("\x1b[Hz\x1b[K\n\x1b[J\x1b[?25h")
-    assert wants_plain(io.StringIO(), plain=False) is True
-
-
 # ------------------------------------------------------------------ bench
 
 
@@ -470,33 +425,7 @@ def test_bench_png(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_bench_unknown_group_is_one_line(capsys):
-    assert main(["bench", "--only", "nonsense"]) == 1
-    assert capsys.readouterr().err.startswith("wexcore bench: error: unknown group(s) nonsense")
-
-
-def test_demo_ctrl_c_prints_the_summary_and_exits_0():
-    import signal
-
-    env = dict(os.environ, SKBUILD_EDITABLE_VERBOSE="0")
-    proc = subprocess.Popen([sys.executable, "-m", "wexcore", "demo", "--seconds", "60",
-                             "--plain"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
-    import threading
-
-    watchdog = threading.Timer(60, proc.kill)  # never hang the suite
-    watchdog.start()
-    try:
-        # the first per-symbol line means the books run; then Ctrl-C
-        for line in proc.stdout:
-            if line.startswith("t=") and " synced " in line:
-                break
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        watchdog.cancel()
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
-    assert "wexcore demo summary" in out
-    assert "unrepaired gaps:        0" in out
+def test_bench_unknown_group_is_a_usage_error(capsys):
+    assert main(["bench", "--only", "nonsense"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "wexcore bench: error: --only: unknown group(s) nonsense; choose from signing,")

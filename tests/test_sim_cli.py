@@ -42,7 +42,8 @@ async def test_python_dash_m_wexcore_sim_prints_urls_and_serves():
         assert [s["symbol"] for s in r.json()["result"]["symbols"]] == ["btc_usdt"]
     finally:
         proc.terminate()
-        assert await asyncio.wait_for(proc.wait(), 10) == 0
+        # a clean stop by SIGTERM: 128 + 15, the rule of every command (wexcore.cli.exit_code)
+        assert await asyncio.wait_for(proc.wait(), 10) == 143
 
 
 def test_bad_fault_spelling_exits_with_status_2(capsys):

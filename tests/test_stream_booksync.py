@@ -9,7 +9,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from wexcore import OrderBook
+from wexcore import DecodeError, OrderBook
 from wexcore.stream.livebook import BookSync, LatencyStats
 
 
@@ -178,3 +178,147 @@ def test_crossed_snapshot_is_refused():
     assert sync.on_snapshot(spot_snapshot(10, [("102.00", "1.0")], SNAP_ASKS)) is False
     assert sync.wants_snapshot and not sync.synced and len(sync.buffer) == 1
     assert sync.on_snapshot(spot_snapshot(10, SNAP_BIDS, SNAP_ASKS)) is True
+
+
+# ---- staleness rules ----------------------------------------------------------------
+
+
+def synced_at(last_id=100, **kw):
+    sync, resyncs = make(**kw)
+    assert sync.on_snapshot(spot_snapshot(last_id, SNAP_BIDS, SNAP_ASKS)) is True
+    return sync, resyncs
+
+
+def test_an_implausible_id_jump_resyncs_at_once():
+    sync, resyncs = synced_at()
+    sync.feed(spot_update(101, 2**63 - 1, bids=[("100.00", "9.0")]))
+    assert not sync.synced and sync.wants_snapshot
+    assert [e.reason for e in resyncs] == ["id_jump"]
+    assert str(2**63 - 1) in resyncs[0].detail
+    # the real updates that follow wait for the next snapshot; none is "stale"
+    sync.feed(spot_update(101, 101, bids=[("99.00", "1.0")]))
+    assert sync.stale == 0 and len(sync.buffer) == 1
+    assert sync.on_snapshot(spot_snapshot(100, SNAP_BIDS, SNAP_ASKS)) is True
+    model = Model(SNAP_BIDS, SNAP_ASKS)
+    model.apply(bids=[("99.00", "1.0")])
+    assert book_top(sync.book) == model.top() and sync.book.last_update_id == 101
+
+
+def test_a_big_but_plausible_frame_is_applied():
+    sync, resyncs = synced_at()
+    sync.feed(spot_update(101, 100 + 2**32, bids=[("99.00", "1.0")]))  # exactly the bound
+    assert sync.synced and resyncs == [] and sync.applied == 1
+
+
+def test_many_stale_frames_in_a_row_resync():
+    # the book's id ran ahead of the stream (a bad frame that continued the
+    # sequence): every real update is then "stale"
+    sync, resyncs = synced_at(last_id=1000)
+    for i in range(19):
+        sync.feed(spot_update(900 + i, 900 + i))
+    assert sync.synced and sync.stale == 19
+    sync.feed(spot_update(990, 990))
+    assert not sync.synced
+    assert [e.reason for e in resyncs] == ["stale_frames"]
+    assert "20 frames in a row older than the book's update id 1000" in resyncs[0].detail
+    assert sync.resync_reasons == {"stale_frames": 1}
+
+
+def test_an_applied_frame_restarts_the_stale_count():
+    sync, resyncs = synced_at()
+    for round_ in range(3):
+        for _ in range(19):
+            sync.feed(spot_update(50, 60))  # repeats: stale
+        sync.feed(spot_update(101 + round_, 101 + round_))
+    assert sync.synced and resyncs == [] and sync.stale == 57 and sync.stale_run == 0
+
+
+@pytest.mark.parametrize("kw", [{"max_stale_run": 0}, {"max_id_jump": 0}])
+def test_zero_disables_a_rule(kw):
+    sync, resyncs = synced_at(**kw)
+    if "max_stale_run" in kw:
+        for _ in range(100):
+            sync.feed(spot_update(1, 2))
+    else:
+        sync.feed(spot_update(101, 2**63 - 1))
+    assert sync.synced and resyncs == []
+
+
+def test_bad_rule_values_are_refused():
+    with pytest.raises(ValueError, match="max_stale_run"):
+        make(max_stale_run=-1)
+
+
+# ---- one validation for every input path --------------------------------------------
+
+# {lit} is a quantity as sent; the second template's escaped symbol sends the
+# whole frame down the kernel's validating (fallback) path
+TEMPLATES = [
+    '{{"topic":"depth_update","event":"depth_update@btc_usdt","data":{{"s":"btc_usdt",'
+    '"fi":101,"i":101,"b":[["99.00",{lit}]],"a":[]}}}}',
+    '{{"topic":"depth_update","event":"depth_update@btc_usdt","data":{{"s":"btc\\u005fusdt",'
+    '"fi":101,"i":101,"b":[["99.00",{lit}]],"a":[]}}}}',
+]
+
+
+def outcome(sync_or_book, message):
+    try:
+        if isinstance(sync_or_book, BookSync):
+            sync_or_book.feed(message)
+            return "applied" if sync_or_book.synced else "resync"
+        sync_or_book.apply(message)
+        return "applied"
+    except Exception as exc:  # noqa: BLE001 - the kind of error is the outcome
+        return type(exc).__name__
+
+
+@pytest.mark.parametrize(("lit", "want"), [
+    ('"1.5"', "applied"), ("1.5", "applied"), ("15e-1", "applied"), ('"0"', "applied"),
+    ("-0", "DecodeError"), ('"-0"', "DecodeError"), ("-0.0", "DecodeError"),
+    ("1e-400", "PrecisionError"), ('"1e-400"', "PrecisionError"),
+    ("0.00001", "PrecisionError"), ('"abc"', "DecodeError"), ("true", "DecodeError"),
+])
+@pytest.mark.parametrize("template", TEMPLATES, ids=["scanner", "validating-path"])
+def test_bytes_and_text_are_validated_alike_on_every_path(template, lit, want):
+    text = template.format(lit=lit)
+    for message in (text.encode(), text):
+        sync, _ = synced_at()
+        assert outcome(sync.book, message) == want, message
+    sync, _ = synced_at()  # the live book's path: the same verdict, a bad frame resyncs
+    assert outcome(sync, text.encode()) == ("applied" if want == "applied" else "resync")
+
+
+@pytest.mark.parametrize("value", [0.0, 1.5, 1e-400, -0.0])
+def test_a_decoded_float_is_refused_it_may_have_been_rounded(value):
+    # orjson turns the literal 1e-400 into 0.0: a removal the bytes path refuses
+    sync, _ = synced_at()
+    msg = {"data": {"s": "btc_usdt", "fi": 101, "i": 101, "b": [["99.00", value]], "a": []}}
+    with pytest.raises(DecodeError, match=r"not an exact decimal.*field=bids\[0\]\.quantity"):
+        sync.book.apply(msg)
+    assert sync.book.last_update_id == 100 and book_top(sync.book)[0][0] == (100.0, 1.0)
+
+
+def test_decoded_text_int_and_decimal_are_exact():
+    from decimal import Decimal
+
+    for value in ("1.5", 2, Decimal("1.5")):
+        sync, _ = synced_at()
+        sync.book.apply({"data": {"fi": 101, "i": 101, "b": [["99.00", value]], "a": []}})
+        assert (99.0, float(value)) in book_top(sync.book)[0]
+
+
+LIMITED = (b'{"topic":"depth","event":"depth@%s,20","data":{"s":"%s",%s"a":[["105.00","1.0"]],'
+           b'"b":[["104.00","1.0"]]}}')
+
+
+@pytest.mark.parametrize("method", ["apply", "replace"])
+def test_a_limited_depth_frame_must_be_for_the_book_and_carry_an_id(method):
+    book = OrderBook("btc_usdt", 2, 1)
+    with pytest.raises(DecodeError, match=r"message is for 'eth_usdt'.*field=event"):
+        getattr(book, method)(LIMITED % (b"eth_usdt", b"eth_usdt", b'"i":20,'))
+    with pytest.raises(DecodeError, match=r"without an update id.*field=i"):
+        getattr(book, method)(LIMITED % (b"btc_usdt", b"btc_usdt", b""))
+    assert book.bid_count == 0 and book.last_update_id == 0  # nothing applied
+    # the event names the symbol; the spec's futures example has s=btc_index
+    getattr(book, method)(LIMITED % (b"btc_usdt", b"btc_index", b'"i":20,'))
+    assert book.last_update_id == 20 and book.best_bid()[0] == 104.0

@@ -454,3 +454,46 @@ def test_default_heartbeat_is_a_third_of_the_server_window(product, channel, int
 
 async def _no_token() -> str:
     raise AssertionError("not called")
+
+
+# ---- plain-text server messages -------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [b"order@invalid_listenkey", b"balance@invalid_listenkey\n",
+                                  b'"order@invalid_listenkey"'])
+def test_the_futures_bare_text_invalid_listenkey_renews_the_key(text):
+    core = StreamCore("futures", "user")
+    core.listen_key = "old"
+    rejected = []
+    core.on_listen_key_rejected = rejected.append
+    core.add(["order"], Sink())
+    core.feed(text)
+    assert [r.msg for r in rejected] == [text.strip().strip(b'"').decode()]
+    assert core.counters.server_texts == 1 and core.counters.errors == 1
+    assert core.subscriptions == ["order"]  # renewal resubscribes it
+
+
+@pytest.mark.parametrize("text", [b"Invalid method", b"Invalid Parameter", b"\xff\xfe oops",
+                                  b"<html>502 Bad Gateway</html>", b'"just a string"'])
+def test_other_bare_text_is_logged_and_counted_never_fatal(text, caplog):
+    core = StreamCore("futures", "user")
+    rejected = []
+    core.on_listen_key_rejected = rejected.append
+    sink = Sink(raw=True)
+    core.add(["order"], sink)
+    with caplog.at_level("DEBUG", logger="wexcore.stream"):
+        core.feed(text)
+        core.feed(text)
+    assert rejected == [] and core.counters.server_texts == 2
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "the server sent text" in warnings[0].getMessage()
+    # the stream goes on: a push after it is delivered
+    core.feed(frame("order", "order", {"s": "btc_usdt", "oi": "1", "st": "NEW"}))
+    assert len(sink.got) == 1
+
+
+def test_invalid_listenkey_text_on_a_public_stream_renews_nothing():
+    core = StreamCore("futures", "market")
+    core.on_listen_key_rejected = lambda r: pytest.fail("a public stream has no key")
+    core.feed(b"order@invalid_listenkey")
+    assert core.counters.server_texts == 1

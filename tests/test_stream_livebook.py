@@ -293,3 +293,79 @@ async def test_snapshots_of_many_books_are_paced(transport):
                 await books.wait_synced(5)
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert len(times) >= 3 and min(gaps) >= 0.049
+
+
+# ---- staleness: the quiet-period check ----------------------------------------------
+
+
+async def test_a_book_whose_last_frames_were_lost_repairs_itself_when_quiet():
+    # the frames of the last changes before a quiet spell never arrive, and
+    # no later frame reveals the gap: only the quiet-period check can
+    async with Simulator(**FAST) as sim:
+        async with LiveBook("btc_usdt", ws_url=sim.ws_url, rest_url=sim.rest_url,
+                            stale_after=0.2) as book:
+            await book.wait_synced(5)
+            await sim.quiesce()
+            sim.set_faults("drop=1")
+            sim.step(5)
+            await sim.quiesce()  # published, all lost
+            pp, qp = precisions(sim, "btc_usdt", "spot")
+            truth = sim_top(sim, "btc_usdt", "spot", pp, qp)
+            assert book.last_update_id < truth[0]
+            await wait_until(lambda: book.synced and book_top(book) == truth, 10.0,
+                             "the book repaired by its quiet-period check")
+            info = book.staleness()
+            assert info["resyncs"]["quiet_check"] == 1
+            assert info["quiet_checks"] >= 1 and info["stale_after"] == 0.2
+            assert book.last_resync.reason == "quiet_check"
+            assert "the exchange's snapshot is at" in book.last_resync.detail
+
+
+async def test_a_quiet_book_that_is_right_is_left_alone():
+    async with Simulator(**FAST) as sim:
+        async with LiveBooks(["btc_usdt", "eth_usdt"], ws_url=sim.ws_url, rest_url=sim.rest_url,
+                             stale_after=0.1) as books:
+            await books.wait_synced(5)
+            await sim.quiesce()
+            await wait_until(lambda: all(b.quiet_checks >= 2 for b in books), 10.0,
+                             "two quiet checks per book")
+            summary = books.summary()["staleness"]
+            for sym in ("btc_usdt", "eth_usdt"):
+                assert summary[sym]["last_quiet_check"] == "ok"
+                assert summary[sym]["resyncs"] == {"stale_frames": 0, "id_jump": 0,
+                                                   "quiet_check": 0}
+                assert summary[sym]["quiet_for_s"] >= 0.1
+            assert books.resyncs == 0
+
+
+async def test_a_quiet_book_that_differs_at_the_same_id_resyncs():
+    async with Simulator(**FAST) as sim:
+        calls = []
+
+        async def fetch(symbol, product):
+            snap = orjson.loads(await real(symbol, product))
+            calls.append(snap["result"]["lastUpdateId"])
+            if len(calls) == 2:  # the first quiet check: same id, another best bid
+                snap["result"]["bids"][0][1] = "123.4567"
+            return orjson.dumps(snap)
+
+        from wexcore.stream import _rest
+
+        async with LiveBook("btc_usdt", ws_url=sim.ws_url, rest_url=sim.rest_url,
+                            snapshot_fetcher=fetch, stale_after=0.1) as book:
+            import httpx
+
+            async with httpx.AsyncClient() as http:
+                real = _rest.SnapshotSource(http, sim.rest_url, "spot")
+                await book.wait_synced(5)
+                await sim.quiesce()
+                await wait_until(lambda: book.staleness()["resyncs"]["quiet_check"] == 1
+                                 and book.synced, 10.0, "a resync after the quiet check")
+            assert "bids differ from the exchange's snapshot at the same update id" in \
+                book.last_resync.detail
+            assert calls[1] == calls[2]  # the resync's snapshot: the same, untouched
+
+
+def test_stale_after_is_validated():
+    with pytest.raises(ValueError, match="stale_after"):
+        LiveBook("btc_usdt", stale_after=-1)

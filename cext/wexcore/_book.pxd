@@ -56,6 +56,7 @@ cdef class OrderBook:
     cdef int _validate(self, const int64_t *px, const int64_t *qt, size_t n) except -1
     cdef object _result(self)
     cdef int _check_symbol(self) except -1
+    cdef int _check_limited_symbol(self) except -1
     cdef object _apply_scanned(self)
     cdef int _install(self, wex_depth_msg *m) except -1
     cdef object _replace_scanned(self)

@@ -76,6 +76,7 @@ from libc.string cimport memcmp, memcpy
 from libc.stdlib cimport malloc, free
 
 import enum
+import json
 from decimal import Decimal
 
 import numpy
@@ -309,15 +310,38 @@ cdef int64_t _id_value(object v, str field, object topic) except? -2:
     return <int64_t>iv
 
 
+cdef object _json_loads = json.loads
+
+
 cdef object _loads_checked(object frame):
+    """The fallback path's parser. orjson decides what is valid JSON, as on
+    every path; the document is then read again with its number literals
+    kept as text, so that a level is validated from the characters that were
+    sent, exactly as the scanner does (``-0`` and ``1e-400`` are refused
+    here too, where a float would have made them 0)."""
     try:
-        return _loads(frame)
+        _loads(frame)
     except _JSONDecodeError as e:
         raise DecodeError(f"invalid JSON: {e}", offset=getattr(e, "pos", -1) or 0) from None
+    try:
+        return _json_loads(frame, parse_float=str, parse_int=str)
+    except (ValueError, RecursionError) as e:
+        raise DecodeError(f"invalid JSON: {e}") from None
 
 
 cdef tuple _ID_KEYS = (("fi", WEX_ID_FI), ("i", WEX_ID_I), ("fu", WEX_ID_FU), ("u", WEX_ID_U),
                        ("pu", WEX_ID_PU), ("id", WEX_ID_ID), ("lastUpdateId", WEX_ID_LAST))
+
+
+cdef inline object _exact(object v, str field, object topic):
+    """A decoded level value the book can validate exactly. A float cannot:
+    the parser that made it may have rounded it (``1e-400`` became 0.0), so
+    the book refuses it as the bytes path would refuse what was sent."""
+    if isinstance(v, float):
+        raise DecodeError(f"a float ({v!r}) is not an exact decimal: pass prices and "
+                          "quantities as text (as the exchange sends them), int or Decimal",
+                          topic=topic, field=field)
+    return v
 
 
 cdef int _fill_levels(wex_depth_msg *m, int side, object levels, str name, int pp, int qp,
@@ -334,8 +358,10 @@ cdef int _fill_levels(wex_depth_msg *m, int side, object levels, str name, int p
         if not isinstance(lvl, (list, tuple)) or len(lvl) != 2:
             raise DecodeError(f"level must be [price, quantity], got {lvl!r}",
                               topic=topic, field=f"{name}[{j}]")
-        px = _value_to_ticks(lvl[0], pp, f"{name}[{j}].price", topic)
-        qt = _value_to_ticks(lvl[1], qp, f"{name}[{j}].quantity", topic)
+        px = _value_to_ticks(_exact(lvl[0], f"{name}[{j}].price", topic), pp,
+                             f"{name}[{j}].price", topic)
+        qt = _value_to_ticks(_exact(lvl[1], f"{name}[{j}].quantity", topic), qp,
+                             f"{name}[{j}].quantity", topic)
         b.price[b.n] = px
         b.qty[b.n] = qt
         b.n += 1
@@ -770,6 +796,25 @@ cdef class OrderBook:
         wex_side_shrink(&m.side[1], 256)
         return 0
 
+    cdef int _check_limited_symbol(self) except -1:
+        """A limited-depth message names its symbol in its event
+        (``depth@btc_usdt,20``), else in ``s``: the event wins, because the
+        spec's own futures example carries ``"s":"btc_index"`` on a btc_usdt
+        event."""
+        cdef wex_depth_msg *m = &self._m
+        cdef const char *sym
+        cdef size_t n = 0
+        if m.event != NULL and m.event_len >= 6 and memcmp(m.event, b"depth@", 6) == 0:
+            sym = m.event + 6
+            while 6 + n < m.event_len and sym[n] != b',':
+                n += 1
+            if n != <size_t>len(self._symbol_bytes) or \
+                    memcmp(sym, PyBytes_AS_STRING(self._symbol_bytes), n) != 0:
+                raise DecodeError(f"message is for {_span(sym, n)!r}, book is {self.symbol!r}",
+                                  topic=_span(m.topic, m.topic_len), field="event")
+            return 0
+        return self._check_symbol()
+
     cdef object _replace_scanned(self):
         cdef wex_depth_msg *m = &self._m
         cdef int which
@@ -780,11 +825,16 @@ cdef class OrderBook:
                 has_id = True
                 new_id = m.ids[which]
                 break
-        if has_id and self._in_sync and new_id < self._last_id:
+        if not has_id:
+            # without an id the book could not tell this state from an older one
+            raise DecodeError("limited-depth message without an update id",
+                              topic=_span(m.topic, m.topic_len),
+                              field="id" if self._futures else "i")
+        self._check_limited_symbol()
+        if self._in_sync and new_id < self._last_id:
             return _STALE
         self._install(m)
-        if has_id:
-            self._last_id = new_id
+        self._last_id = new_id
         self._in_sync = True
         self._awaiting_first = True
         return self._result()
@@ -853,11 +903,13 @@ cdef class OrderBook:
         (``depth@symbol,levels``: spot ``s/i/a/b``, futures ``id/s/a/b/t``).
 
         The book's update id becomes the message's (``i``, ``id``, ``u`` or
-        ``lastUpdateId``) and the book counts as in sync. A message older than
-        the book's id is ``STALE``. Do not mix limited-depth messages and
-        incremental updates on one book: their ids need not share a sequence.
-        The symbol is not checked here (the spec's futures example carries
-        ``"s":"btc_index"`` on a btc_usdt topic).
+        ``lastUpdateId``; a message without one is a ``DecodeError``) and the
+        book counts as in sync. A message older than the book's id is
+        ``STALE``. Do not mix limited-depth messages and incremental updates
+        on one book: their ids need not share a sequence. The symbol is
+        checked against the event's (``depth@btc_usdt,20``) when there is an
+        event, else against ``s`` (the spec's futures example carries
+        ``"s":"btc_index"`` on a btc_usdt event).
         """
         self._check_idle()
         _scan(&self._m, message, self.price_precision, self.quantity_precision, self._keep)

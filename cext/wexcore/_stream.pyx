@@ -27,6 +27,8 @@ from libc.string cimport memcmp, memcpy
 
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
+from wexcore._book cimport OrderBook
+
 from wexcore.errors import DecodeError, PrecisionError, SequenceGap
 
 cdef int _STALE = 0
@@ -202,7 +204,12 @@ cdef class BookFeed:
     time (and, for futures, exchange -> receive time) in the rings;
     otherwise it buffers the frame (bounded by ``max_buffer``, oldest
     dropped). Gaps, crossed books and undecodable frames call the
-    subclass's ``lose_sync(reason, detail)``.
+    subclass's ``lose_sync(reason, detail)``, and so do two signs of a
+    sequence that went wrong without a gap: ``max_stale_run`` consecutive
+    stale frames (``"stale_frames"``: the book's id ran ahead of the stream)
+    and an applied frame that moves the update id by more than
+    ``max_id_jump`` (``"id_jump"``; checked on :class:`~wexcore.OrderBook`
+    books).
     """
 
     cdef public object book
@@ -210,6 +217,12 @@ cdef class BookFeed:
     cdef public object buffer
     cdef public Py_ssize_t max_buffer
     cdef public long long applied, stale, buffer_overflows
+    #: consecutive stale frames (reset by every applied one)
+    cdef public long long stale_run
+    #: this many consecutive stale frames lose sync (0: never)
+    cdef public long long max_stale_run
+    #: an applied frame that moves the update id further than this loses sync (0: never)
+    cdef public long long max_id_jump
     cdef public object on_update
     cdef public LatencyRing apply_ring
     cdef public LatencyRing wire_ring
@@ -220,8 +233,9 @@ cdef class BookFeed:
         return True
 
     def deliver(self, frame, decoded, long long received_ns):
-        cdef int64_t t0, ex
+        cdef int64_t t0, ex, before = 0
         cdef int result
+        cdef bint kernel
         if not self.synced:
             buf = self.buffer
             if len(buf) >= self.max_buffer:
@@ -229,6 +243,9 @@ cdef class BookFeed:
                 self.buffer_overflows += 1
             buf.append(frame)
             return
+        kernel = type(self.book) is OrderBook
+        if kernel:
+            before = (<OrderBook>self.book)._last_id
         t0 = _now_ns()
         try:
             result = self.book.apply(frame)
@@ -250,7 +267,19 @@ cdef class BookFeed:
                     self.wire_ring.push(received_ns - ex * 1000000)
         if result == _STALE:
             self.stale += 1
-        elif result == _CROSSED:
+            self.stale_run += 1
+            if self.max_stale_run and self.stale_run >= self.max_stale_run:
+                self.stale_run = 0
+                self.lose_sync("stale_frames", f"{self.max_stale_run} frames in a row older "
+                               f"than the book's update id {self.book.last_update_id}")
+            return
+        self.stale_run = 0
+        if (kernel and self.max_id_jump
+                and (<OrderBook>self.book)._last_id - before > self.max_id_jump):
+            self.lose_sync("id_jump", f"update id jumped from {before} to "
+                           f"{(<OrderBook>self.book)._last_id}")
+            return
+        if result == _CROSSED:
             self.lose_sync("crossed", "best bid >= best ask after an update")
         else:
             self.applied += 1

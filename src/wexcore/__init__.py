@@ -36,20 +36,7 @@ from wexcore._decode import (
     decode,
 )
 from wexcore._sign import Signer, encode_query, sha256_backend
-from wexcore.stream import (
-    ConnectionEvent,
-    ConnectionState,
-    FuturesMarketStream,
-    FuturesUserStream,
-    ListenKeyError,
-    ReconnectPolicy,
-    SpotPrivateStream,
-    SpotPublicStream,
-    StreamClient,
-    Subscription,
-    SubscriptionError,
-)
-from wexcore.stream.livebook import LatencyStats, LiveBook, LiveBooks, ResyncEvent
+from wexcore.bus import BusBooks, Feed  # noqa: E402 - after the stream layer it builds on
 from wexcore.errors import (
     AuthenticationError,
     DecodeError,
@@ -65,6 +52,20 @@ from wexcore.errors import (
     WexError,
 )
 from wexcore.rest import AsyncFuturesClient, AsyncSpotClient, FuturesClient, SpotClient
+from wexcore.stream import (
+    ConnectionEvent,
+    ConnectionState,
+    FuturesMarketStream,
+    FuturesUserStream,
+    ListenKeyError,
+    ReconnectPolicy,
+    SpotPrivateStream,
+    SpotPublicStream,
+    StreamClient,
+    Subscription,
+    SubscriptionError,
+)
+from wexcore.stream.livebook import LatencyStats, LiveBook, LiveBooks, ResyncEvent
 
 __version__ = "0.1.0"
 
@@ -135,5 +136,7 @@ __all__ = [
     "AsyncSpotClient",
     "FuturesClient",
     "AsyncFuturesClient",
+    "BusBooks",
+    "Feed",
     "__version__",
 ]

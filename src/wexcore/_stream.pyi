@@ -43,6 +43,9 @@ class BookFeed:
     applied: int
     stale: int
     buffer_overflows: int
+    stale_run: int
+    max_stale_run: int
+    max_id_jump: int
     on_update: Callable[[Any, int], None] | None
     apply_ring: LatencyRing | None
     wire_ring: LatencyRing | None

@@ -1,8 +1,8 @@
 """``wexcore demo`` and ``wexcore book``: live books on screen.
 
 ``wexcore demo`` is the first thing a newcomer runs.  With nothing
-configured it starts the local simulator in-process on a free 127.0.0.1 port
-and exercises every layer against it, the way a trading program would:
+configured it starts the local simulator in-process on a free 127.0.0.1
+port and exercises every layer against it, the way a trading program would:
 
 * live books (:class:`~wexcore.LiveBooks`) for two spot symbols and one
   futures symbol, plus their public trade streams, on shared connections;
@@ -11,11 +11,16 @@ and exercises every layer against it, the way a trading program would:
   simulator's demo account, far from the touch so they never fill;
 * a terminal view redrawn in place (or plain lines), then a one-screen
   summary: messages, updates applied, resyncs, unrepaired gaps, latency
-  percentiles, and a final check of every live book against the
-  simulator's own book.
+  percentiles, and a final check of every live book, as it is, against the
+  simulator's own book (top 50 levels per side and the update id).
 
 ``wexcore book SYMBOL`` is the same view for one symbol against any endpoint
 (the real exchange by default).
+
+Both show their state from the first moment: while the connections open the
+view says what it is connecting to, and a stop request (``stop``: the
+command line sets it on Ctrl-C or SIGTERM) or the end of ``seconds`` ends the
+command at once, connected or not.
 
 The session objects here only read the layers below (stream, REST, book);
 rendering is :mod:`wexcore.view`'s.
@@ -25,31 +30,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
-import signal
 import sys
-import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TextIO
 
-from wexcore.view import (
-    BookPanel,
-    RateMeter,
-    Screen,
-    plain_line,
-    render_panel,
-    side_by_side,
-    wants_plain,
-)
+from wexcore._steps import Ended, noted, unless_ended
+from wexcore.view import BookPanel, RateMeter, Screen, fit_view, plain_line, wants_plain
 
-__all__ = ["LiveSession", "run_demo", "run_book", "DemoResult"]
+__all__ = ["LiveSession", "run_demo", "run_book", "DemoResult", "VERIFY_LEVELS"]
 
 SPOT_SYMBOLS = ("btc_usdt", "eth_usdt")
 FUTURES_SYMBOL = "btc_usdt"
 
+#: levels per side the demo's final check compares (with the update id)
+VERIFY_LEVELS = 50
 
 def _side_name(side: Any) -> str:
     return str(getattr(side, "value", side) or "?")
@@ -71,11 +69,16 @@ class LiveSession:
         out: where to draw (a terminal, or any text stream in plain mode).
         plain: one line per symbol per second instead of the in-place view.
         refresh: seconds between redraws of the in-place view.
-        depth: levels per side in the view.
+        depth: the most levels per side in the view (fewer when the terminal
+            is small).
+        header: the view's first line.
+        size: ``() -> (columns, rows)`` of the terminal (default: asked from
+            ``out`` before every frame).
     """
 
     def __init__(self, out: TextIO, *, plain: bool, refresh: float = 0.25,
-                 depth: int = 10, header: str = "") -> None:
+                 depth: int = 10, header: str = "",
+                 size: Callable[[], tuple[int, int]] | None = None) -> None:
         self.out = out
         self.plain = plain
         self.refresh = refresh
@@ -86,7 +89,10 @@ class LiveSession:
         self.trades = 0
         self.order_event_count = 0
         self.started = time.monotonic()
-        self.screen = None if plain else Screen(out)
+        #: what the command is doing while it has no books to show
+        #: ("connecting to ..."); empty once they run
+        self.status = ""
+        self.screen = None if plain else Screen(out, size)
 
     def add_book(self, product: str, symbol: str, live: Any) -> None:
         panel = BookPanel(f"{product:<7} {symbol}", live.price_precision or 0,
@@ -107,10 +113,13 @@ class LiveSession:
 
         return on_trade
 
+    def _elapsed(self) -> str:
+        return f"t={time.monotonic() - self.started:5.1f}s"
+
     def note(self, text: str) -> None:
         """An order event (from a stream or a REST answer) for the view and the log."""
         self.order_event_count += 1
-        stamp = f"t={time.monotonic() - self.started:5.1f}s"
+        stamp = self._elapsed()
         self.order_events.append(f"{stamp} {text}")
         if self.plain:
             self.out.write(f"{stamp} order {text}\n")
@@ -146,51 +155,38 @@ class LiveSession:
             p.quantity_precision = live.quantity_precision or 0
 
     def frame(self) -> list[str]:
-        """The in-place view, fitted to the terminal: panels side by side when
-        wide enough, fewer levels per side when not tall enough (a frame taller
-        than the screen would scroll instead of redrawing in place)."""
-        size = shutil.get_terminal_size((120, 40))
-        head = [self.header] if self.header else []
+        """The in-place view, fitted to the terminal (:func:`wexcore.view.fit_view`):
+        never taller or wider than the screen, so redraws never scroll."""
+        columns, rows = self.screen.size() if self.screen is not None else (120, 40)
         elapsed = time.monotonic() - self.started
-        head += [f"elapsed {elapsed:5.1f}s   Ctrl-C to stop", ""]
-        tail: list[str] = []
-        if self.order_events or self.order_event_count:
-            tail = ["", "latest order events:", *(f"  {e}" for e in self.order_events)]
-        depth = self.depth
-        while True:
-            body = side_by_side([render_panel(t.panel, depth) for t in self.books],
-                                size.columns)
-            lines = head + body + tail
-            if len(lines) < size.lines or depth <= 3:
-                break
-            depth -= 1
-        if len(lines) >= size.lines:
-            lines = lines[: max(size.lines - 1, 1)]
+        head = [self.header] if self.header else []
+        head += [f"elapsed {elapsed:5.1f}s  {self.status or 'running'}  (Ctrl-C to stop)", ""]
+        lines, _ = fit_view(head, [t.panel for t in self.books], list(self.order_events),
+                            columns, rows, max_depth=self.depth)
         return lines
 
-    async def render_until(self, stop: asyncio.Event, seconds: float | None) -> None:
-        """Draw until ``stop`` is set or ``seconds`` have passed."""
-        deadline = None if seconds is None else time.monotonic() + seconds
-        period = 1.0 if self.plain else self.refresh
-        try:
-            await self._render_loop(stop, deadline, period)
-        finally:
-            if self.screen is not None:
-                self.screen.close()
+    def draw(self) -> None:
+        """One redraw: the in-place frame, or in plain mode one line per book
+        (one status line while there are none)."""
         self._refresh_panels()
+        if self.screen is not None:
+            self.screen.draw(self.frame())
+            return
+        if self.status or not self.books:
+            self.out.write(f"{self._elapsed()} {self.status or 'waiting'}\n")
+        else:
+            elapsed = time.monotonic() - self.started
+            for t in self.books:
+                self.out.write(plain_line(t.panel, elapsed) + "\n")
+        self.out.flush()
 
-    async def _render_loop(self, stop: asyncio.Event, deadline: float | None,
-                           period: float) -> None:
+    async def render_until(self, stop: asyncio.Event, seconds: float | None) -> None:
+        """Draw until ``stop`` is set or ``seconds`` (from the session's start)
+        have passed. The screen stays in view mode: :meth:`close` ends it."""
+        deadline = None if seconds is None else self.started + seconds
+        period = 1.0 if self.plain else self.refresh
         while not stop.is_set():
-            self._refresh_panels()
-            if self.plain:
-                elapsed = time.monotonic() - self.started
-                for t in self.books:
-                    self.out.write(plain_line(t.panel, elapsed) + "\n")
-                self.out.flush()
-            else:
-                assert self.screen is not None
-                self.screen.draw(self.frame())
+            self.draw()
             wait = period
             if deadline is not None:
                 left = deadline - time.monotonic()
@@ -200,28 +196,12 @@ class LiveSession:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), wait)
 
-
-@contextlib.contextmanager
-def _sigint_sets(stop: asyncio.Event) -> Any:
-    """The first Ctrl-C ends the run gracefully (summary printed, exit 0)
-    instead of a traceback; a second one interrupts at once."""
-    loop = asyncio.get_running_loop()
-    installed = False
-
-    def first_interrupt() -> None:
-        stop.set()
-        # the next Ctrl-C gets Python's default handler: KeyboardInterrupt
-        loop.remove_signal_handler(signal.SIGINT)
-
-    if threading.current_thread() is threading.main_thread():
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signal.SIGINT, first_interrupt)
-            installed = True
-    try:
-        yield
-    finally:
-        if installed:
-            loop.remove_signal_handler(signal.SIGINT)
+    def close(self) -> None:
+        """Draw the last frame (in-place view only) and give the terminal back."""
+        if self.screen is not None:
+            self._refresh_panels()
+            self.screen.draw(self.frame())
+            self.screen.close()
 
 
 def _price_below(ticks: int, precision: int, fraction: str) -> str:
@@ -281,29 +261,32 @@ def _ticks_levels(levels: list[list[str]], pp: int, qp: int) -> list[tuple[int, 
     return [(decimal_to_ticks(p, pp), decimal_to_ticks(q, qp)) for p, q in levels]
 
 
-async def _verify_against(sim: Any, live: Any, product: str, levels: int = 10) -> bool:
-    """True when the live book's top ``levels`` equal the simulator's own book.
+async def _verify_against(sim: Any, live: Any, product: str, *, levels: int = VERIFY_LEVELS,
+                          wait: float = 5.0) -> bool:
+    """True when the live book, as it is, equals the simulator's own book: the
+    top ``levels`` per side, exactly, and the update id.
 
-    The market is paused first; a book that has not caught up within a
-    second (its last frames may have been lost by a fault, and no later frame
-    will reveal the gap) is resynced, as a careful user would, before comparing.
+    The market is paused first (``sim.quiesce``). Frames still on their way
+    may take a moment, and a book whose last frames were lost only learns it
+    from its own staleness rule (a quiet period, then a snapshot compare:
+    :class:`~wexcore.LiveBook`'s ``stale_after``), so the check waits up to
+    ``wait`` seconds for the book to report being in sync at the simulator's
+    id. It never resyncs the book itself: what is compared is what a user of
+    the book would read.
     """
-    target = sim.published_update_id(live.symbol, product)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 1.0
-    while loop.time() < deadline and not (live.synced and live.last_update_id >= target):
-        await asyncio.sleep(0.02)
-    if not (live.synced and live.last_update_id >= target):
-        live.resync()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await live.wait_synced(5.0)
     snap = sim.book_snapshot(live.symbol, product, depth=levels)
+    target = int(snap["last_update_id"])
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while loop.time() < deadline and not (live.synced and live.last_update_id == target):
+        await asyncio.sleep(0.02)
     pp, qp = live.price_precision, live.quantity_precision
-    want_b = _ticks_levels(snap["bids"], pp, qp)
-    want_a = _ticks_levels(snap["asks"], pp, qp)
+    # no await from here on: the book cannot change while it is read
     got_b = [tuple(map(int, r)) for r in live.book.bid_ticks(levels)]
     got_a = [tuple(map(int, r)) for r in live.book.ask_ticks(levels)]
-    return live.synced and got_b == want_b and got_a == want_a
+    return (bool(live.synced) and live.last_update_id == target
+            and got_b == _ticks_levels(snap["bids"], pp, qp)
+            and got_a == _ticks_levels(snap["asks"], pp, qp))
 
 
 @dataclass
@@ -328,18 +311,23 @@ class DemoResult:
     latency: dict[str, dict[str, float]] = field(default_factory=dict)
     rest_round_trips_ms: list[float] = field(default_factory=list)
     faults: dict[str, int] = field(default_factory=dict)
+    #: False when the run ended before the books had started
+    started: bool = True
 
     def lines(self) -> list[str]:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.resync_reasons.items())) or "-"
-        out = [
-            f"wexcore demo summary ({self.seconds:.1f} s)",
+        out = [f"wexcore demo summary ({self.seconds:.1f} s)"]
+        if not self.started:
+            out.append("  stopped before the live books had started: nothing to check")
+            return out
+        out += [
             f"  messages received:      {self.messages} ({self.bytes} bytes)",
             f"  depth updates applied:  {self.updates_applied}"
             f" (stale skipped {self.stale_skipped})",
             f"  resyncs:                {self.resyncs} ({reasons})",
             f"  unrepaired gaps:        {self.unrepaired_gaps}",
             f"  books verified:         {self.books_verified}/{self.books}"
-            " identical to the simulator's top 10 levels",
+            f" identical to the simulator's (top {VERIFY_LEVELS} levels and update id)",
             f"  public trades seen:     {self.trades}",
             f"  orders placed/canceled: {self.orders_placed}/{self.orders_canceled}"
             f" (errors {self.order_errors}), order events shown {self.order_events}",
@@ -372,113 +360,123 @@ def _merge_latency(stats: list[Any]) -> dict[str, dict[str, float]]:
     return merged.summary()
 
 
-async def run_demo(*, seconds: float = 15.0, plain: bool = False, out: TextIO | None = None,
-                   seed: int = 0, faults: str = "", refresh: float = 0.25,
-                   transport: str = "websockets") -> DemoResult:
-    """Run the demo against an in-process simulator; return the summary."""
+@dataclass
+class _DemoParts:
+    spot: Any
+    fut: Any
+    spot_private: Any
+    fut_user: Any
+    spot_rest: Any = None
+    fut_rest: Any = None
+
+
+async def _start_demo(stack: contextlib.AsyncExitStack, sim: Any, session: LiveSession,
+                      transport: str, stale_after: float) -> _DemoParts:
+    """Open every connection of the demo (each registered on ``stack``)."""
     from wexcore import AsyncFuturesClient, AsyncSpotClient, LiveBooks
+    from wexcore.sim import DEMO_API_KEY, DEMO_SECRET
     from wexcore.stream import FuturesUserStream, SpotPrivateStream
 
+    parts = _DemoParts(
+        spot=LiveBooks(SPOT_SYMBOLS, product="spot", rest_url=sim.rest_url, ws_url=sim.ws_url,
+                       transport=transport, stale_after=stale_after),
+        fut=LiveBooks([FUTURES_SYMBOL], product="futures", rest_url=sim.rest_url,
+                      ws_url=sim.ws_url, transport=transport, stale_after=stale_after),
+        # the futures listen key goes where the stream client puts it by
+        # default (inside each topic, order@<key>; docs/streams.md)
+        spot_private=SpotPrivateStream(url=sim.ws_url, transport=transport,
+                                       api_key=DEMO_API_KEY, secret=DEMO_SECRET,
+                                       rest_url=sim.rest_url),
+        fut_user=FuturesUserStream(url=sim.ws_url, transport=transport, api_key=DEMO_API_KEY,
+                                   secret=DEMO_SECRET, rest_url=sim.rest_url),
+    )
+    session.status = f"starting live books at {sim.ws_url} ..."
+    await noted(stack.enter_async_context(parts.spot), f"spot live books at {sim.ws_url}")
+    await noted(stack.enter_async_context(parts.fut), f"futures live books at {sim.ws_url}")
+    for product, books in (("spot", parts.spot), ("futures", parts.fut)):
+        for sym, live in books.books.items():
+            session.add_book(product, sym, live)
+    await parts.spot.streams[0].subscribe(*(f"trade@{s}" for s in SPOT_SYMBOLS),
+                                          callback=session.trade_callback("spot"),
+                                          queue_size=0)
+    await parts.fut.streams[0].subscribe(f"trade@{FUTURES_SYMBOL}",
+                                         callback=session.trade_callback("futures"),
+                                         queue_size=0)
+    session.status = "opening the private streams ..."
+    await noted(stack.enter_async_context(parts.spot_private),
+                 f"spot private stream at {sim.ws_url}")
+    await noted(stack.enter_async_context(parts.fut_user),
+                 f"futures user stream at {sim.ws_url}")
+    await parts.spot_private.subscribe("order", callback=session.order_callback("spot"),
+                                       queue_size=0)
+    await parts.fut_user.subscribe("order", callback=session.order_callback("futures"),
+                                   queue_size=0)
+    parts.spot_rest = await stack.enter_async_context(
+        AsyncSpotClient(DEMO_API_KEY, DEMO_SECRET, base_url=sim.rest_url))
+    parts.fut_rest = await stack.enter_async_context(
+        AsyncFuturesClient(DEMO_API_KEY, DEMO_SECRET, base_url=sim.rest_url,
+                           time_url=sim.rest_url + "/v4/public/time"))
+    session.status = "waiting for the books' first snapshots ..."
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(asyncio.gather(parts.spot.wait_synced(), parts.fut.wait_synced()),
+                               5.0)
+    session.status = ""
+    return parts
+
+
+async def run_demo(*, seconds: float = 15.0, plain: bool = False, out: TextIO | None = None,
+                   seed: int = 0, faults: str = "", refresh: float = 0.25,
+                   transport: str = "websockets", stop: asyncio.Event | None = None,
+                   size: Callable[[], tuple[int, int]] | None = None,
+                   stale_after: float = 1.0) -> DemoResult:
+    """Run the demo against an in-process simulator; return the summary.
+
+    ``stop`` ends the run early (the command line sets it on Ctrl-C or
+    SIGTERM); ``size`` is the terminal's ``(columns, rows)`` (asked from
+    ``out`` by default); ``stale_after`` is the live books' quiet-period bound.
+    """
     try:
-        from wexcore.sim import DEMO_API_KEY, DEMO_SECRET, Simulator
+        from wexcore.sim import Simulator
     except ImportError as exc:  # aiohttp missing
         raise RuntimeError("the demo needs the simulator: pip install 'wexcore[sim]'") from exc
 
     out = out or sys.stdout
     plain = wants_plain(out, plain)
-    stop = asyncio.Event()
+    stop = stop or asyncio.Event()
     result = DemoResult()
     counts = {"placed": 0, "canceled": 0, "errors": 0}
     round_trips: list[float] = []
     symbols = sorted(set(SPOT_SYMBOLS) | {FUTURES_SYMBOL})
     t_start = time.monotonic()
-    with _sigint_sets(stop):
-        async with Simulator(symbols=symbols, seed=seed, faults=faults or None) as sim:
-            header = (f"wexcore demo: local simulator at {sim.rest_url} "
-                      f"(spot {', '.join(SPOT_SYMBOLS)}; futures {FUTURES_SYMBOL})")
-            session = LiveSession(out, plain=plain, refresh=refresh, header=header)
-            if plain:
-                out.write(header + "\n")
-            spot = LiveBooks(SPOT_SYMBOLS, product="spot", rest_url=sim.rest_url,
-                             ws_url=sim.ws_url, transport=transport)
-            fut = LiveBooks([FUTURES_SYMBOL], product="futures", rest_url=sim.rest_url,
-                            ws_url=sim.ws_url, transport=transport)
-            keys = {"api_key": DEMO_API_KEY, "secret": DEMO_SECRET, "rest_url": sim.rest_url}
-            spot_private = SpotPrivateStream(url=sim.ws_url, transport=transport, **keys)
-            # the listen key goes where the stream client puts it by default
-            # (inside each topic, order@<key>; docs/streams.md)
-            fut_user = FuturesUserStream(url=sim.ws_url, transport=transport, **keys)
-            time_url = sim.rest_url + "/v4/public/time"
+    # the demo checks its books level by level against the simulator's, so it
+    # asks for whole futures snapshots (the exchange serves 50 levels at most)
+    async with Simulator(symbols=symbols, seed=seed, faults=faults or None,
+                         futures_depth_limit=500) as sim:
+        header = f"wexcore demo: simulator {sim.rest_url}"
+        session = LiveSession(out, plain=plain, refresh=refresh, header=header, size=size)
+        session.started = t_start
+        if plain:
+            out.write(f"{header} (spot {', '.join(SPOT_SYMBOLS)}; futures {FUTURES_SYMBOL})\n")
+        session.status = f"starting live books at {sim.ws_url} ..."
+        render = asyncio.ensure_future(session.render_until(stop, seconds))
+        try:
             async with contextlib.AsyncExitStack() as stack:
-                await stack.enter_async_context(spot)
-                await stack.enter_async_context(fut)
-                for product, books in (("spot", spot), ("futures", fut)):
-                    for sym, live in books.books.items():
-                        session.add_book(product, sym, live)
-                await spot.streams[0].subscribe(*(f"trade@{s}" for s in SPOT_SYMBOLS),
-                                                callback=session.trade_callback("spot"),
-                                                queue_size=0)
-                await fut.streams[0].subscribe(f"trade@{FUTURES_SYMBOL}",
-                                               callback=session.trade_callback("futures"),
-                                               queue_size=0)
-                await stack.enter_async_context(spot_private)
-                await stack.enter_async_context(fut_user)
-                await spot_private.subscribe("order", callback=session.order_callback("spot"),
-                                             queue_size=0)
-                await fut_user.subscribe("order", callback=session.order_callback("futures"),
-                                         queue_size=0)
-                spot_rest = await stack.enter_async_context(
-                    AsyncSpotClient(DEMO_API_KEY, DEMO_SECRET, base_url=sim.rest_url))
-                fut_rest = await stack.enter_async_context(
-                    AsyncFuturesClient(DEMO_API_KEY, DEMO_SECRET, base_url=sim.rest_url,
-                                       time_url=time_url))
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(
-                        asyncio.gather(spot.wait_synced(), fut.wait_synced()),
-                        min(5.0, max(seconds, 0.5)))
-                all_books = {(t.product, t.symbol): t.live for t in session.books}
-                orders = asyncio.create_task(_exercise_orders(
-                    session, all_books, spot_rest, fut_rest, stop,
-                    rounds=max(1, min(3, int(seconds // 3) or 1)), counts=counts,
-                    round_trips=round_trips))
                 try:
-                    await session.render_until(stop, max(0.0, seconds - (time.monotonic()
-                                                                        - t_start)))
-                finally:
-                    stop.set()
-                    orders.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await orders
-                # check every book against the simulator's own, with the market paused
-                await sim.quiesce()
-                verified = 0
-                for t in session.books:
-                    if await _verify_against(sim, t.live, t.product):
-                        verified += 1
-                result.books_verified = verified
-                result.books = len(session.books)
-                if not plain:
-                    session._refresh_panels()
-                    assert session.screen is not None
-                    session.screen.draw(session.frame())
-                    session.screen.close()
-                result.faults = {k: v for k, v in sim.fault_counts.items() if v}
-                for s in [*spot.streams, *fut.streams, spot_private, fut_user]:
-                    result.messages += s.counters.messages
-                    result.bytes += s.counters.bytes
-                for books in (spot, fut):
-                    for ev in books.resync_events:
-                        result.resync_reasons[ev.reason] = result.resync_reasons.get(
-                            ev.reason, 0) + 1
-                for t in session.books:
-                    sync = t.live.sync
-                    result.updates_applied += sync.applied
-                    result.stale_skipped += sync.stale
-                    result.resyncs += sync.resyncs
-                result.unrepaired_gaps = result.books - verified
-                result.latency = _merge_latency([spot.stats, fut.stats])
-                result.trades = session.trades
-                result.order_events = session.order_event_count
+                    parts = await unless_ended(
+                        _start_demo(stack, sim, session, transport, stale_after), render)
+                except Ended:
+                    result.started = False
+                    if not stop.is_set():
+                        raise TimeoutError(f"the live books did not start within {seconds} s "
+                                           f"(simulator {sim.rest_url})") from None
+                else:
+                    await _run_and_check(sim, session, parts, stop, render, seconds, counts,
+                                         round_trips, result)
+        finally:
+            render.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await render
+            session.close()
     result.seconds = time.monotonic() - t_start
     result.orders_placed = counts["placed"]
     result.orders_canceled = counts["canceled"]
@@ -490,41 +488,119 @@ async def run_demo(*, seconds: float = 15.0, plain: bool = False, out: TextIO | 
     return result
 
 
+async def _run_and_check(sim: Any, session: LiveSession, parts: _DemoParts, stop: asyncio.Event,
+                         render: asyncio.Future[None], seconds: float, counts: dict[str, int],
+                         round_trips: list[float], result: DemoResult) -> None:
+    """Run until the view ends, then check every book against the simulator's."""
+    all_books = {(t.product, t.symbol): t.live for t in session.books}
+    orders = asyncio.create_task(_exercise_orders(
+        session, all_books, parts.spot_rest, parts.fut_rest, stop,
+        rounds=max(1, min(3, int(seconds // 3) or 1)), counts=counts,
+        round_trips=round_trips))
+    try:
+        await render
+    finally:
+        orders.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await orders
+    # every book, as it is, against the simulator's own, with the market paused
+    await sim.quiesce()
+    verify_wait = parts.spot.stale_after + 5.0
+    checks = await asyncio.gather(*(_verify_against(sim, t.live, t.product, wait=verify_wait)
+                                    for t in session.books))
+    result.books_verified = sum(checks)
+    result.books = len(session.books)
+    result.faults = {k: v for k, v in sim.fault_counts.items() if v}
+    for s in [*parts.spot.streams, *parts.fut.streams, parts.spot_private, parts.fut_user]:
+        result.messages += s.counters.messages
+        result.bytes += s.counters.bytes
+    for books in (parts.spot, parts.fut):
+        for ev in books.resync_events:
+            result.resync_reasons[ev.reason] = result.resync_reasons.get(ev.reason, 0) + 1
+    for t in session.books:
+        sync = t.live.sync
+        result.updates_applied += sync.applied
+        result.stale_skipped += sync.stale
+        result.resyncs += sync.resyncs
+    result.unrepaired_gaps = result.books - result.books_verified
+    result.latency = _merge_latency([parts.spot.stats, parts.fut.stats])
+    result.trades = session.trades
+    result.order_events = session.order_event_count
+
+
+async def _start_book(stream: Any, live: Any, session: LiveSession, symbol: str,
+                      product: str) -> None:
+    session.status = f"connecting to {stream.url} ..."
+    await noted(stream.start(), f"connecting to {stream.url}")
+    session.status = f"loading {symbol} from {live.rest_url} ..."
+    await noted(live.start(), f"starting the {product} {symbol} book ({live.rest_url}, "
+                               f"{stream.url})")
+    session.add_book(product, symbol, live)
+    await stream.subscribe(f"trade@{symbol}", callback=session.trade_callback(product),
+                           queue_size=0)
+    session.status = ""
+
+
 async def run_book(symbol: str, *, product: str = "spot", rest_url: str | None = None,
                    ws_url: str | None = None, seconds: float | None = None,
                    plain: bool = False, out: TextIO | None = None, depth: int = 10,
-                   refresh: float = 0.25, transport: str = "websockets") -> dict[str, Any]:
-    """The live view of one symbol against any endpoint; returns its final counters."""
+                   refresh: float = 0.25, transport: str = "websockets",
+                   stop: asyncio.Event | None = None,
+                   size: Callable[[], tuple[int, int]] | None = None) -> dict[str, Any]:
+    """The live view of one symbol against any endpoint; returns its final counters.
+
+    The view shows what it is connecting to until the book runs; ``stop`` or
+    ``seconds`` end it at any moment. Ending before the book started is a
+    ``TimeoutError`` naming the endpoints when ``seconds`` ran out, and an
+    empty summary (``"started": False``) when ``stop`` was set.
+    """
     from wexcore import LiveBook, StreamClient
 
     out = out or sys.stdout
     plain = wants_plain(out, plain)
-    stop = asyncio.Event()
-    with _sigint_sets(stop):
-        # one connection for the book and the trades: the book shares our stream
-        stream = StreamClient(product, "public" if product == "spot" else "market", url=ws_url,
-                              transport=transport)
-        live = LiveBook(symbol, product=product, rest_url=rest_url, stream=stream)
-        async with stream, live:
-            header = f"wexcore book: {product} {symbol} from {live.rest_url} and {stream.url}"
-            session = LiveSession(out, plain=plain, refresh=refresh, depth=depth, header=header)
-            if plain:
-                out.write(header + "\n")
-            session.add_book(product, symbol, live)
-            await stream.subscribe(f"trade@{symbol}", callback=session.trade_callback(product),
-                                   queue_size=0)
-            await session.render_until(stop, seconds)
-            sync = live.sync
-            assert sync is not None
-            stats = live.stats.summary()["apply"]
-            summary = {
-                "symbol": symbol, "product": product, "synced": sync.synced,
-                "updates": sync.applied, "resyncs": sync.resyncs, "trades": session.trades,
-                "messages": stream.counters.messages,
-                "last_update_id": int(live.book.last_update_id),
-                "checksum": int(live.book.checksum()),
-                "apply_p50_us": stats.get("p50_us"), "apply_p99_us": stats.get("p99_us"),
-            }
+    stop = stop or asyncio.Event()
+    # one connection for the book and the trades: the book shares our stream
+    stream = StreamClient(product, "public" if product == "spot" else "market", url=ws_url,
+                          transport=transport)
+    live = LiveBook(symbol, product=product, rest_url=rest_url, stream=stream)
+    header = f"wexcore book: {product} {symbol} from {live.rest_url} and {stream.url}"
+    session = LiveSession(out, plain=plain, refresh=refresh, depth=depth, header=header,
+                          size=size)
+    if plain:
+        out.write(header + "\n")
+    session.status = f"connecting to {stream.url} ..."
+    render = asyncio.ensure_future(session.render_until(stop, seconds))
+    summary: dict[str, Any] = {"symbol": symbol, "product": product, "started": False}
+    try:
+        try:
+            await unless_ended(_start_book(stream, live, session, symbol, product), render)
+        except Ended:
+            if not stop.is_set():
+                raise TimeoutError(
+                    f"no live book within {seconds} s: {session.status.rstrip(' .')}"
+                ) from None
+            out.write(f"{product} {symbol}: stopped before the book had started "
+                      f"({session.status.rstrip(' .')})\n")
+            return summary
+        await render
+        sync = live.sync
+        assert sync is not None
+        stats = live.stats.summary()["apply"]
+        summary.update({
+            "started": True, "synced": sync.synced,
+            "updates": sync.applied, "resyncs": sync.resyncs, "trades": session.trades,
+            "messages": stream.counters.messages,
+            "last_update_id": int(live.book.last_update_id),
+            "checksum": int(live.book.checksum()),
+            "apply_p50_us": stats.get("p50_us"), "apply_p99_us": stats.get("p99_us"),
+        })
+    finally:
+        render.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await render
+        session.close()
+        await live.close()
+        await stream.close()
     out.write(f"{product} {symbol}: {summary['messages']} messages, {summary['updates']} "
               f"updates applied, {summary['resyncs']} resyncs, {summary['trades']} trades, "
               f"last update id {summary['last_update_id']}, checksum {summary['checksum']}\n")

@@ -1,8 +1,6 @@
 """``wexcore record`` / ``wexcore replay``: raw stream sessions on disk.
 
-File format: compressed JSON lines (gzip by default; zstd when the file name
-ends in ``.zst`` and the ``zstandard`` module is installed), one object per
-line, in the order things happened::
+File format: JSON lines, one object per line, in the order things happened::
 
     {"type":"header","format":"wexcore-record","version":1,"product":"spot",...}
     {"type":"book","product":"spot","symbol":"btc_usdt","price_precision":2,"quantity_precision":4}
@@ -11,6 +9,18 @@ line, in the order things happened::
     {"type":"snapshot","ts":..,"product":..,"symbol":..,"body":"<raw REST body>"}
     {"type":"lost","ts":..,"product":..,"symbol":..,"reason":"reconnect"}
     {"type":"end","ts":..,"books":{"spot:btc_usdt":{"last_update_id":..,"checksum":..,...}}}
+    {"type":"aborted","ts":..,"reason":"<the error that ended the recording>"}  (instead of end)
+
+compressed in independent blocks: each block is a complete gzip member (or,
+for a ``.zst`` file, a complete zstd frame) holding whole lines, written and
+flushed to the operating system at least every :data:`BLOCK_SECONDS`
+seconds (and whenever :data:`BLOCK_BYTES` are buffered). A recorder that is
+killed (``kill -9``, a crash, a full disk) leaves a file whose every
+complete block reads; only the block being written can be torn, and
+:func:`read_records` reads everything before it (and the whole lines that
+can be decompressed from it), then says how much it dropped
+(:class:`ReadReport`). The concatenated blocks are an ordinary multi-member
+gzip file (``zcat`` reads it) or a multi-frame zstd file.
 
 Why it replays exactly: the recorder is a live book (:class:`RecordingBook`,
 the stream layer's sync machine driven like :class:`~wexcore.LiveBook` drives
@@ -22,8 +32,8 @@ each loss of sync that came from outside the stream (a reconnect) is written
 when it happens.  Replaying feeds the same inputs in the same order to the
 same state machine (:class:`~wexcore.stream.livebook.BookSync`), so the books
 end identical; the ``end`` record carries the live books' final state and
-:func:`replay` checks itself against it.  Gaps and crossed books need no
-record: the replayed frames reproduce them.
+:func:`replay` checks itself against it.  Gaps, crossed books and the
+per-frame staleness rules need no record: the replayed frames reproduce them.
 
 Frames are stored as their exact text (the wire bytes are UTF-8 JSON), so a
 replay sees the bytes the decoder saw.
@@ -34,25 +44,47 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
-import io
 import logging
+import os
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-import httpx
 import orjson
+
+from wexcore.errors import WexError
 
 log = logging.getLogger("wexcore.record")
 
 __all__ = ["RecordingBook", "Recorder", "record", "replay", "replay_served", "read_records",
-           "RecordSummary", "ReplayResult", "open_recording"]
+           "RecordSummary", "ReplayResult", "ReadReport", "RecordingError", "BLOCK_SECONDS",
+           "BLOCK_BYTES"]
 
 FORMAT = "wexcore-record"
 VERSION = 1
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _GZIP_MAGIC = b"\x1f\x8b"
+
+#: the longest a recorded line waits in memory before it is on disk
+BLOCK_SECONDS = 0.5
+#: a block is written early once this many uncompressed bytes wait
+BLOCK_BYTES = 1 << 20
+_READ_CHUNK = 1 << 20
+
+
+class RecordingError(WexError, ValueError):
+    """A file that is not a readable wexcore recording; the message starts
+    with the file's path (also in :attr:`path`)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.problem))
 
 
 def _zstd() -> Any:
@@ -64,36 +96,65 @@ def _zstd() -> Any:
     return zstandard
 
 
-def open_recording(path: str, mode: str) -> IO[bytes]:
-    """A binary file object for a recording: ``mode`` ``"wb"`` or ``"rb"``.
+def _is_zstd_name(path: str) -> bool:
+    return path.endswith((".zst", ".zstd"))
 
-    Writing: ``.zst``/``.zstd`` is zstd, anything else gzip.  Reading: the
-    compression is detected from the file's first bytes.
-    """
-    if mode == "wb":
-        if path.endswith((".zst", ".zstd")):
-            raw = open(path, "wb")  # noqa: SIM115 - owned by the returned writer
-            return _zstd().ZstdCompressor(level=3).stream_writer(raw, closefd=True)  # type: ignore[no-any-return]
-        return gzip.open(path, "wb", compresslevel=5)  # type: ignore[return-value]
-    if mode != "rb":
-        raise ValueError(f"mode must be 'wb' or 'rb', not {mode!r}")
-    with open(path, "rb") as fh:
-        head = fh.read(4)
-    if head.startswith(_GZIP_MAGIC):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    if head == _ZSTD_MAGIC:
-        raw_in = open(path, "rb")  # noqa: SIM115
-        return _zstd().ZstdDecompressor().stream_reader(raw_in, closefd=True)  # type: ignore[no-any-return]
-    raise ValueError(f"{path}: not a gzip or zstd file")
+
+class _BlockWriter:
+    """Writes data as independent compressed blocks (gzip members or zstd
+    frames), each flushed to the operating system as it is written."""
+
+    def __init__(self, path: str) -> None:
+        if _is_zstd_name(path):
+            self._compress: Callable[[bytes], bytes] = _zstd().ZstdCompressor(level=3).compress
+        else:
+            self._compress = lambda data: gzip.compress(data, compresslevel=5, mtime=0)
+        self._raw = open(path, "wb")  # noqa: SIM115 - closed by close()
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._oldest = 0.0
+        self.blocks = 0
+        self.compressed_bytes = 0
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self._oldest = time.monotonic()
+        self._pending.append(data)
+        self._pending_bytes += len(data)
+        if (self._pending_bytes >= BLOCK_BYTES
+                or time.monotonic() - self._oldest >= BLOCK_SECONDS):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is buffered as one block and hand it to the OS."""
+        if not self._pending:
+            return
+        block = self._compress(b"".join(self._pending))
+        self._pending.clear()
+        self._pending_bytes = 0
+        self._raw.write(block)
+        self._raw.flush()
+        self.blocks += 1
+        self.compressed_bytes += len(block)
+
+    def close(self) -> None:
+        try:
+            self.flush()
+            with contextlib.suppress(OSError):
+                os.fsync(self._raw.fileno())
+        finally:
+            self._raw.close()
 
 
 class Recorder:
-    """Writes recording records to a compressed file; synchronous and cheap
-    enough to call from stream callbacks."""
+    """Writes recording records to a compressed file in independent blocks
+    (see the module docstring); synchronous and cheap enough to call from
+    stream callbacks. :meth:`flush` writes what waits (``record`` calls it
+    every :data:`BLOCK_SECONDS`)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._fh = open_recording(path, "wb")
+        self._out = _BlockWriter(path)
         self.frames = 0
         self.snapshots = 0
         self.losses = 0
@@ -106,11 +167,19 @@ class Recorder:
             return  # shutting down (a CLOSED state, a late frame): after the end record
         line = orjson.dumps(obj) + b"\n"
         self.bytes += len(line)
-        self._fh.write(line)
+        self._out.write(line)
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    @property
+    def compressed_bytes(self) -> int:
+        return self._out.compressed_bytes
 
     def header(self, **info: Any) -> None:
         self._write({"type": "header", "format": FORMAT, "version": VERSION,
                      "started_ns": time.time_ns(), **info})
+        self.flush()  # a recording that dies at once still says what it is
 
     def book(self, product: str, symbol: str, price_precision: int,
              quantity_precision: int) -> None:
@@ -144,8 +213,13 @@ class Recorder:
         self._write({"type": "end", "ts": time.time_ns(), "books": books})
         self.ended = True
 
+    def abort(self, reason: str) -> None:
+        """The recording ended on an error: say so in the file (no end state)."""
+        self._write({"type": "aborted", "ts": time.time_ns(), "reason": reason})
+        self.ended = True
+
     def close(self) -> None:
-        self._fh.close()
+        self._out.close()
 
 
 def book_state(book: Any, synced: bool) -> dict[str, Any]:
@@ -307,14 +381,54 @@ class RecordSummary:
     losses: int
     bytes_uncompressed: int
     books: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: False when the run was stopped before the recording had started (no file)
+    started: bool = True
+    bytes_compressed: int = 0
 
     def line(self) -> str:
-        import os
-
-        size = os.path.getsize(self.path) if os.path.exists(self.path) else 0
+        if not self.started:
+            return f"stopped before the recording had started: no file written ({self.path})"
         return (f"recorded {self.frames} frames, {self.snapshots} snapshots, {self.losses} "
                 f"reconnect losses in {self.seconds:.1f} s to {self.path} "
-                f"({self.bytes_uncompressed} bytes -> {size} compressed)")
+                f"({self.bytes_uncompressed} bytes -> {self.bytes_compressed} compressed)")
+
+
+class _RestCalls:
+    """The recorder's two REST calls, in one place: a symbol's precisions and
+    a depth snapshot (the same ones a :class:`~wexcore.LiveBook` makes)."""
+
+    def __init__(self, product: str, rest_url: str | None) -> None:
+        from wexcore.stream import _rest
+
+        self.product = product
+        self.base = (rest_url or _rest.default_rest_url(product)).rstrip("/")
+        self._http: Any = None
+        self.snapshot: Callable[[str, str], Awaitable[bytes | dict[str, Any]]] | None = None
+
+    async def __aenter__(self) -> _RestCalls:
+        import httpx
+
+        from wexcore.stream import _rest
+
+        self._http = httpx.AsyncClient(timeout=10.0)
+        self.snapshot = _rest.SnapshotSource(self._http, self.base, self.product)
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self._http.aclose()
+
+    async def precision(self, symbol: str) -> tuple[int, int]:
+        from wexcore.stream import _rest
+
+        return await _rest.fetch_precision(self._http, self.base, symbol, self.product)
+
+
+async def _flush_periodically(recorder: Recorder) -> None:
+    # with the writer's own check on every write, no line waits longer than
+    # about BLOCK_SECONDS + this period before it is on disk
+    while True:
+        await asyncio.sleep(BLOCK_SECONDS / 2)
+        recorder.flush()
 
 
 async def record(symbols: list[str], path: str, *, product: str = "spot",
@@ -322,90 +436,270 @@ async def record(symbols: list[str], path: str, *, product: str = "spot",
                  seconds: float | None = None, trades: bool = True, use_sim: bool = False,
                  stop: asyncio.Event | None = None, transport: str = "websockets",
                  on_started: Callable[[list[Any]], None] | None = None,
-                 faults: str = "") -> RecordSummary:
+                 faults: str = "",
+                 status: Callable[[str], None] | None = None) -> RecordSummary:
     """Record live books' inputs (and trades) of ``symbols`` to ``path``.
 
-    Runs until ``seconds`` pass, ``stop`` is set or Ctrl-C.  ``use_sim``
-    starts an in-process simulator (with ``faults``, its fault spec) and
-    records from it.  ``on_started``
-    receives the recording :class:`~wexcore.LiveBook` objects once they run
-    (read them between awaits only).
+    Runs until ``seconds`` (counted from the call, connecting included) have
+    passed or ``stop`` is set (the command line sets it on Ctrl-C and
+    SIGTERM), then writes the books' end state.  ``use_sim`` starts an
+    in-process simulator (with ``faults``, its fault spec) and records from
+    it.  ``on_started`` receives the :class:`RecordingBook` objects once they
+    run (read them between awaits only); ``status`` receives one line per
+    phase ("connecting to ...", "recording ...").
+
+    The file is created once the stream is connected and the symbols'
+    precisions are loaded: a recording that cannot start leaves no file, and
+    ``seconds`` running out first is a ``TimeoutError`` naming what did not
+    answer (``stop`` first: a summary with ``started=False``). A recording that
+    fails later keeps what it recorded and ends with an ``aborted`` record
+    saying why (a file with no frame yet is removed); the error is re-raised.
     """
-    from wexcore.demo import _sigint_sets
-    from wexcore.stream import _rest
+    from wexcore._steps import Ended, end_of_run, noted, unless_ended
     from wexcore.stream.client import StreamClient
 
     if not symbols:
         raise ValueError("record needs at least one symbol")
     if product not in ("spot", "futures"):
         raise ValueError(f"product must be 'spot' or 'futures', not {product!r}")
+    _check_output(path)
     stop = stop or asyncio.Event()
-    async with contextlib.AsyncExitStack() as stack:
-        if use_sim:
-            from wexcore.sim import Simulator
+    say = status or (lambda text: None)
+    t0 = time.monotonic()
+    ended = asyncio.ensure_future(end_of_run(stop, seconds))
+    recorder: Recorder | None = None
+    doing = ""
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            if use_sim:
+                from wexcore.sim import Simulator
 
-            sim = await stack.enter_async_context(Simulator(symbols=symbols,
-                                                            faults=faults or None))
-            rest_url, ws_url = sim.rest_url, sim.ws_url
-        recorder = Recorder(path)
-        stack.callback(recorder.close)
-        t0 = time.monotonic()
-        stream = StreamClient(product, "public" if product == "spot" else "market", url=ws_url,
-                              transport=transport)
-        await stack.enter_async_context(stream)
-        recorder.header(product=product, symbols=symbols, rest_url=rest_url, ws_url=stream.url)
-        http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
-        base = (rest_url or _rest.default_rest_url(product)).rstrip("/")
-        source = _rest.SnapshotSource(http, base, product)
-        books = []
-        for sym in symbols:
-            pp, qp = await _rest.fetch_precision(http, base, sym, product)
-            rb = RecordingBook(recorder, sym, product, pp, qp, source)
-            stream.add_state_listener(rb.on_state)
-            stack.push_async_callback(rb.close)
-            await stream.subscribe_sink([f"depth_update@{sym}"], rb)
-            rb.start()
-            books.append(rb)
-        if trades:
-            await stream.subscribe_sink([f"trade@{s}" for s in symbols],
-                                        _TradeSink(recorder, product))
-        if on_started is not None:
-            on_started(books)
-        with _sigint_sets(stop):
-            if seconds is None:
-                await stop.wait()
-            else:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(stop.wait(), seconds)
-        # No await between reading the books and writing the end record: no
-        # frame can slip in between.
-        states = {f"{product}:{b.symbol}": book_state(b.book, b.synced) for b in books}
-        recorder.end(states)
-        summary = RecordSummary(path, time.monotonic() - t0, recorder.frames,
-                                recorder.snapshots, recorder.losses, recorder.bytes, states)
-    return summary
+                sim = await stack.enter_async_context(Simulator(symbols=symbols,
+                                                                faults=faults or None))
+                rest_url, ws_url = sim.rest_url, sim.ws_url
+            stream = StreamClient(product, "public" if product == "spot" else "market",
+                                  url=ws_url, transport=transport)
+            rest = await stack.enter_async_context(_RestCalls(product, rest_url))
+            precisions = {}
+            try:
+                doing = f"connecting to {stream.url}"
+                say(doing + " ...")
+                await unless_ended(noted(stack.enter_async_context(stream), doing), ended)
+                for sym in symbols:
+                    doing = f"loading {sym} from {rest.base}"
+                    precisions[sym] = await unless_ended(noted(rest.precision(sym), doing),
+                                                         ended)
+            except Ended:
+                if stop.is_set():
+                    say(f"stopped while {doing}")
+                    return RecordSummary(path, time.monotonic() - t0, 0, 0, 0, 0,
+                                         started=False)
+                raise TimeoutError(f"the recording did not start within {seconds} s "
+                                   f"({doing}: no answer)") from None
+            recorder = Recorder(path)
+            recorder.header(product=product, symbols=symbols, rest_url=rest.base,
+                            ws_url=stream.url)
+            assert rest.snapshot is not None
+            books = []
+            for sym in symbols:
+                pp, qp = precisions[sym]
+                rb = RecordingBook(recorder, sym, product, pp, qp, rest.snapshot)
+                stream.add_state_listener(rb.on_state)
+                stack.push_async_callback(rb.close)
+                doing = f"subscribing to depth_update@{sym} at {stream.url}"
+                await noted(stream.subscribe_sink([f"depth_update@{sym}"], rb), doing)
+                rb.start()
+                books.append(rb)
+            if trades:
+                await noted(stream.subscribe_sink([f"trade@{s}" for s in symbols],
+                                                  _TradeSink(recorder, product)),
+                            f"subscribing to trades at {stream.url}")
+            flusher = asyncio.create_task(_flush_periodically(recorder))
+            stack.push_async_callback(_cancel, flusher)
+            if on_started is not None:
+                on_started(books)
+            say(f"recording {', '.join(symbols)} to {path} (Ctrl-C to stop)")
+            await ended
+            # No await between reading the books and writing the end record: no
+            # frame can slip in between.
+            states = {f"{product}:{b.symbol}": book_state(b.book, b.synced) for b in books}
+            recorder.end(states)
+        recorder.close()
+        return RecordSummary(path, time.monotonic() - t0, recorder.frames, recorder.snapshots,
+                             recorder.losses, recorder.bytes, states,
+                             bytes_compressed=recorder.compressed_bytes)
+    except BaseException as exc:
+        if recorder is not None and not recorder.ended:
+            _abandon(recorder, exc)
+        raise
+    finally:
+        ended.cancel()
 
 
-def read_records(path: str) -> Iterator[dict[str, Any]]:
-    """Every record of a recording, in order."""
-    with open_recording(path, "rb") as fh:
-        # gzip files read lines themselves; zstd's stream reader needs a buffer
-        reader: Any = fh
-        if not isinstance(fh, (gzip.GzipFile, io.BufferedReader)):
-            reader = io.BufferedReader(fh)
-        first = True
-        for line in reader:
+def _check_output(path: str) -> None:
+    """Fail before connecting anywhere when ``path`` cannot be written."""
+    if _is_zstd_name(path):
+        _zstd()
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"{path}: no such directory ({folder})")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path}: is a directory")
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"{path}: cannot write in {folder}")
+
+
+async def _cancel(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def _abandon(recorder: Recorder, exc: BaseException) -> None:
+    """A recording that failed: keep what it has, saying why it ended (a file
+    without a single frame is removed instead: it would only mislead)."""
+    with contextlib.suppress(Exception):
+        if recorder.frames == 0:
+            recorder.close()
+            os.remove(recorder.path)
+            return
+        reason = f"{type(exc).__name__}: {exc}"
+        recorder.abort(reason)
+        recorder.close()
+        if isinstance(exc, Exception):
+            exc.add_note(f"{recorder.path} keeps the {recorder.frames} frames recorded "
+                         "before it (no end state; 'wexcore replay' reads them)")
+
+
+@dataclass
+class ReadReport:
+    """What :func:`read_records` found besides the records.
+
+    ``dropped_bytes`` from byte ``dropped_at`` on could not be read: an
+    incomplete last block (a recorder killed while writing), or bytes that
+    are not a block (``reason`` says which); ``partial_line_bytes`` of an
+    incomplete last line were dropped with them.
+    """
+
+    path: str
+    size: int = 0
+    blocks: int = 0
+    records: int = 0
+    dropped_at: int = -1
+    dropped_bytes: int = 0
+    partial_line_bytes: int = 0
+    reason: str = ""
+
+    @property
+    def torn(self) -> bool:
+        return self.dropped_bytes > 0 or self.partial_line_bytes > 0
+
+    def describe(self) -> str:
+        if not self.torn:
+            return ""
+        what = (f"the last {self.dropped_bytes} of its {self.size} bytes ({self.reason}, "
+                f"from byte {self.dropped_at})" if self.dropped_bytes else "nothing compressed")
+        part = (f" and an incomplete last record of {self.partial_line_bytes} bytes"
+                if self.partial_line_bytes else "")
+        return (f"{self.path}: torn tail: dropped {what}{part}; replayed the {self.records} "
+                "complete records before it (the recorder was killed while writing?)")
+
+
+def _decompressors(path: str, head: bytes) -> Callable[[], Any]:
+    if head.startswith(_GZIP_MAGIC):
+        return lambda: zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    if head == _ZSTD_MAGIC:
+        dctx = _zstd().ZstdDecompressor()
+        return lambda: dctx.decompressobj()
+    raise RecordingError(path, "not a wexcore recording (neither gzip nor zstd)")
+
+
+def _decompressed(path: str, report: ReadReport) -> Iterator[bytes]:
+    """The decompressed contents of every readable block, in order; stops at
+    the first block that is incomplete or not a block, and says so in
+    ``report``."""
+    with open(path, "rb") as fh:
+        report.size = os.fstat(fh.fileno()).st_size
+        head = fh.read(4)
+        if not head:
+            raise RecordingError(path, "empty file (0 bytes), not a recording")
+        new = _decompressors(path, head)
+        magic = head[:2] if head.startswith(_GZIP_MAGIC) else head
+        fh.seek(0)
+        d = new()
+        block_start = 0
+        pos = 0  # file offset of the first byte of ``chunk``
+        while chunk := fh.read(_READ_CHUNK):
+            data = chunk
+            while data:
+                if block_start == pos + len(chunk) - len(data) and not data.startswith(
+                        magic[: len(data)]):
+                    report.dropped_at, report.reason = block_start, "not a block"
+                    report.dropped_bytes = report.size - block_start
+                    return
+                try:
+                    out = d.decompress(data)
+                except Exception as exc:  # noqa: BLE001 - zlib.error, zstd.ZstdError
+                    report.dropped_at, report.reason = block_start, f"corrupt block: {exc}"
+                    report.dropped_bytes = report.size - block_start
+                    return
+                if out:
+                    yield out
+                if not d.eof:
+                    break
+                report.blocks += 1
+                data = d.unused_data
+                block_start = pos + len(chunk) - len(data)
+                d = new()
+            pos += len(chunk)
+        if pos > block_start:
+            tail = d.flush() if hasattr(d, "flush") else b""
+            if tail:
+                yield tail
+            report.dropped_at, report.reason = block_start, "incomplete block"
+            report.dropped_bytes = pos - block_start
+
+
+def read_records(path: str, report: ReadReport | None = None) -> Iterator[dict[str, Any]]:
+    """Every complete record of a recording, in order.
+
+    A torn tail (see :class:`ReadReport`, filled in as reading goes) ends the
+    records without an error. Raises :class:`RecordingError` for a file that
+    is not a recording, has no complete record, or holds a line that is not
+    a record; ``OSError`` when the file cannot be read.
+    """
+    report = report if report is not None else ReadReport(path)
+    rest = b""
+    for data in _decompressed(path, report):
+        lines = (rest + data).split(b"\n")
+        rest = lines.pop()
+        for line in lines:
             if not line.strip():
                 continue
-            rec = orjson.loads(line)
-            if first:
-                if rec.get("type") != "header" or rec.get("format") != FORMAT:
-                    raise ValueError(f"{path}: not a wexcore recording")
+            try:
+                rec = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                if report.records == 0:
+                    raise RecordingError(path, "not a wexcore recording") from None
+                raise RecordingError(
+                    path, f"record {report.records + 1} is not JSON ({exc})") from None
+            if report.records == 0 and not (isinstance(rec, dict)
+                                            and rec.get("type") == "header"
+                                            and rec.get("format") == FORMAT):
+                raise RecordingError(path, "not a wexcore recording")
+            if not isinstance(rec, dict) or not isinstance(rec.get("type"), str):
+                raise RecordingError(path, f"record {report.records + 1} has no type")
+            if report.records == 0:
                 if rec.get("version") != VERSION:
-                    raise ValueError(f"{path}: recording version {rec.get('version')} "
-                                     f"(this wexcore reads {VERSION})")
-                first = False
+                    raise RecordingError(path, f"recording version {rec.get('version')} "
+                                         f"(this wexcore reads {VERSION})")
+            report.records += 1
             yield rec
+    report.partial_line_bytes = len(rest.strip())
+    if report.records == 0:
+        raise RecordingError(path, f"holds no complete record ({report.size} bytes"
+                             + (f"; {report.reason}" if report.reason else "")
+                             + "): not a recording, or one killed before its first block")
 
 
 @dataclass
@@ -423,13 +717,42 @@ class ReplayResult:
     books: dict[str, dict[str, Any]] = field(default_factory=dict)
     recorded: dict[str, dict[str, Any]] | None = None
     clients: int = 0
+    #: what reading the file found besides the records (a torn tail)
+    read: ReadReport | None = None
+    #: the reason an ``aborted`` record gives: the recording ended on an error
+    aborted: str | None = None
+    #: the replay was stopped before the end of the file
+    stopped: bool = False
 
     @property
     def matches(self) -> bool | None:
-        """True when every book ends as recorded (None: no end record)."""
-        if self.recorded is None:
+        """True when every book ends as recorded; None when there is nothing
+        to compare with (no end record: a torn or aborted recording, or a
+        replay stopped early)."""
+        if self.recorded is None or self.stopped:
             return None
         return self.books == self.recorded
+
+    def why_unchecked(self) -> str:
+        """Why :attr:`matches` is None ("" when it is not)."""
+        if self.matches is not None:
+            return ""
+        if self.stopped:
+            return "the replay was stopped before the end"
+        if self.aborted is not None:
+            return f"the recording was aborted ({self.aborted})"
+        if self.read is not None and self.read.torn:
+            return "the recording is torn: its end state was never written"
+        return "the recording has no end state (was the recorder killed?)"
+
+    def warnings(self) -> list[str]:
+        """What a user must know about this replay beyond its result."""
+        out = []
+        if self.read is not None and self.read.torn:
+            out.append(self.read.describe())
+        if self.matches is None:
+            out.append(f"final books not checked: {self.why_unchecked()}")
+        return out
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -439,6 +762,8 @@ class ReplayResult:
             "frames_per_second": self.frames / self.seconds if self.seconds else None,
             "wall_seconds": self.wall_seconds, "recorded_seconds": self.recorded_seconds,
             "resyncs": self.resyncs, "books": self.books, "matches_recording": self.matches,
+            "unchecked_because": self.why_unchecked() or None,
+            "torn_tail": self.read.describe() or None if self.read is not None else None,
         }
 
     def lines(self) -> list[str]:
@@ -458,7 +783,8 @@ class ReplayResult:
                        f"{'' if st['synced'] else ' (not in sync)'}")
         m = self.matches
         out.append("final books identical to the recording: "
-                   + ("yes" if m else "no recorded end state" if m is None else "NO"))
+                   + ("yes" if m else f"not checked ({self.why_unchecked()})" if m is None
+                      else "NO"))
         return out
 
 
@@ -471,7 +797,7 @@ class _Replayer:
 
         self._BookSync = BookSync
         self._decode = decode
-        self.result = ReplayResult(path)
+        self.result = ReplayResult(path, read=ReadReport(path))
         self.syncs: dict[str, Any] = {}
         self.first_ts = 0
         self.last_ts = 0
@@ -517,7 +843,13 @@ class _Replayer:
                 book, product=rec["product"])
         elif kind == "end":
             res.recorded = rec["books"]
+        elif kind == "aborted":
+            res.aborted = str(rec.get("reason") or "no reason given")
         return None
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """The recording's records, reading into this replay's report."""
+        return read_records(self.result.path, self.result.read)
 
     def finish(self) -> ReplayResult:
         res = self.result
@@ -525,6 +857,14 @@ class _Replayer:
         res.resyncs = sum(s.resyncs for s in self.syncs.values())
         res.recorded_seconds = (self.last_ts - self.first_ts) / 1e9 if self.first_ts else 0.0
         return res
+
+
+async def _first(*waits: Awaitable[Any], timeout: float) -> None:
+    """Wait until the first of ``waits`` completes or ``timeout`` passes."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    for t in tasks:
+        t.cancel()
 
 
 def _paced(records: Iterator[dict[str, Any]], speed: float) -> Iterator[dict[str, Any]]:
@@ -550,7 +890,7 @@ def replay(path: str, *, speed: float = 0.0) -> ReplayResult:
     """
     rp = _Replayer(path)
     t0 = time.perf_counter()
-    for rec in _paced(read_records(path), speed):
+    for rec in _paced(rp.records(), speed):
         rp.step(rec)
     res = rp.finish()
     res.wall_seconds = time.perf_counter() - t0
@@ -560,7 +900,8 @@ def replay(path: str, *, speed: float = 0.0) -> ReplayResult:
 async def replay_served(path: str, *, speed: float = 1.0, port: int = 0,
                         host: str = "127.0.0.1", wait_for_client: float | None = 30.0,
                         ready: asyncio.Future[str] | None = None,
-                        out: IO[str] | None = None) -> ReplayResult:
+                        out: IO[str] | None = None,
+                        stop: asyncio.Event | None = None) -> ReplayResult:
     """Replay in (scaled) real time and push the frames, as recorded, to the
     clients of a WebSocket server on ``host:port``.
 
@@ -573,13 +914,20 @@ async def replay_served(path: str, *, speed: float = 1.0, port: int = 0,
 
     Replay starts when the first client has subscribed (or a second after it
     connected without subscribing, or after ``wait_for_client`` seconds
-    without any client).  ``ready`` receives the server's URL.
+    without any client); it says on ``out`` that it is waiting and for which
+    topics.  ``ready`` receives the server's URL; ``stop`` ends the replay
+    early (the result then has ``stopped`` set).  The file is checked before
+    the server starts.
     """
     import sys
 
     import websockets
 
     out = out or sys.stdout
+    stop = stop or asyncio.Event()
+    header = next(read_records(path))  # fails fast on a file that is not a recording
+    offered = [f"{t}@{s}" for s in header.get("symbols") or []
+               for t in ("depth_update", "trade")]
     # client -> subscribed topics, None until its first subscribe (firehose)
     clients: dict[Any, set[str] | None] = {}
     connected = asyncio.Event()
@@ -624,26 +972,33 @@ async def replay_served(path: str, *, speed: float = 1.0, port: int = 0,
         bound = next(iter(server.sockets)).getsockname()[1]
         url = f"ws://{host}:{bound}"
         out.write(f"serving {path} on {url}\n")
+        if wait_for_client:
+            out.write(f"waiting up to {wait_for_client:g} s for a subscriber (topics: "
+                      f"{', '.join(offered) or 'as recorded'}; Ctrl-C to stop)\n")
         out.flush()
         if ready is not None and not ready.done():
             ready.set_result(url)
         if wait_for_client:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(connected.wait(), wait_for_client)
+            await _first(connected.wait(), stop.wait(), timeout=wait_for_client)
             if connected.is_set():
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(subscribed.wait(), 1.0)
+                await _first(subscribed.wait(), stop.wait(), timeout=1.0)
+            out.write("replaying to a subscriber\n" if clients else
+                      "no subscriber: replaying anyway\n")
+            out.flush()
         rp = _Replayer(path)
         t0 = time.perf_counter()
         start_wall = time.monotonic()
         first_ts = None
-        for rec in read_records(path):
+        for rec in rp.records():
+            if stop.is_set():
+                rp.result.stopped = True
+                break
             if rec["type"] == "frame":
                 if first_ts is None:
                     first_ts = rec["ts"]
                 delay = start_wall + (rec["ts"] - first_ts) / 1e9 / speed - time.monotonic()
                 if delay > 0:
-                    await asyncio.sleep(delay)
+                    await _first(stop.wait(), timeout=delay)
             frame = rp.step(rec)
             if frame is not None and clients:
                 text = rec["frame"]

@@ -76,11 +76,12 @@ async def run(args: argparse.Namespace, *, ready: asyncio.Event | None = None,
                     coin_m=args.coin_m, rate=getattr(args, "rate", None),
                     total_rate=getattr(args, "total_rate", None),
                     clock_offset_ms=getattr(args, "clock_offset", 0))
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
+    if stop is None:  # a caller that passes ``stop`` handles the signals itself
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
     async with sim:
         print(f"rest: {sim.rest_url}", flush=True)
         print(f"spot ws: {sim.ws_url}/public {sim.ws_url}/private", flush=True)

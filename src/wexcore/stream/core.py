@@ -8,7 +8,9 @@ be tested by feeding raw frames without a network:
 * routing of pushes to subscriptions without parsing the whole frame (one
   ``bytes.find`` for the ``"event"`` key and a dict lookup);
 * resolving subscribe/unsubscribe replies by ``id`` and classifying errors
-  (listen key invalid or expired -> renew);
+  (listen key invalid or expired -> renew), including the plain-text ones
+  (``order@invalid_listenkey`` renews; ``Invalid method`` is logged and
+  counted, never fatal);
 * the heartbeat schedule (text ``ping``/``pong``) and the dead-connection
   rule;
 * the reconnect policy (jittered exponential backoff);
@@ -154,6 +156,8 @@ class StreamCounters:
     unrouted: int = 0
     dropped: int = 0
     duplicates_suppressed: int = 0
+    #: plain-text (not JSON) messages from the server, e.g. ``Invalid method``
+    server_texts: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in self.__slots__}
@@ -497,6 +501,7 @@ class StreamCore:
         self._seen_order: deque[bytes] = deque()
         self._orphans: list[_Pending] = []
         self._unrouted_control = 0
+        self._texts_seen: set[str] = set()
         self._router = Router(self._resolve_route, self._control, event_of, self.decoder)
         if self._dedupe_window:
             self._router.duplicate = self._is_duplicate
@@ -665,11 +670,16 @@ class StreamCore:
             if self.on_pong is not None:
                 self.on_pong()
             return
+        if not stripped.startswith((b"{", b"[", b'"')):
+            self._server_text(stripped)
+            return
         try:
             msg = orjson.loads(stripped)
         except orjson.JSONDecodeError:
-            log.warning("unparseable control frame: %.200r", frame)
-            self.counters.errors += 1
+            self._server_text(stripped)
+            return
+        if isinstance(msg, str):
+            self._server_text(msg.encode())
             return
         if not isinstance(msg, dict):
             self._unrouted_control += 1
@@ -692,6 +702,25 @@ class StreamCore:
                 self.on_listen_key_rejected(Reply("", code, text))
             return
         self._unrouted_control += 1
+
+    def _server_text(self, text: bytes) -> None:
+        """A message that is plain text, not JSON: the futures user stream's
+        documented error ``{topic}@invalid_listenkey`` renews the key; any
+        other (``Invalid method``, ``Invalid Parameter``...) is logged and
+        counted in :attr:`StreamCounters.server_texts`, never fatal."""
+        self.counters.server_texts += 1
+        shown = text[:200].decode("utf-8", "replace")
+        if _is_listen_key_failure(0, shown):  # by its text only
+            self.counters.errors += 1
+            if self.private and self.on_listen_key_rejected is not None:
+                self.on_listen_key_rejected(Reply("", -1, shown))
+                return
+        # each distinct text once at WARNING (a server repeating one cannot flood the log)
+        if shown not in self._texts_seen and len(self._texts_seen) < 100:
+            self._texts_seen.add(shown)
+            log.warning("%s %s: the server sent text: %r", self.product, self.channel, shown)
+        else:
+            log.debug("%s %s: the server sent text: %r", self.product, self.channel, shown)
 
     def _reply(self, reply: Reply) -> None:
         self.counters.replies += 1

@@ -13,6 +13,17 @@ Management"), step by step, and where it happens here:
 7-9. absolute quantities, 0 removes, unknown removals   -> the book kernel
 
 Frames go from the socket to the kernel as bytes: no Python object per level.
+
+Staleness: a book can be wrong without any gap showing, and :class:`LiveBook`
+watches for three signs of it. Many stale frames in a row (``max_stale_run``:
+the book's id ran ahead of the stream, e.g. after a frame that jumped the
+update id) and an applied frame that moves the id implausibly far
+(``max_id_jump``) resync at once (:class:`BookSync`). A book that has been
+quiet for ``stale_after`` seconds (its last frames may have been lost and no
+later frame will reveal the gap; the exchange has no per-book heartbeat) is
+checked against a REST snapshot: an exchange that moved on, or different top
+levels at the same id, resync it. :meth:`LiveBook.staleness` and
+:meth:`LiveBooks.summary` report the checks.
 """
 
 from __future__ import annotations
@@ -42,13 +53,25 @@ log = logging.getLogger("wexcore.livebook")
 _STALE = 0
 _CROSSED = 2
 
+#: consecutive stale frames that make a live book resync
+DEFAULT_MAX_STALE_RUN = 20
+#: the most an applied frame may move a live book's update id
+DEFAULT_MAX_ID_JUMP = 1 << 32
+#: seconds without a depth frame before a live book checks itself against a snapshot
+DEFAULT_STALE_AFTER = 10.0
+#: levels per side a quiet-period check compares
+QUIET_CHECK_LEVELS = 50
+#: the resync reasons of the staleness rules
+STALENESS_REASONS = ("stale_frames", "id_jump", "quiet_check")
+
 
 @dataclass(frozen=True, slots=True)
 class ResyncEvent:
     """A live book lost its sequence and is being rebuilt from a snapshot.
 
     ``reason`` is one of ``"gap"``, ``"crossed"``, ``"reconnect"``,
-    ``"decode_error"``, ``"buffer_overflow"``, ``"requested"``.
+    ``"decode_error"``, ``"buffer_overflow"``, ``"requested"``, and the
+    staleness rules' ``"stale_frames"``, ``"id_jump"``, ``"quiet_check"``.
     """
 
     symbol: str
@@ -116,6 +139,13 @@ class BookSync(BookFeed):
     found as a gap when the buffer is replayed). The per-message path
     (``deliver``) is compiled (:class:`wexcore._stream.BookFeed`); the
     decisions (snapshot, replay, losing sync) are here.
+
+    ``max_stale_run`` consecutive stale frames, or an applied frame that
+    moves the update id by more than ``max_id_jump``, lose sync (reasons
+    ``"stale_frames"``, ``"id_jump"``); 0 disables either rule. The defaults
+    never trigger on a healthy stream: a stale frame is a repeat, and
+    repeats come one at a time; a frame's ids advance by the updates it
+    carries, nowhere near 2**32.
     """
 
     def __init__(
@@ -127,11 +157,17 @@ class BookSync(BookFeed):
         on_resync: Callable[[ResyncEvent], None] | None = None,
         on_synced: Callable[[], None] | None = None,
         stats: LatencyStats | None = None,
+        max_stale_run: int = DEFAULT_MAX_STALE_RUN,
+        max_id_jump: int = DEFAULT_MAX_ID_JUMP,
     ) -> None:
+        if max_stale_run < 0 or max_id_jump < 0:
+            raise ValueError("max_stale_run and max_id_jump must be >= 0 (0 disables)")
         self.book = book
         self.symbol: str = book.symbol
         self.product = product
         self.max_buffer = max_buffer
+        self.max_stale_run = max_stale_run
+        self.max_id_jump = max_id_jump
         self.buffer = deque()
         self.synced = False
         #: times the book lost sync after having been synced once
@@ -150,6 +186,8 @@ class BookSync(BookFeed):
         self.apply_ring = stats.apply if stats is not None else None
         self.wire_ring = stats.wire if stats is not None else None
         self.last_resync: ResyncEvent | None = None
+        #: how often each reason made the book lose (or stay out of) sync
+        self.resync_reasons: dict[str, int] = {}
         self.futures = product == "futures"
 
     def feed(self, frame: bytes, received_ns: int = 0) -> None:
@@ -163,6 +201,7 @@ class BookSync(BookFeed):
         was = self.synced
         self.synced = False
         self.wants_snapshot = True
+        self.resync_reasons[reason] = self.resync_reasons.get(reason, 0) + 1
         if reason == "reconnect":
             # frames from the old connection cannot be trusted to be contiguous
             # with the new one
@@ -219,6 +258,7 @@ class BookSync(BookFeed):
         self.synced = True
         self.ever_synced = True
         self.wants_snapshot = False
+        self.stale_run = 0
         if self.on_synced is not None:
             self.on_synced()
         return True
@@ -279,6 +319,10 @@ class LiveBook:
         on_update: ``on_update(book, received_ns)`` after every applied live
             update (the kernel book, and the frame's receive time in
             ``time.time_ns()``); it runs on the receive path: keep it short.
+        stale_after: seconds without a depth frame after which the synced
+            book is checked against a REST snapshot (``None`` or 0: never);
+            each check is one snapshot request, paced with the resyncs.
+        max_stale_run, max_id_jump: :class:`BookSync`'s staleness rules.
     """
 
     def __init__(
@@ -301,9 +345,25 @@ class LiveBook:
         http: httpx.AsyncClient | None = None,
         stream_options: dict[str, Any] | None = None,
         snapshot_pacer: RequestPacer | None = None,
+        stale_after: float | None = DEFAULT_STALE_AFTER,
+        max_stale_run: int = DEFAULT_MAX_STALE_RUN,
+        max_id_jump: int = DEFAULT_MAX_ID_JUMP,
     ) -> None:
         if product not in ("spot", "futures"):
             raise ValueError(f"product must be 'spot' or 'futures', not {product!r}")
+        if stale_after is not None and not stale_after >= 0:
+            raise ValueError(f"stale_after must be >= 0 seconds or None, not {stale_after!r}")
+        if max_stale_run < 0 or max_id_jump < 0:
+            raise ValueError("max_stale_run and max_id_jump must be >= 0 (0 disables)")
+        self.stale_after = stale_after or None
+        self._max_stale_run = max_stale_run
+        self._max_id_jump = max_id_jump
+        #: quiet-period checks made, failed (no snapshot), and their last verdict
+        self.quiet_checks = 0
+        self.quiet_check_errors = 0
+        self.last_quiet_check: str | None = None
+        self._quiet_since = 0.0
+        self._watch_task: asyncio.Task[None] | None = None
         self.symbol = symbol
         self.product = product
         self.rest_url = (rest_url or _rest.default_rest_url(product)).rstrip("/")
@@ -372,7 +432,8 @@ class LiveBook:
         self._need_snapshot = asyncio.Event()
         self.sync = BookSync(book, product=self.product, max_buffer=self._max_buffer,
                              on_resync=self._resynced, on_synced=self._synced_event.set,
-                             stats=self.stats)
+                             stats=self.stats, max_stale_run=self._max_stale_run,
+                             max_id_jump=self._max_id_jump)
         if self._stream is None:
             channel = "public" if self.product == "spot" else "market"
             self._stream = StreamClient(
@@ -385,16 +446,20 @@ class LiveBook:
         if not self._stream.connected:
             await self._stream.start()
         self._task = asyncio.create_task(self._resync_loop(), name=f"livebook {self.symbol}")
+        if self.stale_after is not None:
+            self._watch_task = asyncio.create_task(self._watch_loop(),
+                                                   name=f"livebook {self.symbol} staleness")
         await self._stream.subscribe_sink([self._topic], self.sync)
         self._stream_ready = True
         self._need_snapshot.set()
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        for task in (self._task, self._watch_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._task = self._watch_task = None
         if self._stream is not None:
             self._stream.remove_state_listener(self._on_state)
             if self._own_stream:
@@ -450,7 +515,93 @@ class LiveBook:
         self.sync.lose_sync("requested")
         self._kick()
 
+    def staleness(self) -> dict[str, Any]:
+        """The staleness rules' state: the quiet bound, how long the book has
+        had no depth frame (while in sync), the quiet-period checks made, how
+        many could not get a snapshot, the last one's verdict (``"ok"``,
+        ``"behind"``, ``"differs"``, ``"ahead"``: the REST view lags the
+        stream), and the resyncs each rule caused."""
+        reasons = self.sync.resync_reasons if self.sync is not None else {}
+        quiet = None
+        if self.sync is not None and self.sync.synced and self._quiet_since:
+            quiet = max(0.0, time.monotonic() - self._quiet_since)
+        return {
+            "stale_after": self.stale_after,
+            "quiet_for_s": quiet,
+            "quiet_checks": self.quiet_checks,
+            "quiet_check_errors": self.quiet_check_errors,
+            "last_quiet_check": self.last_quiet_check,
+            "resyncs": {r: reasons.get(r, 0) for r in STALENESS_REASONS},
+        }
+
     # ---- internals ----------------------------------------------------------
+
+    async def _watch_loop(self) -> None:
+        """The quiet-period rule: a synced book that saw no depth frame for
+        ``stale_after`` seconds is compared with a snapshot (then again after
+        every further ``stale_after`` of quiet)."""
+        assert self.sync is not None and self.stale_after is not None
+        bound = self.stale_after
+        period = max(bound / 4, 0.01)
+        seen = -1
+        while True:
+            await asyncio.sleep(period)
+            sync = self.sync
+            now = time.monotonic()
+            activity = sync.applied + sync.stale
+            if activity != seen or not sync.synced:
+                seen = activity
+                self._quiet_since = now
+                continue
+            if now - self._quiet_since >= bound:
+                await self._quiet_check()
+                self._quiet_since = time.monotonic()
+
+    async def _quiet_check(self) -> None:
+        sync = self.sync
+        assert sync is not None
+        self.quiet_checks += 1
+        before = (sync.applied + sync.stale, sync.resyncs, sync.snapshots)
+        try:
+            snap = await self._fetch()
+            if (sync.applied + sync.stale, sync.resyncs, sync.snapshots) != before \
+                    or not sync.synced:
+                return  # the book moved meanwhile: this snapshot proves nothing
+            verdict, detail = self._compare_with_snapshot(snap)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - tried again after the next quiet period
+            self.quiet_check_errors += 1
+            self.last_quiet_check = f"error: {type(exc).__name__}"
+            log.warning("%s: quiet-period check failed (%s)", self.symbol, exc)
+            return
+        self.last_quiet_check = verdict
+        if verdict in ("behind", "differs"):
+            sync.lose_sync("quiet_check", detail)
+
+    def _compare_with_snapshot(self, snap: bytes | dict[str, Any]) -> tuple[str, str]:
+        from wexcore import OrderBook
+
+        assert self.price_precision is not None and self.quantity_precision is not None
+        product: Any = self.product
+        ref = OrderBook(self.symbol, self.price_precision, self.quantity_precision,
+                        product=product)
+        ref.load_snapshot(snap)
+        book = self.book
+        ours, theirs = int(book.last_update_id), int(ref.last_update_id)
+        if theirs > ours:
+            return "behind", (f"quiet for {self.stale_after} s at update id {ours}; the "
+                              f"exchange's snapshot is at {theirs}")
+        if theirs < ours:
+            return "ahead", ""
+        for side, n in (("bid", int(ref.bid_count)), ("ask", int(ref.ask_count))):
+            n = min(n, QUIET_CHECK_LEVELS)
+            reads = (book.bid_ticks, ref.bid_ticks) if side == "bid" else \
+                (book.ask_ticks, ref.ask_ticks)
+            if reads[0](n).tolist() != reads[1](n).tolist():
+                return "differs", (f"{side}s differ from the exchange's snapshot at the same "
+                                   f"update id {ours}")
+        return "ok", ""
 
     def _kick(self) -> None:
         if self._synced_event is not None and not self.synced:
@@ -556,6 +707,9 @@ class LiveBooks:
         snapshot_fetcher: SnapshotFetcher | None = None,
         stream_options: dict[str, Any] | None = None,
         snapshot_rate: float = 8.0,
+        stale_after: float | None = DEFAULT_STALE_AFTER,
+        max_stale_run: int = DEFAULT_MAX_STALE_RUN,
+        max_id_jump: int = DEFAULT_MAX_ID_JUMP,
     ) -> None:
         self.symbols = list(dict.fromkeys(symbols))
         if not self.symbols:
@@ -579,6 +733,9 @@ class LiveBooks:
         self._http: httpx.AsyncClient | None = None
         # under the depth endpoints' 10 requests / s / IP, shared by all books
         self.pacer = RequestPacer(snapshot_rate)
+        self.stale_after = stale_after
+        self._staleness = {"stale_after": stale_after, "max_stale_run": max_stale_run,
+                           "max_id_jump": max_id_jump}
 
     async def __aenter__(self) -> LiveBooks:
         await self.start()
@@ -609,6 +766,7 @@ class LiveBooks:
                         price_precision=pp, quantity_precision=qp, http=self._http,
                         on_resync=self._record, stats=self.stats,
                         snapshot_fetcher=self._fetcher, snapshot_pacer=self.pacer,
+                        **self._staleness,  # type: ignore[arg-type]
                     )
             await asyncio.gather(*(b.start() for b in self.books.values()))
         except BaseException:
@@ -646,10 +804,12 @@ class LiveBooks:
         return sum(b.resyncs for b in self.books.values())
 
     def summary(self) -> dict[str, Any]:
-        """Latency statistics (µs) and counters across every book and connection."""
+        """Latency statistics (µs) and counters across every book and connection,
+        and each book's staleness checks (:meth:`LiveBook.staleness`)."""
         return {
             "latency": self.stats.summary(),
             "resyncs": {s: b.resyncs for s, b in self.books.items()},
             "snapshots": {s: (b.sync.snapshots if b.sync else 0) for s, b in self.books.items()},
+            "staleness": {s: b.staleness() for s, b in self.books.items()},
             "connections": [s.counters.as_dict() for s in self.streams],
         }
