@@ -615,14 +615,17 @@ class FuturesRoutes:
         return {"items": [futures_order_view(o) for o in reversed(orders)], "page": 1,
                 "ps": len(orders), "total": len(orders)}
 
-    def _quant(self, a: Account) -> None:
+    def _quant(self, a: Account, p: P) -> bool:
+        """Refuse a non-quant account; False when the bonus account is asked
+        for (the simulator has none, so its lists are empty)."""
         if not a.quant:
             raise SimError("not_quantification_account")
+        return not get_bool(p, "welfareAccount", False)
 
     def h_quant_history(self, p: P, a: Account, ip: str) -> Any:
-        self._quant(a)
+        real = self._quant(a, p)
         forced = get_bool(p, "forceClose", False)
-        orders = [o for o in self._orders(a, p) if o.state in TERMINAL
+        orders = [o for o in self._orders(a, p) if real and o.state in TERMINAL
                   and (forced or not o.force_close)]
         side = get_int(p, "orderSide", 0, 1, 2) if p.get("orderSide") not in (None, "") else 0
         if side:
@@ -652,8 +655,8 @@ class FuturesRoutes:
         return page
 
     def h_quant_trades(self, p: P, a: Account, ip: str) -> Any:
-        self._quant(a)
-        page = self._cursor(self._fills(a, p), p, lambda t: t["tradeId"], 2000)
+        fills = self._fills(a, p) if self._quant(a, p) else []
+        page = self._cursor(fills, p, lambda t: t["tradeId"], 2000)
         page["items"] = [{**self._fill_view(t), "quoteQty": t["quoteQty"]}
                          for t in page["items"]]
         return page
