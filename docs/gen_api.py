@@ -41,7 +41,9 @@ SECTIONS = [
     ("NATS JetStream bus", ["BusBooks", "Feed"]),
     ("Errors", ["WexError", "WexAPIError", "AuthenticationError", "InvalidOrderError",
                 "InsufficientFundsError", "RateLimitError", "ServerError", "NotFoundError",
-                "OrderStateUnknownError", "SequenceGap", "DecodeError", "PrecisionError"]),
+                "OrderStateUnknownError", "SequenceGap", "DecodeError", "PrecisionError",
+                "InvalidParameterError", "OrderNotFoundError", "AccessDeniedError",
+                "TransportError"]),
 ]
 
 # Python modules documented beyond the package root: the commands' building blocks.

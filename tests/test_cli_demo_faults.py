@@ -31,6 +31,10 @@ VALUES = {
 }
 # kinds whose injections make a book resync
 RESYNCING = {"drop", "reorder", "disconnect_every"}
+# kinds that need longer than the default run on a loaded 2-core machine: a
+# start-up retried through 5xx answers (with backoff), and a reconnect plus
+# resync that must finish after the first cut
+SECONDS = {"rest_5xx": "4", "disconnect_every": "3"}
 
 
 def documented_faults() -> list[tuple[str, str]]:
@@ -58,7 +62,7 @@ def _field(text: str, label: str) -> str:
                          ids=[k for k, _ in documented_faults()])
 def test_demo_keeps_running_and_verifies_its_books(capsys, kind, counted):
     assert kind in VALUES, f"docs/simulator.md documents {kind!r}: give it a value here"
-    code = main(["demo", "--seconds", "1.5", "--plain", "--seed", "4",
+    code = main(["demo", "--seconds", SECONDS.get(kind, "1.5"), "--plain", "--seed", "4",
                  "--faults", f"{kind}={VALUES[kind]}"])
     out, err = capsys.readouterr()
     assert code == 0, err

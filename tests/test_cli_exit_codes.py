@@ -115,7 +115,8 @@ def test_a_rest_endpoint_that_fails_is_named(capsys, tmp_path):
     err = capsys.readouterr().err
     assert err.startswith("wexcore book: error: starting the spot btc_usdt book "
                           "(http://127.0.0.1:9, ")
-    assert "http://127.0.0.1:9/v4/public/symbol" in err
+    # the REST error names the request: method, path and host
+    assert "GET /v4/public/symbol on 127.0.0.1:9" in err
 
 
 def test_a_missing_file_is_named(capsys, tmp_path):

@@ -1,9 +1,11 @@
-"""Client shells over httpx.MockTransport: retries, write safety, clock, pagination, logging."""
+"""Client shells over httpx.MockTransport (the optional httpx transport): retries, write
+safety, clock, pagination, logging -- the request core's plan, driven by both shells."""
 
 from __future__ import annotations
 
 import logging
 import time
+from decimal import Decimal
 
 import httpx
 import orjson
@@ -17,7 +19,11 @@ from wexcore import (
     ServerError,
 )
 from wexcore.rest import client as client_mod
+from wexcore.rest import types as T
 from wexcore.rest.codes import TransportError
+
+BALANCES = {"totalBtcAmount": "0", "assets": [{"currency": "usdt", "availableAmount": "5"}]}
+DEPTH = {"lastUpdateId": 7, "bids": [["1.5", "2"]], "asks": []}
 
 KEY, SECRET = "my-key-1234", "my-very-secret-value"
 
@@ -82,10 +88,9 @@ def test_query_string_is_sent_byte_for_byte():
 
 
 def test_get_retries_502_503_then_succeeds(sleeps):
-    s = Script(
-        {"/v4/balances": [err("COMMON_002", 502), err("COMMON_002", 503), ok({"assets": []})]}
-    )
-    assert make(s).balances() == {"assets": []}
+    s = Script({"/v4/balances": [err("COMMON_002", 502), err("COMMON_002", 503), ok(BALANCES)]})
+    r = make(s).balances()
+    assert r.assets[0].available_amount == Decimal("5")
     assert s.paths().count("/v4/balances") == 3
     assert len(sleeps) == 2 and all(0 <= d <= 2.0 for d in sleeps)
 
@@ -98,9 +103,16 @@ def test_get_gives_up_after_max_retries(sleeps):
     assert s.paths().count("/v4/balances") == 3
 
 
-def test_get_500_is_not_retried(sleeps):
-    s = Script({"/v4/balances": [httpx.Response(500, content=b"")]})
-    with pytest.raises(ServerError):
+def test_get_is_retried_on_any_5xx_and_busy_code(sleeps):
+    s = Script({"/v4/balances": [httpx.Response(500, content=b""), err("COMMON_002"),
+                                 httpx.Response(504, content=b"gateway"), ok(BALANCES)]})
+    assert make(s).balances().total_btc_amount == 0
+    assert s.paths().count("/v4/balances") == 4
+
+
+def test_get_4xx_is_not_retried(sleeps):
+    s = Script({"/v4/balances": [httpx.Response(404, content=b"")]})
+    with pytest.raises(wexcore.NotFoundError):
         make(s).balances()
     assert s.paths().count("/v4/balances") == 1
 
@@ -110,7 +122,7 @@ def test_429_honours_retry_after(sleeps):
         {
             "/v4/public/depth": [
                 httpx.Response(429, headers={"Retry-After": "1.5"}),
-                ok({"bids": [], "asks": []}),
+                ok(DEPTH),
             ]
         }
     )
@@ -132,14 +144,15 @@ def test_lost_answer_to_an_order_is_unknown_state(sleeps):
     s = Script({"/v4/order": [httpx.ReadError("connection reset")]})
     with pytest.raises(OrderStateUnknownError, match="may or may not") as ei:
         make(s).place_order("btc_usdt", "BUY", "LIMIT", price="1", quantity="1", validate=False)
-    assert (ei.value.method, ei.value.path) == ("POST", "/v4/order")
+    assert (ei.value.method, ei.value.path, ei.value.host) == ("POST", "/v4/order", "wex.test")
     assert s.paths().count("/v4/order") == 1
 
 
 def test_unsent_order_is_a_transport_error(sleeps):
     s = Script({"/v4/order": [httpx.ConnectError("refused")]})
-    with pytest.raises(TransportError, match="not sent"):
+    with pytest.raises(wexcore.rest.ConnectFailed, match="not sent") as ei:
         make(s).place_order("btc_usdt", "BUY", "LIMIT", price="1", quantity="1", validate=False)
+    assert "POST /v4/order on wex.test" in str(ei.value)
 
 
 def test_get_retries_connection_errors(sleeps):
@@ -148,18 +161,18 @@ def test_get_retries_connection_errors(sleeps):
             "/v4/public/depth": [
                 httpx.ConnectError("refused"),
                 httpx.ReadTimeout("slow"),
-                ok({"bids": []}),
+                ok(DEPTH),
             ]
         }
     )
-    assert make(s).depth("btc_usdt") == {"bids": []}
+    assert make(s).depth("btc_usdt").bids == [(Decimal("1.5"), Decimal(2))]
     s2 = Script({"/v4/public/depth": [httpx.ConnectError("refused")]})
-    with pytest.raises(TransportError):
+    with pytest.raises(TransportError, match="after 2 attempts"):
         make(s2, max_retries=1).depth("btc_usdt")
 
 
 def test_clock_synced_before_first_signed_request_with_half_rtt():
-    s = Script({"/v4/balances": [ok({})]})
+    s = Script({"/v4/balances": [ok(BALANCES)]})
     c = make(s)
     c.balances()
     assert s.paths() == ["/v4/public/time", "/v4/balances"]
@@ -179,9 +192,10 @@ def test_clock_record_is_half_round_trip():
 
 
 def test_auth_105_resyncs_once_and_retries_get():
-    s = Script({"/v4/balances": [err("AUTH_105"), ok({"assets": []})]})
+    s = Script({"/v4/balances": [err("AUTH_105"), ok(BALANCES)]})
     c = make(s)
-    assert c.balances() == {"assets": []}
+    assert c.balances() == T.SpotBalances(total_btc_amount=Decimal(0), assets=[
+        T.SpotBalance(currency="usdt", available_amount=Decimal(5))])
     assert s.paths() == ["/v4/public/time", "/v4/balances", "/v4/public/time", "/v4/balances"]
 
 
@@ -216,7 +230,8 @@ def test_validation_fetches_filters_once_and_fails_locally():
     with pytest.raises(wexcore.InvalidOrderError) as ei:
         c.place_order("btc_usdt", "BUY", "LIMIT", price="10.25", quantity="1")
     assert ei.value.code == "ORDER_F0103" and ei.value.http_status is None
-    assert c.place_order("btc_usdt", "BUY", "LIMIT", price="10.5", quantity="1") == {"orderId": "7"}
+    assert ei.value.field == "price"
+    assert c.place_order("btc_usdt", "BUY", "LIMIT", price="10.5", quantity="1").order_id == 7
     # validate=False skips the check entirely.
     c.place_order("btc_usdt", "BUY", "LIMIT", price="10.25", quantity="1", validate=False)
     assert s.paths().count("/v4/public/symbol") == 1
@@ -224,13 +239,16 @@ def test_validation_fetches_filters_once_and_fails_locally():
 
 
 def test_cursor_pagination_follows_has_next():
+    def order(oid):
+        return {"symbol": "btc_usdt", "orderId": oid, "state": "FILLED"}
+
     pages = [
-        ok({"hasPrev": False, "hasNext": True, "items": [{"orderId": "3"}, {"orderId": "2"}]}),
-        ok({"hasPrev": True, "hasNext": False, "items": [{"orderId": "1"}]}),
+        ok({"hasPrev": False, "hasNext": True, "items": [order("3"), order("2")]}),
+        ok({"hasPrev": True, "hasNext": False, "items": [order("1")]}),
     ]
     s = Script({"/v4/history-order": pages})
     items = list(make(s).paginate("order_history", symbol="btc_usdt", limit=2))
-    assert [i["orderId"] for i in items] == ["3", "2", "1"]
+    assert [i.order_id for i in items] == [3, 2, 1]
     q = [r.url.params for r in s.requests if r.url.path == "/v4/history-order"]
     assert "fromId" not in q[0] and q[1]["fromId"] == "2" and q[1]["direction"] == "NEXT"
 
@@ -263,12 +281,12 @@ def test_page_pagination_stops_at_total():
 
 
 def test_paginate_refuses_unpaginated():
-    with pytest.raises(ValueError, match="not a paginated"):
+    with pytest.raises(wexcore.rest.InvalidParameterError, match="not a paginated"):
         next(make(Script({})).paginate("depth", symbol="x"))
 
 
 def test_logging_shows_request_not_secret(caplog):
-    s = Script({"/v4/balances": [ok({})]})
+    s = Script({"/v4/balances": [ok(BALANCES)]})
     with caplog.at_level(logging.DEBUG, logger="wexcore.rest"):
         make(s).balances()
     text = caplog.text
@@ -287,29 +305,29 @@ def test_rate_limit_makes_a_burst_wait(sleeps):
 
 
 def test_keys_must_come_in_pairs():
-    with pytest.raises(ValueError, match="together"):
+    with pytest.raises(wexcore.rest.InvalidParameterError, match="together"):
         wexcore.SpotClient("key-only")
 
 
 async def test_async_client_same_behaviour(sleeps):
     s = Script(
         {
-            "/v4/balances": [err("COMMON_002", 502), ok({"assets": [1]})],
+            "/v4/balances": [err("COMMON_002", 502), ok(BALANCES)],
             "/v4/order": [httpx.ReadError("reset")],
             "/v4/history-order": [
-                ok({"hasNext": True, "items": [{"orderId": "5"}]}),
-                ok({"hasNext": False, "items": [{"orderId": "4"}]}),
+                ok({"hasNext": True, "items": [{"symbol": "x", "orderId": "5", "state": "NEW"}]}),
+                ok({"hasNext": False, "items": [{"symbol": "x", "orderId": 4, "state": "NEW"}]}),
             ],
         }
     )
     async with wexcore.AsyncSpotClient(
         KEY, SECRET, base_url="http://wex.test", transport=httpx.MockTransport(s), rate_limit=False
     ) as c:
-        assert await c.balances() == {"assets": [1]}
+        assert (await c.balances()).assets[0].currency == "usdt"
         with pytest.raises(OrderStateUnknownError):
             await c.place_order("btc_usdt", "SELL", "MARKET", quantity="1", validate=False)
-        got = [i["orderId"] async for i in c.paginate("order_history")]
-    assert got == ["5", "4"]
+        got = [i.order_id async for i in c.paginate("order_history")]
+    assert got == [5, 4]
     assert s.paths().count("/v4/order") == 1
 
 

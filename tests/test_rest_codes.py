@@ -117,7 +117,7 @@ def _fut_core():
 def test_spot_success_keeps_big_ids_exact():
     body = b'{"rc":0,"mc":"SUCCESS","ma":[],"result":{"lastUpdateId":137333589606963580}}'
     r = _spot_core().parse_response(spot["depth"], 200, {}, body)
-    assert r["lastUpdateId"] == 137333589606963580
+    assert r.last_update_id == 137333589606963580 and r.bids == []
 
 
 def test_spot_envelope_error_carries_fields():
@@ -148,9 +148,9 @@ def test_futures_success():
         b'{"error":{"code":"","msg":""},"msgInfo":"",'
         b'"result":{"orderId":6216559590087220004},"returnCode":0}'
     )
-    assert _fut_core().parse_response(futures["get_order"], 200, {}, body) == {
-        "orderId": 6216559590087220004
-    }
+    assert _fut_core().parse_response(futures["get_order"], 200, {}, body).order_id == (
+        6216559590087220004
+    )
 
 
 @pytest.mark.parametrize(

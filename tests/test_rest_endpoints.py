@@ -114,6 +114,15 @@ def test_generated_methods_are_up_to_date():
     )
 
 
+def test_docs_endpoint_tables_are_up_to_date():
+    text = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "rest.md").read_text()
+    assert _codegen.BEGIN in text and _codegen.END in text
+    assert _codegen.docs_with_tables(text) == text, "run: python -m wexcore.rest._codegen"
+    # every row names the method's return type
+    for ep in ENDPOINTS:
+        assert f"| `{ep.name}` |" in text
+
+
 @pytest.mark.parametrize(
     "cls,table",
     [

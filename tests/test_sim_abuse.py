@@ -14,7 +14,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from sim_support import fut, futures_headers, now_ms, spot, spot_headers, subscribe
-from wexcore.sim import DEMO_API_KEY, ENDPOINT_METHODS, Simulator
+from wexcore.sim import DEMO_API_KEY, DEMO_SECRET, ENDPOINT_METHODS, Simulator
 from wexcore.sim.codes import FUTURES_CODES, SPOT_MESSAGES
 
 
@@ -208,11 +208,21 @@ async def test_clock_offset_shifts_the_server_clock_for_time_and_signatures():
         assert status == 200 and body["returnCode"] == 0
 
 
-def test_the_client_recovers_from_a_skewed_server_clock():
+def test_the_clients_work_against_a_skewed_server_clock():
     import wexcore
 
     with Simulator(seed=2, paused=True, rate_limits=False, clock_offset_ms=-30_000) as sim:
-        with wexcore.SpotClient(DEMO_API_KEY, "bc6630d0231fda5cd98794f52c4998659beda290",
-                                base_url=sim.rest_url, rate_limit=False) as client:
+        with wexcore.SpotClient(DEMO_API_KEY, DEMO_SECRET, base_url=sim.rest_url,
+                                rate_limit=False) as client:
             assert client.balances() is not None
             assert -31_000 < client.time_offset_ms < -29_000
+        with wexcore.FuturesClient(DEMO_API_KEY, DEMO_SECRET, base_url=sim.rest_url,
+                                   rate_limit=False,
+                                   time_url=sim.rest_url + "/v4/public/time") as fclient:
+            assert fclient.funds() is not None
+            assert -31_000 < fclient.time_offset_ms < -29_000
+        with wexcore.FuturesClient(DEMO_API_KEY, DEMO_SECRET, base_url=sim.rest_url,
+                                   rate_limit=False, sync_clock=False) as stale:
+            with pytest.raises(wexcore.AuthenticationError) as ei:
+                stale.funds()
+            assert (ei.value.http_status, ei.value.code) == (403, "FORBIDDEN")

@@ -112,11 +112,14 @@ async def test_spot_private_order_events_once_each_across_reconnects(transport):
 async def test_spot_token_renewed_before_it_expires(transport):
     # the server's tokens live 0.6 s; the client renews at 80 % of its own
     # idea of the validity (0.5 s): the connection never sees an expiry
+    # Tokens every 0.4 s are far above ws-token's documented 1 / 10 s: the
+    # REST client's own limiter is off for this one.
     async with Simulator(faults="token_ttl=0.6", **QUIET) as sim, \
-            httpx.AsyncClient(base_url=sim.rest_url) as http:
+            httpx.AsyncClient(base_url=sim.rest_url) as http, \
+            wexcore.AsyncSpotClient(**KEYS, base_url=sim.rest_url, rate_limit=False) as rest:
         got = Collector()
-        async with SpotPrivateStream(url=sim.ws_url, rest_url=sim.rest_url, transport=transport,
-                                     token_ttl=0.5, **KEYS) as stream:
+        async with SpotPrivateStream(url=sim.ws_url, rest_client=rest, transport=transport,
+                                     token_ttl=0.5) as stream:
             await stream.subscribe("order", callback=got, queue_size=0)
             await wait_until(lambda: stream.counters.token_renewals >= 4, 5.0, "renewals")
             (oid,) = await place_resting(http, sim, 1)
@@ -126,11 +129,13 @@ async def test_spot_token_renewed_before_it_expires(transport):
 
 
 async def test_spot_token_expired_early_is_renewed_and_resubscribed(transport):
-    async with Simulator(**QUIET) as sim, httpx.AsyncClient(base_url=sim.rest_url) as http:
+    # An immediate second ws-token is above the documented 1 / 10 s: the REST
+    # client's limiter (which would make the renewal wait) is off here.
+    async with Simulator(**QUIET) as sim, httpx.AsyncClient(base_url=sim.rest_url) as http, \
+            wexcore.AsyncSpotClient(**KEYS, base_url=sim.rest_url, rate_limit=False) as rest:
         got, states = Collector(), []
-        async with SpotPrivateStream(url=sim.ws_url, rest_url=sim.rest_url, transport=transport,
-                                     on_state=states.append, token_min_interval=0.01,
-                                     **KEYS) as stream:
+        async with SpotPrivateStream(url=sim.ws_url, rest_client=rest, transport=transport,
+                                     on_state=states.append, token_min_interval=0.01) as stream:
             await stream.subscribe("order", callback=got, queue_size=0)
             first = stream.token.token
             sim.expire_tokens()
@@ -216,12 +221,13 @@ async def test_renewal_waits_out_the_token_rate_limit():
     from wexcore.stream._rest import fetch_token
 
     calls = []
-    async with Simulator(**QUIET) as sim, httpx.AsyncClient() as http:
+    async with Simulator(**QUIET) as sim, \
+            wexcore.AsyncSpotClient(**KEYS, base_url=sim.rest_url, rate_limit=False) as rest:
 
         async def provider() -> str:
             calls.append(asyncio.get_running_loop().time())
             if len(calls) == 1:
-                return await fetch_token(http, sim.rest_url, "spot", DEMO_API_KEY, DEMO_SECRET)
+                return await fetch_token(rest)
             return "revoked"  # every later key is refused
 
         async with SpotPrivateStream(url=sim.ws_url, token_provider=provider,
@@ -239,12 +245,13 @@ async def test_failed_renewal_keeps_the_working_connection(transport):
     from wexcore.stream._rest import fetch_token
 
     calls = []
-    async with Simulator(**QUIET) as sim, httpx.AsyncClient(base_url=sim.rest_url) as http:
+    async with Simulator(**QUIET) as sim, httpx.AsyncClient(base_url=sim.rest_url) as http, \
+            wexcore.AsyncSpotClient(**KEYS, base_url=sim.rest_url, rate_limit=False) as rest:
 
         async def provider() -> str:
             calls.append(1)
             if len(calls) == 1:
-                return await fetch_token(http, sim.rest_url, "spot", DEMO_API_KEY, DEMO_SECRET)
+                return await fetch_token(rest)
             raise WexAPIError("rate limited", http_status=429)
 
         got = Collector()

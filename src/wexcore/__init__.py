@@ -38,16 +38,20 @@ from wexcore._decode import (
 from wexcore._sign import Signer, encode_query, sha256_backend
 from wexcore.bus import BusBooks, Feed  # noqa: E402 - after the stream layer it builds on
 from wexcore.errors import (
+    AccessDeniedError,
     AuthenticationError,
     DecodeError,
     InsufficientFundsError,
     InvalidOrderError,
+    InvalidParameterError,
     NotFoundError,
+    OrderNotFoundError,
     OrderStateUnknownError,
     PrecisionError,
     RateLimitError,
     SequenceGap,
     ServerError,
+    TransportError,
     WexAPIError,
     WexError,
 )
@@ -87,6 +91,10 @@ __all__ = [
     "ServerError",
     "NotFoundError",
     "OrderStateUnknownError",
+    "InvalidParameterError",
+    "OrderNotFoundError",
+    "AccessDeniedError",
+    "TransportError",
     "SequenceGap",
     "DecodeError",
     "PrecisionError",

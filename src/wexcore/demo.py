@@ -214,11 +214,21 @@ def _price_below(ticks: int, precision: int, fraction: str) -> str:
 async def _exercise_orders(session: LiveSession, books: dict[tuple[str, str], Any],
                            spot_rest: Any, fut_rest: Any, stop: asyncio.Event,
                            rounds: int, counts: dict[str, int],
-                           round_trips: list[float]) -> None:
+                           round_trips: list[float],
+                           private_ready: asyncio.Event | None = None) -> None:
     """Place a resting limit buy 2% under the touch, then cancel it, a few times
     on each product; every step is shown as an order event."""
     spot = books[("spot", SPOT_SYMBOLS[0])]
     fut = books[("futures", FUTURES_SYMBOL)]
+    if private_ready is not None:
+        # orders are shown by their stream events: wait for the private streams
+        waits = {asyncio.ensure_future(private_ready.wait()),
+                 asyncio.ensure_future(stop.wait())}
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
     for _ in range(rounds):
         if stop.is_set():
             return
@@ -232,7 +242,7 @@ async def _exercise_orders(session: LiveSession, books: dict[tuple[str, str], An
                 if product == "spot":
                     res = await spot_rest.place_order(live.symbol, "BUY", "LIMIT", price=price,
                                                       quantity="0.0100")
-                    oid = res["orderId"]
+                    oid = res.order_id
                 else:
                     oid = await fut_rest.place_order(live.symbol, "BUY", "LIMIT", 1, "LONG",
                                                      price=price)
@@ -368,6 +378,37 @@ class _DemoParts:
     fut_user: Any
     spot_rest: Any = None
     fut_rest: Any = None
+    private_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    private_task: asyncio.Future[None] | None = None
+
+
+async def _cancel(task: asyncio.Future[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+
+
+async def _hold_private_streams(parts: _DemoParts, session: LiveSession, ws_url: str) -> None:
+    """Open the private streams, subscribe to orders, and keep them open until
+    cancelled (closing them then). A failure is shown and the demo goes on
+    without order events."""
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            await noted(stack.enter_async_context(parts.spot_private),
+                        f"spot private stream at {ws_url}")
+            await noted(stack.enter_async_context(parts.fut_user),
+                        f"futures user stream at {ws_url}")
+            await parts.spot_private.subscribe("order", callback=session.order_callback("spot"),
+                                               queue_size=0)
+            await parts.fut_user.subscribe("order", callback=session.order_callback("futures"),
+                                           queue_size=0)
+            parts.private_ready.set()
+            await asyncio.Event().wait()  # held open until the demo ends
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - shown; the books go on
+        session.note(f"private streams: {type(exc).__name__}: {exc}")
+        raise
 
 
 async def _start_demo(stack: contextlib.AsyncExitStack, sim: Any, session: LiveSession,
@@ -402,20 +443,17 @@ async def _start_demo(stack: contextlib.AsyncExitStack, sim: Any, session: LiveS
     await parts.fut.streams[0].subscribe(f"trade@{FUTURES_SYMBOL}",
                                          callback=session.trade_callback("futures"),
                                          queue_size=0)
-    session.status = "opening the private streams ..."
-    await noted(stack.enter_async_context(parts.spot_private),
-                 f"spot private stream at {sim.ws_url}")
-    await noted(stack.enter_async_context(parts.fut_user),
-                 f"futures user stream at {sim.ws_url}")
-    await parts.spot_private.subscribe("order", callback=session.order_callback("spot"),
-                                       queue_size=0)
-    await parts.fut_user.subscribe("order", callback=session.order_callback("futures"),
-                                   queue_size=0)
     parts.spot_rest = await stack.enter_async_context(
         AsyncSpotClient(DEMO_API_KEY, DEMO_SECRET, base_url=sim.rest_url))
     parts.fut_rest = await stack.enter_async_context(
         AsyncFuturesClient(DEMO_API_KEY, DEMO_SECRET, base_url=sim.rest_url,
                            time_url=sim.rest_url + "/v4/public/time"))
+    # The private streams open beside the books, not before them: their token
+    # and listen key are rate-limited to 1 per 10 s, so one 5xx answer to that
+    # call delays them by up to 10 s, and the books must not wait for that.
+    task = asyncio.ensure_future(_hold_private_streams(parts, session, sim.ws_url))
+    stack.push_async_callback(_cancel, task)
+    parts.private_task = task
     session.status = "waiting for the books' first snapshots ..."
     with contextlib.suppress(asyncio.TimeoutError):
         await asyncio.wait_for(asyncio.gather(parts.spot.wait_synced(), parts.fut.wait_synced()),
@@ -496,7 +534,7 @@ async def _run_and_check(sim: Any, session: LiveSession, parts: _DemoParts, stop
     orders = asyncio.create_task(_exercise_orders(
         session, all_books, parts.spot_rest, parts.fut_rest, stop,
         rounds=max(1, min(3, int(seconds // 3) or 1)), counts=counts,
-        round_trips=round_trips))
+        round_trips=round_trips, private_ready=parts.private_ready))
     try:
         await render
     finally:

@@ -406,11 +406,10 @@ class _RestCalls:
         self.snapshot: Callable[[str, str], Awaitable[bytes | dict[str, Any]]] | None = None
 
     async def __aenter__(self) -> _RestCalls:
-        import httpx
-
         from wexcore.stream import _rest
 
-        self._http = httpx.AsyncClient(timeout=10.0)
+        # the REST clients' one request core: clock offset, retries, limiter
+        self._http = _rest.RestSession()
         self.snapshot = _rest.SnapshotSource(self._http, self.base, self.product)
         return self
 

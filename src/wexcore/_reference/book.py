@@ -63,12 +63,13 @@ def to_ticks(value: Any, precision: int, field: str = "value") -> int:
     return ticks
 
 
-def _inner(msg: dict) -> dict:
+def _inner(msg: dict[str, Any]) -> dict[str, Any]:
+    inner: dict[str, Any] = msg
     if "data" in msg:
-        return msg["data"]
-    if "result" in msg:
-        return msg["result"]
-    return msg
+        inner = msg["data"]
+    elif "result" in msg:
+        inner = msg["result"]
+    return inner
 
 
 class ReferenceBook:
@@ -85,13 +86,13 @@ class ReferenceBook:
         self.first_pending = False
 
     # -- input
-    def _decode(self, message: Any) -> dict:
+    def _decode(self, message: Any) -> dict[str, Any]:
         if isinstance(message, (bytes, bytearray, str)):
             message = json.loads(message, parse_float=Decimal)
         return _inner(message)
 
-    def _levels(self, raw: list) -> list[tuple[int, int]]:
-        return [(to_ticks(p, self.pp), to_ticks(q, self.qp)) for p, q in raw]
+    def _levels(self, raw: list[Any] | None) -> list[tuple[int, int]]:
+        return [(to_ticks(p, self.pp), to_ticks(q, self.qp)) for p, q in raw or ()]
 
     # -- operations
     def load_snapshot(self, snapshot: Any) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 DIGESTS = {
@@ -53,7 +54,8 @@ def canonical(api_key: str, method: str, path: str, query: str = "", body: str =
     return x + y
 
 
-def headers(api_key: str, secret: str, method: str, path: str, query=None, body=None, *,
+def headers(api_key: str, secret: str, method: str, path: str, query: Any = None,
+            body: Any = None, *,
             timestamp: int, recv_window: int = 5000, algorithm: str = "HmacSHA256",
             product: str = "spot") -> dict[str, str]:
     """The header dict built the way a careful pure-Python client would."""

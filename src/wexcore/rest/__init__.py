@@ -1,10 +1,24 @@
 """WEX REST clients: every documented spot and futures endpoint, sync and async.
 
 ``SpotClient``/``AsyncSpotClient`` and ``FuturesClient``/``AsyncFuturesClient``
-are built from one endpoint table (:mod:`wexcore.rest.endpoints`) and one
-sans-I/O request builder (:class:`wexcore.rest.client.RequestCore`).
+are built from one endpoint table (:mod:`wexcore.rest.endpoints`), drive one
+sans-I/O request core (:class:`wexcore.rest.core.RequestCore`) and return
+typed, exact results (:mod:`wexcore.rest.types`).
 """
 
+from wexcore.errors import (
+    AccessDeniedError,
+    ConnectFailed,
+    ConnectionLost,
+    InvalidParameterError,
+    OrderNotFoundError,
+    ProtocolError,
+    ReadTimeout,
+    ResponseTooLarge,
+    TransportError,
+    WalletError,
+)
+from wexcore.rest import types
 from wexcore.rest.client import (
     COIN_M_URL,
     SPOT_URL,
@@ -12,12 +26,12 @@ from wexcore.rest.client import (
     AsyncFuturesClient,
     AsyncSpotClient,
     FuturesClient,
-    RequestCore,
     SpotClient,
 )
-from wexcore.rest.codes import AccessDeniedError, OrderNotFoundError, TransportError, WalletError
+from wexcore.rest.core import RequestCore
 from wexcore.rest.filters import SymbolFilters
 from wexcore.rest.limits import RateLimiter
+from wexcore.rest.types import RawResponse
 
 __all__ = [
     "SpotClient",
@@ -27,10 +41,18 @@ __all__ = [
     "RequestCore",
     "RateLimiter",
     "SymbolFilters",
+    "RawResponse",
+    "types",
     "OrderNotFoundError",
     "AccessDeniedError",
     "WalletError",
+    "InvalidParameterError",
     "TransportError",
+    "ConnectFailed",
+    "ConnectionLost",
+    "ReadTimeout",
+    "ProtocolError",
+    "ResponseTooLarge",
     "SPOT_URL",
     "USDT_M_URL",
     "COIN_M_URL",

@@ -15,7 +15,10 @@ from __future__ import annotations
 import keyword
 import pathlib
 import textwrap
+import types as _pytypes
+from typing import Any, get_args, get_origin
 
+from wexcore.rest import types as T
 from wexcore.rest.endpoints import FUTURES_ENDPOINTS, SPOT_ENDPOINTS, Endpoint, Param
 
 _ANN = {
@@ -33,7 +36,25 @@ _ANN = {
 VALIDATED = {("spot", "place_order")}
 
 
-def _signature(ep: Endpoint) -> tuple[list[str], list[str]]:
+def annotation(tp: Any) -> str:
+    """The source text of a result type, as the generated module spells it."""
+    if isinstance(tp, T.Adapted):
+        return tp.public
+    if isinstance(tp, _pytypes.UnionType):
+        return " | ".join(annotation(a) for a in get_args(tp))
+    if tp is type(None):
+        return "None"
+    origin = get_origin(tp)
+    if origin is not None:
+        inner = ", ".join(annotation(a) for a in get_args(tp))
+        head = "list" if origin is list else annotation(origin)
+        return f"{head}[{inner}]"
+    if isinstance(tp, type):
+        return f"T.{tp.__name__}" if tp.__module__ == T.__name__ else tp.__name__
+    raise TypeError(f"cannot spell result type {tp!r}")
+
+
+def _signature(ep: Endpoint[Any]) -> tuple[list[str], list[str]]:
     positional, keyword_only = [], []
     for p in ep.params:
         assert p.arg.isidentifier() and not keyword.iskeyword(p.arg), p.arg
@@ -66,7 +87,7 @@ def _param_doc(p: Param) -> str:
     return " ".join(bits)
 
 
-def _docstring(ep: Endpoint) -> str:
+def _docstring(ep: Endpoint[Any]) -> str:
     lines = [
         f"{ep.section}.",
         "",
@@ -94,11 +115,12 @@ def _docstring(ep: Endpoint) -> str:
                 "    validate: check the order against the symbol's filters first "
                 "(fetched once per symbol) and raise InvalidOrderError locally."
             )
-    lines += ["", "Returns:", "    The decoded ``result`` of the response."]
+    ret = annotation(ep.result)
+    lines += ["", "Returns:", f"    ``{ret}``, decoded from the response's ``result``."]
     return "\n".join(lines)
 
 
-def _method(ep: Endpoint, var: str, is_async: bool) -> str:
+def _method(ep: Endpoint[Any], var: str, is_async: bool) -> str:
     pos, kw = _signature(ep)
     args = ["self", *pos]
     if kw:
@@ -112,10 +134,12 @@ def _method(ep: Endpoint, var: str, is_async: bool) -> str:
         if is_async
         else f"self._call({var}, {values}{extra})"
     )
-    sig = f"    {head} {ep.name}({', '.join(args)}) -> Any:"
+    ret = annotation(ep.result)
+    sig = f"    {head} {ep.name}({', '.join(args)}) -> {ret}:"
     if len(sig) > 100:
         sig = (
-            f"    {head} {ep.name}(\n" + "".join(f"        {a},\n" for a in args) + "    ) -> Any:"
+            f"    {head} {ep.name}(\n" + "".join(f"        {a},\n" for a in args)
+            + f"    ) -> {ret}:"
         )
     doc = textwrap.indent(_docstring(ep), "        ").lstrip()
     return f'{sig}\n        """{doc}\n        """\n        return {call}\n'
@@ -131,17 +155,22 @@ def generate() -> str:
         "",
         "from collections.abc import Mapping, Sequence",
         "from decimal import Decimal",
-        "from typing import Any",
+        "from typing import Any, TypeVar",
         "",
+        "from wexcore.rest import types as T",
+        "from wexcore.rest.endpoints import Endpoint",
         "from wexcore.rest.endpoints import futures as _F",
         "from wexcore.rest.endpoints import spot as _S",
         "",
         "Number = Decimal | str | int | float",
+        "R = TypeVar(\"R\")",
         "",
     ]
     for prefix, table, eps in (("_S", "_S", SPOT_ENDPOINTS), ("_F", "_F", FUTURES_ENDPOINTS)):
         for ep in eps:
-            out.append(f"{prefix}_{ep.name} = {table}[{ep.name!r}]")
+            out.append(
+                f"{prefix}_{ep.name}: Endpoint[{annotation(ep.result)}] = {table}[{ep.name!r}]"
+            )
         out.append("")
     for cls, prefix, eps in (
         ("SpotMethods", "_S", SPOT_ENDPOINTS),
@@ -160,8 +189,8 @@ def generate() -> str:
             ]
             head = "async def" if is_async else "def"
             out.append(
-                f"    {head} _call(self, endpoint: Any, values: tuple, validate: bool = False)"
-                " -> Any:  # pragma: no cover"
+                f"    {head} _call(\n        self, endpoint: Endpoint[R], values: tuple[Any, ...],"
+                " validate: bool = False\n    ) -> R:  # pragma: no cover"
             )
             out += ["        raise NotImplementedError", ""]
             for ep in eps:
@@ -169,8 +198,50 @@ def generate() -> str:
     return "\n".join(out)
 
 
+def _params_in(ep: Endpoint[Any]) -> str:
+    if ep.encoding == "json":
+        return "JSON body"
+    return "query (form)" if ep.encoding == "form" else "query"
+
+
+def doc_tables() -> str:
+    """The endpoint tables of ``docs/rest.md`` (between its GENERATED markers)."""
+    out = []
+    for title, eps, spec in (
+        ("Spot (`SpotClient`, `AsyncSpotClient`)", SPOT_ENDPOINTS, "spot-en.txt"),
+        ("Futures (`FuturesClient`, `AsyncFuturesClient`)", FUTURES_ENDPOINTS, "futures-en.txt"),
+    ):
+        out += [f"## {title}", "",
+                "| method | HTTP | path | signed | params in | returns | rate limit | spec |",
+                "|---|---|---|---|---|---|---|---|"]
+        for ep in eps:
+            ret = annotation(ep.result).replace("T.", "").replace("|", "\\|")
+            out.append(
+                f"| `{ep.name}` | {ep.method} | `{ep.path}` | {'yes' if ep.auth else 'no'} "
+                f"| {_params_in(ep)} | `{ret}` | {ep.limit_text()} | {spec}:{ep.line} |"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
 TARGET = pathlib.Path(__file__).with_name("_methods.py")
+# docs/rest.md of the checkout this is run from (``python -m wexcore.rest._codegen``
+# at the repository's root)
+DOCS = pathlib.Path("docs") / "rest.md"
+BEGIN = "<!-- GENERATED by python -m wexcore.rest._codegen: the endpoint tables -->"
+END = "<!-- end of generated tables -->"
+
+
+def docs_with_tables(text: str) -> str:
+    """``text`` (docs/rest.md) with its generated section replaced."""
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    return f"{head}{BEGIN}\n\n{doc_tables()}{END}{tail}"
+
 
 if __name__ == "__main__":
     TARGET.write_text(generate())
     print(f"wrote {TARGET}")
+    if DOCS.exists():
+        DOCS.write_text(docs_with_tables(DOCS.read_text()))
+        print(f"wrote the tables of {DOCS}")

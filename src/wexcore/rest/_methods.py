@@ -6,138 +6,141 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+from wexcore.rest import types as T
+from wexcore.rest.endpoints import Endpoint
 from wexcore.rest.endpoints import futures as _F
 from wexcore.rest.endpoints import spot as _S
 
 Number = Decimal | str | int | float
+R = TypeVar("R")
 
-_S_server_time = _S['server_time']
-_S_client_ip = _S['client_ip']
-_S_symbols = _S['symbols']
-_S_depth = _S['depth']
-_S_klines = _S['klines']
-_S_recent_trades = _S['recent_trades']
-_S_historical_trades = _S['historical_trades']
-_S_tickers = _S['tickers']
-_S_ticker_prices = _S['ticker_prices']
-_S_book_tickers = _S['book_tickers']
-_S_tickers_24h = _S['tickers_24h']
-_S_get_order = _S['get_order']
-_S_query_order = _S['query_order']
-_S_place_order = _S['place_order']
-_S_cancel_order = _S['cancel_order']
-_S_get_orders = _S['get_orders']
-_S_place_orders = _S['place_orders']
-_S_cancel_orders = _S['cancel_orders']
-_S_open_orders = _S['open_orders']
-_S_cancel_open_orders = _S['cancel_open_orders']
-_S_order_history = _S['order_history']
-_S_amend_order = _S['amend_order']
-_S_my_trades = _S['my_trades']
-_S_currencies = _S['currencies']
-_S_balance = _S['balance']
-_S_balances = _S['balances']
-_S_wallet_currencies = _S['wallet_currencies']
-_S_deposit_address = _S['deposit_address']
-_S_deposit_history = _S['deposit_history']
-_S_withdraw = _S['withdraw']
-_S_withdraw_history = _S['withdraw_history']
-_S_transfer = _S['transfer']
-_S_sub_account_transfer = _S['sub_account_transfer']
-_S_ws_token = _S['ws_token']
+_S_server_time: Endpoint[T.ServerTime] = _S['server_time']
+_S_client_ip: Endpoint[T.ClientIp] = _S['client_ip']
+_S_symbols: Endpoint[T.SpotSymbols] = _S['symbols']
+_S_depth: Endpoint[T.SpotDepth] = _S['depth']
+_S_klines: Endpoint[list[T.SpotKline]] = _S['klines']
+_S_recent_trades: Endpoint[list[T.PublicTrade]] = _S['recent_trades']
+_S_historical_trades: Endpoint[list[T.PublicTrade]] = _S['historical_trades']
+_S_tickers: Endpoint[list[T.SpotTicker]] = _S['tickers']
+_S_ticker_prices: Endpoint[list[T.TickerPrice]] = _S['ticker_prices']
+_S_book_tickers: Endpoint[list[T.BookTicker]] = _S['book_tickers']
+_S_tickers_24h: Endpoint[list[T.Ticker24h]] = _S['tickers_24h']
+_S_get_order: Endpoint[T.SpotOrder] = _S['get_order']
+_S_query_order: Endpoint[T.SpotOrder] = _S['query_order']
+_S_place_order: Endpoint[T.SpotPlaceOrderResult] = _S['place_order']
+_S_cancel_order: Endpoint[T.SpotCancelResult] = _S['cancel_order']
+_S_get_orders: Endpoint[list[T.SpotOrder]] = _S['get_orders']
+_S_place_orders: Endpoint[T.BatchOrderResult] = _S['place_orders']
+_S_cancel_orders: Endpoint[bool] = _S['cancel_orders']
+_S_open_orders: Endpoint[list[T.SpotOrder]] = _S['open_orders']
+_S_cancel_open_orders: Endpoint[bool] = _S['cancel_open_orders']
+_S_order_history: Endpoint[T.Page[T.SpotOrder]] = _S['order_history']
+_S_amend_order: Endpoint[T.AmendResult] = _S['amend_order']
+_S_my_trades: Endpoint[T.Page[T.SpotUserTrade]] = _S['my_trades']
+_S_currencies: Endpoint[list[T.Currency]] = _S['currencies']
+_S_balance: Endpoint[T.SpotBalance] = _S['balance']
+_S_balances: Endpoint[T.SpotBalances] = _S['balances']
+_S_wallet_currencies: Endpoint[list[T.WalletCurrency]] = _S['wallet_currencies']
+_S_deposit_address: Endpoint[T.DepositAddress] = _S['deposit_address']
+_S_deposit_history: Endpoint[T.Page[T.Deposit]] = _S['deposit_history']
+_S_withdraw: Endpoint[T.WithdrawResult] = _S['withdraw']
+_S_withdraw_history: Endpoint[T.Page[T.Withdrawal]] = _S['withdraw_history']
+_S_transfer: Endpoint[int | None] = _S['transfer']
+_S_sub_account_transfer: Endpoint[int | None] = _S['sub_account_transfer']
+_S_ws_token: Endpoint[T.WsToken] = _S['ws_token']
 
-_F_client_ip = _F['client_ip']
-_F_symbol_coins = _F['symbol_coins']
-_F_symbol_detail = _F['symbol_detail']
-_F_symbols = _F['symbols']
-_F_leverage_brackets = _F['leverage_brackets']
-_F_ticker = _F['ticker']
-_F_tickers = _F['tickers']
-_F_recent_trades = _F['recent_trades']
-_F_depth = _F['depth']
-_F_index_price = _F['index_price']
-_F_index_prices = _F['index_prices']
-_F_mark_price = _F['mark_price']
-_F_mark_prices = _F['mark_prices']
-_F_klines = _F['klines']
-_F_agg_ticker = _F['agg_ticker']
-_F_agg_tickers = _F['agg_tickers']
-_F_funding_rate = _F['funding_rate']
-_F_funding_rate_history = _F['funding_rate_history']
-_F_book_ticker = _F['book_ticker']
-_F_book_tickers = _F['book_tickers']
-_F_risk_fund_balance = _F['risk_fund_balance']
-_F_open_interest = _F['open_interest']
-_F_place_order = _F['place_order']
-_F_amend_order = _F['amend_order']
-_F_place_orders = _F['place_orders']
-_F_place_orders_atomic = _F['place_orders_atomic']
-_F_get_order = _F['get_order']
-_F_orders = _F['orders']
-_F_cancel_order = _F['cancel_order']
-_F_cancel_orders = _F['cancel_orders']
-_F_cancel_all_orders = _F['cancel_all_orders']
-_F_open_orders = _F['open_orders']
-_F_order_history = _F['order_history']
-_F_my_trades = _F['my_trades']
-_F_partially_canceled_orders = _F['partially_canceled_orders']
-_F_order_list = _F['order_list']
-_F_quant_order_history = _F['quant_order_history']
-_F_quant_trades = _F['quant_trades']
-_F_place_trigger_order = _F['place_trigger_order']
-_F_cancel_trigger_order = _F['cancel_trigger_order']
-_F_cancel_all_trigger_orders = _F['cancel_all_trigger_orders']
-_F_trigger_orders = _F['trigger_orders']
-_F_get_trigger_order = _F['get_trigger_order']
-_F_trigger_order_history = _F['trigger_order_history']
-_F_place_tpsl_order = _F['place_tpsl_order']
-_F_cancel_tpsl_order = _F['cancel_tpsl_order']
-_F_cancel_all_tpsl_orders = _F['cancel_all_tpsl_orders']
-_F_tpsl_orders = _F['tpsl_orders']
-_F_get_tpsl_order = _F['get_tpsl_order']
-_F_amend_tpsl_order = _F['amend_tpsl_order']
-_F_place_trailing_order = _F['place_trailing_order']
-_F_cancel_trailing_order = _F['cancel_trailing_order']
-_F_get_trailing_order = _F['get_trailing_order']
-_F_trailing_orders = _F['trailing_orders']
-_F_cancel_all_trailing_orders = _F['cancel_all_trailing_orders']
-_F_trailing_order_history = _F['trailing_order_history']
-_F_tpsl_order_history = _F['tpsl_order_history']
-_F_reverse_plans = _F['reverse_plans']
-_F_reverse_plan_history = _F['reverse_plan_history']
-_F_filled_order_history = _F['filled_order_history']
-_F_all_trades = _F['all_trades']
-_F_all_orders = _F['all_orders']
-_F_active_positions = _F['active_positions']
-_F_leverage_info = _F['leverage_info']
-_F_position_history = _F['position_history']
-_F_cross_margin = _F['cross_margin']
-_F_account_info = _F['account_info']
-_F_balances = _F['balances']
-_F_listen_key = _F['listen_key']
-_F_open_account = _F['open_account']
-_F_balance = _F['balance']
-_F_funds = _F['funds']
-_F_account_bills = _F['account_bills']
-_F_funding_fees = _F['funding_fees']
-_F_position = _F['position']
-_F_positions = _F['positions']
-_F_step_rate = _F['step_rate']
-_F_adjust_leverage = _F['adjust_leverage']
-_F_adjust_margin = _F['adjust_margin']
-_F_set_auto_margin = _F['set_auto_margin']
-_F_close_all_positions = _F['close_all_positions']
-_F_adl_info = _F['adl_info']
-_F_add_favorite_symbol = _F['add_favorite_symbol']
-_F_remove_favorite_symbol = _F['remove_favorite_symbol']
-_F_favorite_symbols = _F['favorite_symbols']
-_F_change_position_type = _F['change_position_type']
-_F_margin_calls = _F['margin_calls']
-_F_adl_history = _F['adl_history']
-_F_coin_balance = _F['coin_balance']
-_F_takeover_history = _F['takeover_history']
+_F_client_ip: Endpoint[T.ClientIp] = _F['client_ip']
+_F_symbol_coins: Endpoint[list[str]] = _F['symbol_coins']
+_F_symbol_detail: Endpoint[T.FuturesSymbol] = _F['symbol_detail']
+_F_symbols: Endpoint[list[T.FuturesSymbol]] = _F['symbols']
+_F_leverage_brackets: Endpoint[T.LeverageBrackets] = _F['leverage_brackets']
+_F_ticker: Endpoint[T.FuturesTicker] = _F['ticker']
+_F_tickers: Endpoint[list[T.FuturesTicker]] = _F['tickers']
+_F_recent_trades: Endpoint[list[T.FuturesTrade]] = _F['recent_trades']
+_F_depth: Endpoint[T.FuturesDepth] = _F['depth']
+_F_index_price: Endpoint[T.PriceTick] = _F['index_price']
+_F_index_prices: Endpoint[list[T.PriceTick]] = _F['index_prices']
+_F_mark_price: Endpoint[T.PriceTick] = _F['mark_price']
+_F_mark_prices: Endpoint[list[T.PriceTick]] = _F['mark_prices']
+_F_klines: Endpoint[list[T.FuturesKline]] = _F['klines']
+_F_agg_ticker: Endpoint[T.AggTicker] = _F['agg_ticker']
+_F_agg_tickers: Endpoint[list[T.AggTicker]] = _F['agg_tickers']
+_F_funding_rate: Endpoint[T.Page[T.FundingRateRecord]] = _F['funding_rate']
+_F_funding_rate_history: Endpoint[T.Page[T.FundingRateRecord]] = _F['funding_rate_history']
+_F_book_ticker: Endpoint[T.BookTicker] = _F['book_ticker']
+_F_book_tickers: Endpoint[list[T.BookTicker]] = _F['book_tickers']
+_F_risk_fund_balance: Endpoint[T.Page[T.RiskFundBalance]] = _F['risk_fund_balance']
+_F_open_interest: Endpoint[T.OpenInterest] = _F['open_interest']
+_F_place_order: Endpoint[int | None] = _F['place_order']
+_F_amend_order: Endpoint[bool] = _F['amend_order']
+_F_place_orders: Endpoint[list[int] | None] = _F['place_orders']
+_F_place_orders_atomic: Endpoint[list[int] | None] = _F['place_orders_atomic']
+_F_get_order: Endpoint[T.FuturesOrder] = _F['get_order']
+_F_orders: Endpoint[T.Page[T.FuturesOrder]] = _F['orders']
+_F_cancel_order: Endpoint[bool] = _F['cancel_order']
+_F_cancel_orders: Endpoint[bool] = _F['cancel_orders']
+_F_cancel_all_orders: Endpoint[bool] = _F['cancel_all_orders']
+_F_open_orders: Endpoint[list[T.FuturesOrder]] = _F['open_orders']
+_F_order_history: Endpoint[T.Page[T.FuturesOrder]] = _F['order_history']
+_F_my_trades: Endpoint[T.Page[T.FuturesUserTrade]] = _F['my_trades']
+_F_partially_canceled_orders: Endpoint[T.Page[T.FuturesOrder]] = _F['partially_canceled_orders']
+_F_order_list: Endpoint[T.Page[T.FuturesOrder]] = _F['order_list']
+_F_quant_order_history: Endpoint[T.Page[T.FuturesOrder]] = _F['quant_order_history']
+_F_quant_trades: Endpoint[T.Page[T.FuturesUserTrade]] = _F['quant_trades']
+_F_place_trigger_order: Endpoint[int | None] = _F['place_trigger_order']
+_F_cancel_trigger_order: Endpoint[bool] = _F['cancel_trigger_order']
+_F_cancel_all_trigger_orders: Endpoint[bool] = _F['cancel_all_trigger_orders']
+_F_trigger_orders: Endpoint[T.Page[T.TriggerOrder]] = _F['trigger_orders']
+_F_get_trigger_order: Endpoint[T.TriggerOrder] = _F['get_trigger_order']
+_F_trigger_order_history: Endpoint[T.Page[T.TriggerOrder]] = _F['trigger_order_history']
+_F_place_tpsl_order: Endpoint[int | None] = _F['place_tpsl_order']
+_F_cancel_tpsl_order: Endpoint[bool] = _F['cancel_tpsl_order']
+_F_cancel_all_tpsl_orders: Endpoint[bool] = _F['cancel_all_tpsl_orders']
+_F_tpsl_orders: Endpoint[T.Page[T.TpslOrder]] = _F['tpsl_orders']
+_F_get_tpsl_order: Endpoint[T.TpslOrder] = _F['get_tpsl_order']
+_F_amend_tpsl_order: Endpoint[bool] = _F['amend_tpsl_order']
+_F_place_trailing_order: Endpoint[int | None] = _F['place_trailing_order']
+_F_cancel_trailing_order: Endpoint[bool] = _F['cancel_trailing_order']
+_F_get_trailing_order: Endpoint[T.TrailingOrder] = _F['get_trailing_order']
+_F_trailing_orders: Endpoint[T.Page[T.TrailingOrder]] = _F['trailing_orders']
+_F_cancel_all_trailing_orders: Endpoint[bool] = _F['cancel_all_trailing_orders']
+_F_trailing_order_history: Endpoint[T.Page[T.TrailingOrder]] = _F['trailing_order_history']
+_F_tpsl_order_history: Endpoint[T.Page[T.TpslOrder]] = _F['tpsl_order_history']
+_F_reverse_plans: Endpoint[T.Page[T.TriggerOrder]] = _F['reverse_plans']
+_F_reverse_plan_history: Endpoint[T.Page[T.TriggerOrder]] = _F['reverse_plan_history']
+_F_filled_order_history: Endpoint[list[T.FilledOrderSummary]] = _F['filled_order_history']
+_F_all_trades: Endpoint[list[T.FuturesUserTrade]] = _F['all_trades']
+_F_all_orders: Endpoint[T.Page[T.EntrustRecord]] = _F['all_orders']
+_F_active_positions: Endpoint[list[T.FuturesPosition]] = _F['active_positions']
+_F_leverage_info: Endpoint[T.Page[T.LeverageInfo]] = _F['leverage_info']
+_F_position_history: Endpoint[T.Page[T.PositionHistory]] = _F['position_history']
+_F_cross_margin: Endpoint[object] = _F['cross_margin']
+_F_account_info: Endpoint[T.FuturesAccountInfo] = _F['account_info']
+_F_balances: Endpoint[list[T.FuturesBalance]] = _F['balances']
+_F_listen_key: Endpoint[str] = _F['listen_key']
+_F_open_account: Endpoint[bool] = _F['open_account']
+_F_balance: Endpoint[T.FuturesBalance] = _F['balance']
+_F_funds: Endpoint[list[T.FuturesBalance]] = _F['funds']
+_F_account_bills: Endpoint[T.Page[T.AccountBill]] = _F['account_bills']
+_F_funding_fees: Endpoint[T.Page[T.FundingFee]] = _F['funding_fees']
+_F_position: Endpoint[list[T.FuturesPosition]] = _F['position']
+_F_positions: Endpoint[list[T.FuturesPosition]] = _F['positions']
+_F_step_rate: Endpoint[T.StepRate] = _F['step_rate']
+_F_adjust_leverage: Endpoint[bool] = _F['adjust_leverage']
+_F_adjust_margin: Endpoint[bool] = _F['adjust_margin']
+_F_set_auto_margin: Endpoint[bool] = _F['set_auto_margin']
+_F_close_all_positions: Endpoint[bool] = _F['close_all_positions']
+_F_adl_info: Endpoint[list[T.AdlInfo]] = _F['adl_info']
+_F_add_favorite_symbol: Endpoint[bool] = _F['add_favorite_symbol']
+_F_remove_favorite_symbol: Endpoint[bool] = _F['remove_favorite_symbol']
+_F_favorite_symbols: Endpoint[list[str]] = _F['favorite_symbols']
+_F_change_position_type: Endpoint[bool] = _F['change_position_type']
+_F_margin_calls: Endpoint[list[T.FuturesPosition]] = _F['margin_calls']
+_F_adl_history: Endpoint[T.Page[T.AdlRecord]] = _F['adl_history']
+_F_coin_balance: Endpoint[T.FuturesBalance] = _F['coin_balance']
+_F_takeover_history: Endpoint[T.Page[T.TakeoverRecord]] = _F['takeover_history']
 
 
 class SpotMethods:
@@ -145,28 +148,30 @@ class SpotMethods:
 
     __slots__ = ()
 
-    def _call(self, endpoint: Any, values: tuple, validate: bool = False) -> Any:  # pragma: no cover
+    def _call(
+        self, endpoint: Endpoint[R], values: tuple[Any, ...], validate: bool = False
+    ) -> R:  # pragma: no cover
         raise NotImplementedError
 
-    def server_time(self) -> Any:
+    def server_time(self) -> T.ServerTime:
         """Get server time.
 
         ``GET /v4/public/time`` -- public, not signed; parameters in the query string.
         Spec: spot-en.txt:426 "Get server time". Rate limit: none documented.
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.ServerTime``, decoded from the response's ``result``.
         """
         return self._call(_S_server_time, ())
 
-    def client_ip(self) -> Any:
+    def client_ip(self) -> T.ClientIp:
         """Get client ip.
 
         ``GET /v4/public/client`` -- public, not signed; parameters in the query string.
         Spec: spot-en.txt:439 "Get client ip". Rate limit: none documented.
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.ClientIp``, decoded from the response's ``result``.
         """
         return self._call(_S_client_ip, ())
 
@@ -176,7 +181,7 @@ class SpotMethods:
         symbol: str | None = None,
         symbols: str | Sequence[str | int] | None = None,
         version: str | None = None,
-    ) -> Any:
+    ) -> T.SpotSymbols:
         """Get symbol information.
 
         ``GET /v4/public/symbol`` -- public, not signed; parameters in the query string.
@@ -190,11 +195,11 @@ class SpotMethods:
                 be returned (reduce IO). eg: 2e14d2cd5czcb2c2af2c1db6 (wire name ``version``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotSymbols``, decoded from the response's ``result``.
         """
         return self._call(_S_symbols, (symbol, symbols, version))
 
-    def depth(self, symbol: str, *, limit: int = 100) -> Any:
+    def depth(self, symbol: str, *, limit: int = 100) -> T.SpotDepth:
         """Get depth data.
 
         ``GET /v4/public/depth`` -- public, not signed; parameters in the query string.
@@ -206,7 +211,7 @@ class SpotMethods:
                 100, range 1..500)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotDepth``, decoded from the response's ``result``.
         """
         return self._call(_S_depth, (symbol, limit))
 
@@ -218,7 +223,7 @@ class SpotMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         limit: int = 100,
-    ) -> Any:
+    ) -> list[T.SpotKline]:
         """Get K-line data.
 
         ``GET /v4/public/kline`` -- public, not signed; parameters in the query string.
@@ -233,11 +238,11 @@ class SpotMethods:
             limit: 1~1000 (wire name ``limit``, spec default 100, range 1..1000)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.SpotKline]``, decoded from the response's ``result``.
         """
         return self._call(_S_klines, (symbol, interval, start_time, end_time, limit))
 
-    def recent_trades(self, symbol: str, *, limit: int = 200) -> Any:
+    def recent_trades(self, symbol: str, *, limit: int = 200) -> list[T.PublicTrade]:
         """Query the list of recent transactions.
 
         ``GET /v4/public/trade/recent`` -- public, not signed; parameters in the query string.
@@ -248,7 +253,7 @@ class SpotMethods:
             limit: 1~1000 (wire name ``limit``, spec default 200, range 1..1000)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.PublicTrade]``, decoded from the response's ``result``.
         """
         return self._call(_S_recent_trades, (symbol, limit))
 
@@ -259,7 +264,7 @@ class SpotMethods:
         limit: int = 200,
         direction: str = 'NEXT',
         from_id: int | str | None = None,
-    ) -> Any:
+    ) -> list[T.PublicTrade]:
         """Query historical transaction list.
 
         ``GET /v4/public/trade/history`` -- public, not signed; parameters in the query string.
@@ -274,7 +279,7 @@ class SpotMethods:
             from_id: Start ID, e.g. 6216559590087220004 (wire name ``fromId``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.PublicTrade]``, decoded from the response's ``result``.
         """
         return self._call(_S_historical_trades, (symbol, limit, direction, from_id))
 
@@ -284,7 +289,7 @@ class SpotMethods:
         symbol: str | None = None,
         symbols: str | Sequence[str | int] | None = None,
         tags: str | None = None,
-    ) -> Any:
+    ) -> list[T.SpotTicker]:
         """Full ticker.
 
         ``GET /v4/public/ticker`` -- public, not signed; parameters in the query string.
@@ -298,7 +303,7 @@ class SpotMethods:
                 ``tags``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.SpotTicker]``, decoded from the response's ``result``.
         """
         return self._call(_S_tickers, (symbol, symbols, tags))
 
@@ -308,7 +313,7 @@ class SpotMethods:
         symbol: str | None = None,
         symbols: str | Sequence[str | int] | None = None,
         tags: str | None = None,
-    ) -> Any:
+    ) -> list[T.TickerPrice]:
         """Get latest prices ticker.
 
         ``GET /v4/public/ticker/price`` -- public, not signed; parameters in the query string.
@@ -322,7 +327,7 @@ class SpotMethods:
                 ``tags``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.TickerPrice]``, decoded from the response's ``result``.
         """
         return self._call(_S_ticker_prices, (symbol, symbols, tags))
 
@@ -332,7 +337,7 @@ class SpotMethods:
         symbol: str | None = None,
         symbols: str | Sequence[str | int] | None = None,
         tags: str | None = None,
-    ) -> Any:
+    ) -> list[T.BookTicker]:
         """Get the best pending order ticker.
 
         ``GET /v4/public/ticker/book`` -- public, not signed; parameters in the query string.
@@ -346,7 +351,7 @@ class SpotMethods:
                 ``tags``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.BookTicker]``, decoded from the response's ``result``.
         """
         return self._call(_S_book_tickers, (symbol, symbols, tags))
 
@@ -356,7 +361,7 @@ class SpotMethods:
         symbol: str | None = None,
         symbols: str | Sequence[str | int] | None = None,
         tags: str | None = None,
-    ) -> Any:
+    ) -> list[T.Ticker24h]:
         """Get 24h statistics ticker.
 
         ``GET /v4/public/ticker/24h`` -- public, not signed; parameters in the query string.
@@ -370,11 +375,11 @@ class SpotMethods:
                 ``tags``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.Ticker24h]``, decoded from the response's ``result``.
         """
         return self._call(_S_tickers_24h, (symbol, symbols, tags))
 
-    def get_order(self, order_id: int | str) -> Any:
+    def get_order(self, order_id: int | str) -> T.SpotOrder:
         """Get single.
 
         ``GET /v4/order/{orderId}`` -- signed; parameters in the query string.
@@ -384,7 +389,7 @@ class SpotMethods:
             order_id: Order ID (wire name ``orderId``, in the path, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotOrder``, decoded from the response's ``result``.
         """
         return self._call(_S_get_order, (order_id,))
 
@@ -393,7 +398,7 @@ class SpotMethods:
         *,
         order_id: int | str | None = None,
         client_order_id: str | None = None,
-    ) -> Any:
+    ) -> T.SpotOrder:
         """Query single.
 
         ``GET /v4/order`` -- signed; parameters in the query string.
@@ -404,7 +409,7 @@ class SpotMethods:
             client_order_id: Client order ID (wire name ``clientOrderId``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotOrder``, decoded from the response's ``result``.
         """
         return self._call(_S_query_order, (order_id, client_order_id))
 
@@ -422,7 +427,7 @@ class SpotMethods:
         quote_qty: Number | None = None,
         nft_id: str | None = None,
         validate: bool = True,
-    ) -> Any:
+    ) -> T.SpotPlaceOrderResult:
         """Submit order.
 
         ``POST /v4/order`` -- signed; parameters in the JSON body.
@@ -447,11 +452,11 @@ class SpotMethods:
             validate: check the order against the symbol's filters first (fetched once per symbol) and raise InvalidOrderError locally.
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotPlaceOrderResult``, decoded from the response's ``result``.
         """
         return self._call(_S_place_order, (symbol, client_order_id, side, type, time_in_force, biz_type, price, quantity, quote_qty, nft_id), validate)
 
-    def cancel_order(self, order_id: int | str) -> Any:
+    def cancel_order(self, order_id: int | str) -> T.SpotCancelResult:
         """Cancel order.
 
         ``DELETE /v4/order/{orderId}`` -- signed; parameters in the query string.
@@ -461,11 +466,11 @@ class SpotMethods:
             order_id: orderId (wire name ``orderId``, in the path, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotCancelResult``, decoded from the response's ``result``.
         """
         return self._call(_S_cancel_order, (order_id,))
 
-    def get_orders(self, order_ids: str | Sequence[str | int]) -> Any:
+    def get_orders(self, order_ids: str | Sequence[str | int]) -> list[T.SpotOrder]:
         """Get batch.
 
         ``GET /v4/batch-order`` -- signed; parameters in the query string.
@@ -476,11 +481,16 @@ class SpotMethods:
                 ``orderIds``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.SpotOrder]``, decoded from the response's ``result``.
         """
         return self._call(_S_get_orders, (order_ids,))
 
-    def place_orders(self, items: Sequence[Any], *, client_batch_id: str | None = None) -> Any:
+    def place_orders(
+        self,
+        items: Sequence[Any],
+        *,
+        client_batch_id: str | None = None,
+    ) -> T.BatchOrderResult:
         """Submit batch order.
 
         ``POST /v4/batch-order`` -- signed; parameters in the JSON body.
@@ -492,11 +502,16 @@ class SpotMethods:
             items: Array (wire name ``items``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.BatchOrderResult``, decoded from the response's ``result``.
         """
         return self._call(_S_place_orders, (client_batch_id, items))
 
-    def cancel_orders(self, order_ids: Sequence[Any], *, client_batch_id: str | None = None) -> Any:
+    def cancel_orders(
+        self,
+        order_ids: Sequence[Any],
+        *,
+        client_batch_id: str | None = None,
+    ) -> bool:
         """Cancel batch order.
 
         ``DELETE /v4/batch-order`` -- signed; parameters in the JSON body.
@@ -508,7 +523,7 @@ class SpotMethods:
                 required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_S_cancel_orders, (client_batch_id, order_ids))
 
@@ -518,7 +533,7 @@ class SpotMethods:
         symbol: str | None = None,
         biz_type: str | None = None,
         side: str | None = None,
-    ) -> Any:
+    ) -> list[T.SpotOrder]:
         """Query the current pending order.
 
         ``GET /v4/open-order`` -- signed; parameters in the query string.
@@ -530,7 +545,7 @@ class SpotMethods:
             side: BUY, SELL (wire name ``side``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.SpotOrder]``, decoded from the response's ``result``.
         """
         return self._call(_S_open_orders, (symbol, biz_type, side))
 
@@ -540,7 +555,7 @@ class SpotMethods:
         symbol: str | None = None,
         biz_type: str = 'SPOT',
         side: str | None = None,
-    ) -> Any:
+    ) -> bool:
         """Cancel the current pending order.
 
         ``DELETE /v4/open-order`` -- signed; parameters in the JSON body.
@@ -553,7 +568,7 @@ class SpotMethods:
             side: BUY, SELL (wire name ``side``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_S_cancel_open_orders, (symbol, biz_type, side))
 
@@ -571,7 +586,7 @@ class SpotMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         hidden_canceled: bool | None = None,
-    ) -> Any:
+    ) -> T.Page[T.SpotOrder]:
         """Query historical orders.
 
         ``GET /v4/history-order`` -- signed; parameters in the query string.
@@ -593,11 +608,11 @@ class SpotMethods:
             hidden_canceled: Whether to hide canceled orders (wire name ``hiddenCanceled``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.SpotOrder]``, decoded from the response's ``result``.
         """
         return self._call(_S_order_history, (symbol, biz_type, side, type, state, from_id, direction, limit, start_time, end_time, hidden_canceled))
 
-    def amend_order(self, order_id: int | str, price: Number, quantity: Number) -> Any:
+    def amend_order(self, order_id: int | str, price: Number, quantity: Number) -> T.AmendResult:
         """Update Order(Limit).
 
         ``PUT /v4/order/{orderId}`` -- signed; parameters in the JSON body.
@@ -609,7 +624,7 @@ class SpotMethods:
             quantity: Quantity (wire name ``quantity``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.AmendResult``, decoded from the response's ``result``.
         """
         return self._call(_S_amend_order, (order_id, price, quantity))
 
@@ -626,7 +641,7 @@ class SpotMethods:
         limit: int = 20,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.SpotUserTrade]:
         """Query trade.
 
         ``GET /v4/trade`` -- signed; parameters in the query string.
@@ -646,22 +661,22 @@ class SpotMethods:
             end_time: End time (wire name ``endTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.SpotUserTrade]``, decoded from the response's ``result``.
         """
         return self._call(_S_my_trades, (symbol, biz_type, order_side, order_type, order_id, from_id, direction, limit, start_time, end_time))
 
-    def currencies(self) -> Any:
+    def currencies(self) -> list[T.Currency]:
         """Get currency information.
 
         ``GET /v4/public/currencies`` -- public, not signed; parameters in the query string.
         Spec: spot-en.txt:1367 "Get currency information". Rate limit: none documented.
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.Currency]``, decoded from the response's ``result``.
         """
         return self._call(_S_currencies, ())
 
-    def balance(self, currency: str) -> Any:
+    def balance(self, currency: str) -> T.SpotBalance:
         """Get a single currency asset.
 
         ``GET /v4/balance`` -- signed; parameters in the query string.
@@ -671,11 +686,11 @@ class SpotMethods:
             currency: Currency, e.g. usdt (wire name ``currency``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotBalance``, decoded from the response's ``result``.
         """
         return self._call(_S_balance, (currency,))
 
-    def balances(self, *, currencies: str | Sequence[str | int] | None = None) -> Any:
+    def balances(self, *, currencies: str | Sequence[str | int] | None = None) -> T.SpotBalances:
         """Get a list of currency assets.
 
         ``GET /v4/balances`` -- signed; parameters in the query string.
@@ -686,22 +701,22 @@ class SpotMethods:
                 ``currencies``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotBalances``, decoded from the response's ``result``.
         """
         return self._call(_S_balances, (currencies,))
 
-    def wallet_currencies(self) -> Any:
+    def wallet_currencies(self) -> list[T.WalletCurrency]:
         """Get information of currencies (available for deposit and withdraw).
 
         ``GET /v4/public/wallet/support/currency`` -- public, not signed; parameters in the query string.
         Spec: spot-en.txt:1450 "Get information of currencies (available for deposit and withdraw)". Rate limit: none documented.
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.WalletCurrency]``, decoded from the response's ``result``.
         """
         return self._call(_S_wallet_currencies, ())
 
-    def deposit_address(self, chain: str, currency: str) -> Any:
+    def deposit_address(self, chain: str, currency: str) -> T.DepositAddress:
         """Get the deposit address.
 
         ``GET /v4/deposit/address`` -- signed; parameters in the query string.
@@ -712,7 +727,7 @@ class SpotMethods:
             currency: currency name (wire name ``currency``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.DepositAddress``, decoded from the response's ``result``.
         """
         return self._call(_S_deposit_address, (chain, currency))
 
@@ -727,7 +742,7 @@ class SpotMethods:
         limit: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.Deposit]:
         """Get history records of deposit.
 
         ``GET /v4/deposit/history`` -- signed; parameters in the query string.
@@ -752,7 +767,7 @@ class SpotMethods:
                 name ``endTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.Deposit]``, decoded from the response's ``result``.
         """
         return self._call(_S_deposit_history, (currency, chain, status, from_id, direction, limit, start_time, end_time))
 
@@ -764,7 +779,7 @@ class SpotMethods:
         address: str,
         *,
         memo: str | None = None,
-    ) -> Any:
+    ) -> T.WithdrawResult:
         """Withdraw.
 
         ``POST /v4/withdraw`` -- signed; parameters in the JSON body.
@@ -784,7 +799,7 @@ class SpotMethods:
                 ``memo``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.WithdrawResult``, decoded from the response's ``result``.
         """
         return self._call(_S_withdraw, (currency, chain, amount, address, memo))
 
@@ -799,7 +814,7 @@ class SpotMethods:
         limit: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.Withdrawal]:
         """Withdrawal history.
 
         ``GET /v4/withdraw/history`` -- signed; parameters in the query string.
@@ -828,7 +843,7 @@ class SpotMethods:
                 ``endTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.Withdrawal]``, decoded from the response's ``result``.
         """
         return self._call(_S_withdraw_history, (currency, chain, status, from_id, direction, limit, start_time, end_time))
 
@@ -841,7 +856,7 @@ class SpotMethods:
         amount: Number,
         *,
         symbol: str | None = None,
-    ) -> Any:
+    ) -> int | None:
         """Transfer between user business systems.
 
         ``POST /v4/balance/transfer`` -- signed; parameters in the JSON body.
@@ -861,7 +876,7 @@ class SpotMethods:
             amount: Transfer amount (wire name ``amount``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``int | None``, decoded from the response's ``result``.
         """
         return self._call(_S_transfer, (biz_id, from_account, to_account, currency, symbol, amount))
 
@@ -876,7 +891,7 @@ class SpotMethods:
         *,
         symbol: str | None = None,
         from_account_id: int | str | None = None,
-    ) -> Any:
+    ) -> int | None:
         """Transfer between sub-account business systems.
 
         ``POST /v4/balance/account/transfer`` -- signed; parameters in the JSON body.
@@ -899,18 +914,18 @@ class SpotMethods:
             from_account_id: Transfer-out account id (wire name ``fromAccountId``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``int | None``, decoded from the response's ``result``.
         """
         return self._call(_S_sub_account_transfer, (biz_id, from_account, to_account, currency, symbol, amount, to_account_id, from_account_id))
 
-    def ws_token(self) -> Any:
+    def ws_token(self) -> T.WsToken:
         """Get token.
 
         ``POST /v4/ws-token`` -- signed; parameters in the JSON body.
         Spec: spot-en.txt:2038 "Get token". Rate limit: 1/10s/apikey.
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.WsToken``, decoded from the response's ``result``.
         """
         return self._call(_S_ws_token, ())
 
@@ -920,28 +935,30 @@ class AsyncSpotMethods:
 
     __slots__ = ()
 
-    async def _call(self, endpoint: Any, values: tuple, validate: bool = False) -> Any:  # pragma: no cover
+    async def _call(
+        self, endpoint: Endpoint[R], values: tuple[Any, ...], validate: bool = False
+    ) -> R:  # pragma: no cover
         raise NotImplementedError
 
-    async def server_time(self) -> Any:
+    async def server_time(self) -> T.ServerTime:
         """Get server time.
 
         ``GET /v4/public/time`` -- public, not signed; parameters in the query string.
         Spec: spot-en.txt:426 "Get server time". Rate limit: none documented.
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.ServerTime``, decoded from the response's ``result``.
         """
         return await self._call(_S_server_time, ())
 
-    async def client_ip(self) -> Any:
+    async def client_ip(self) -> T.ClientIp:
         """Get client ip.
 
         ``GET /v4/public/client`` -- public, not signed; parameters in the query string.
         Spec: spot-en.txt:439 "Get client ip". Rate limit: none documented.
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.ClientIp``, decoded from the response's ``result``.
         """
         return await self._call(_S_client_ip, ())
 
@@ -951,7 +968,7 @@ class AsyncSpotMethods:
         symbol: str | None = None,
         symbols: str | Sequence[str | int] | None = None,
         version: str | None = None,
-    ) -> Any:
+    ) -> T.SpotSymbols:
         """Get symbol information.
 
         ``GET /v4/public/symbol`` -- public, not signed; parameters in the query string.
@@ -965,11 +982,11 @@ class AsyncSpotMethods:
                 be returned (reduce IO). eg: 2e14d2cd5czcb2c2af2c1db6 (wire name ``version``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotSymbols``, decoded from the response's ``result``.
         """
         return await self._call(_S_symbols, (symbol, symbols, version))
 
-    async def depth(self, symbol: str, *, limit: int = 100) -> Any:
+    async def depth(self, symbol: str, *, limit: int = 100) -> T.SpotDepth:
         """Get depth data.
 
         ``GET /v4/public/depth`` -- public, not signed; parameters in the query string.
@@ -981,7 +998,7 @@ class AsyncSpotMethods:
                 100, range 1..500)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotDepth``, decoded from the response's ``result``.
         """
         return await self._call(_S_depth, (symbol, limit))
 
@@ -993,7 +1010,7 @@ class AsyncSpotMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         limit: int = 100,
-    ) -> Any:
+    ) -> list[T.SpotKline]:
         """Get K-line data.
 
         ``GET /v4/public/kline`` -- public, not signed; parameters in the query string.
@@ -1008,11 +1025,11 @@ class AsyncSpotMethods:
             limit: 1~1000 (wire name ``limit``, spec default 100, range 1..1000)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.SpotKline]``, decoded from the response's ``result``.
         """
         return await self._call(_S_klines, (symbol, interval, start_time, end_time, limit))
 
-    async def recent_trades(self, symbol: str, *, limit: int = 200) -> Any:
+    async def recent_trades(self, symbol: str, *, limit: int = 200) -> list[T.PublicTrade]:
         """Query the list of recent transactions.
 
         ``GET /v4/public/trade/recent`` -- public, not signed; parameters in the query string.
@@ -1023,7 +1040,7 @@ class AsyncSpotMethods:
             limit: 1~1000 (wire name ``limit``, spec default 200, range 1..1000)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.PublicTrade]``, decoded from the response's ``result``.
         """
         return await self._call(_S_recent_trades, (symbol, limit))
 
@@ -1034,7 +1051,7 @@ class AsyncSpotMethods:
         limit: int = 200,
         direction: str = 'NEXT',
         from_id: int | str | None = None,
-    ) -> Any:
+    ) -> list[T.PublicTrade]:
         """Query historical transaction list.
 
         ``GET /v4/public/trade/history`` -- public, not signed; parameters in the query string.
@@ -1049,7 +1066,7 @@ class AsyncSpotMethods:
             from_id: Start ID, e.g. 6216559590087220004 (wire name ``fromId``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.PublicTrade]``, decoded from the response's ``result``.
         """
         return await self._call(_S_historical_trades, (symbol, limit, direction, from_id))
 
@@ -1059,7 +1076,7 @@ class AsyncSpotMethods:
         symbol: str | None = None,
         symbols: str | Sequence[str | int] | None = None,
         tags: str | None = None,
-    ) -> Any:
+    ) -> list[T.SpotTicker]:
         """Full ticker.
 
         ``GET /v4/public/ticker`` -- public, not signed; parameters in the query string.
@@ -1073,7 +1090,7 @@ class AsyncSpotMethods:
                 ``tags``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.SpotTicker]``, decoded from the response's ``result``.
         """
         return await self._call(_S_tickers, (symbol, symbols, tags))
 
@@ -1083,7 +1100,7 @@ class AsyncSpotMethods:
         symbol: str | None = None,
         symbols: str | Sequence[str | int] | None = None,
         tags: str | None = None,
-    ) -> Any:
+    ) -> list[T.TickerPrice]:
         """Get latest prices ticker.
 
         ``GET /v4/public/ticker/price`` -- public, not signed; parameters in the query string.
@@ -1097,7 +1114,7 @@ class AsyncSpotMethods:
                 ``tags``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.TickerPrice]``, decoded from the response's ``result``.
         """
         return await self._call(_S_ticker_prices, (symbol, symbols, tags))
 
@@ -1107,7 +1124,7 @@ class AsyncSpotMethods:
         symbol: str | None = None,
         symbols: str | Sequence[str | int] | None = None,
         tags: str | None = None,
-    ) -> Any:
+    ) -> list[T.BookTicker]:
         """Get the best pending order ticker.
 
         ``GET /v4/public/ticker/book`` -- public, not signed; parameters in the query string.
@@ -1121,7 +1138,7 @@ class AsyncSpotMethods:
                 ``tags``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.BookTicker]``, decoded from the response's ``result``.
         """
         return await self._call(_S_book_tickers, (symbol, symbols, tags))
 
@@ -1131,7 +1148,7 @@ class AsyncSpotMethods:
         symbol: str | None = None,
         symbols: str | Sequence[str | int] | None = None,
         tags: str | None = None,
-    ) -> Any:
+    ) -> list[T.Ticker24h]:
         """Get 24h statistics ticker.
 
         ``GET /v4/public/ticker/24h`` -- public, not signed; parameters in the query string.
@@ -1145,11 +1162,11 @@ class AsyncSpotMethods:
                 ``tags``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.Ticker24h]``, decoded from the response's ``result``.
         """
         return await self._call(_S_tickers_24h, (symbol, symbols, tags))
 
-    async def get_order(self, order_id: int | str) -> Any:
+    async def get_order(self, order_id: int | str) -> T.SpotOrder:
         """Get single.
 
         ``GET /v4/order/{orderId}`` -- signed; parameters in the query string.
@@ -1159,7 +1176,7 @@ class AsyncSpotMethods:
             order_id: Order ID (wire name ``orderId``, in the path, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotOrder``, decoded from the response's ``result``.
         """
         return await self._call(_S_get_order, (order_id,))
 
@@ -1168,7 +1185,7 @@ class AsyncSpotMethods:
         *,
         order_id: int | str | None = None,
         client_order_id: str | None = None,
-    ) -> Any:
+    ) -> T.SpotOrder:
         """Query single.
 
         ``GET /v4/order`` -- signed; parameters in the query string.
@@ -1179,7 +1196,7 @@ class AsyncSpotMethods:
             client_order_id: Client order ID (wire name ``clientOrderId``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotOrder``, decoded from the response's ``result``.
         """
         return await self._call(_S_query_order, (order_id, client_order_id))
 
@@ -1197,7 +1214,7 @@ class AsyncSpotMethods:
         quote_qty: Number | None = None,
         nft_id: str | None = None,
         validate: bool = True,
-    ) -> Any:
+    ) -> T.SpotPlaceOrderResult:
         """Submit order.
 
         ``POST /v4/order`` -- signed; parameters in the JSON body.
@@ -1222,11 +1239,11 @@ class AsyncSpotMethods:
             validate: check the order against the symbol's filters first (fetched once per symbol) and raise InvalidOrderError locally.
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotPlaceOrderResult``, decoded from the response's ``result``.
         """
         return await self._call(_S_place_order, (symbol, client_order_id, side, type, time_in_force, biz_type, price, quantity, quote_qty, nft_id), validate)
 
-    async def cancel_order(self, order_id: int | str) -> Any:
+    async def cancel_order(self, order_id: int | str) -> T.SpotCancelResult:
         """Cancel order.
 
         ``DELETE /v4/order/{orderId}`` -- signed; parameters in the query string.
@@ -1236,11 +1253,11 @@ class AsyncSpotMethods:
             order_id: orderId (wire name ``orderId``, in the path, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotCancelResult``, decoded from the response's ``result``.
         """
         return await self._call(_S_cancel_order, (order_id,))
 
-    async def get_orders(self, order_ids: str | Sequence[str | int]) -> Any:
+    async def get_orders(self, order_ids: str | Sequence[str | int]) -> list[T.SpotOrder]:
         """Get batch.
 
         ``GET /v4/batch-order`` -- signed; parameters in the query string.
@@ -1251,7 +1268,7 @@ class AsyncSpotMethods:
                 ``orderIds``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.SpotOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_S_get_orders, (order_ids,))
 
@@ -1260,7 +1277,7 @@ class AsyncSpotMethods:
         items: Sequence[Any],
         *,
         client_batch_id: str | None = None,
-    ) -> Any:
+    ) -> T.BatchOrderResult:
         """Submit batch order.
 
         ``POST /v4/batch-order`` -- signed; parameters in the JSON body.
@@ -1272,7 +1289,7 @@ class AsyncSpotMethods:
             items: Array (wire name ``items``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.BatchOrderResult``, decoded from the response's ``result``.
         """
         return await self._call(_S_place_orders, (client_batch_id, items))
 
@@ -1281,7 +1298,7 @@ class AsyncSpotMethods:
         order_ids: Sequence[Any],
         *,
         client_batch_id: str | None = None,
-    ) -> Any:
+    ) -> bool:
         """Cancel batch order.
 
         ``DELETE /v4/batch-order`` -- signed; parameters in the JSON body.
@@ -1293,7 +1310,7 @@ class AsyncSpotMethods:
                 required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_S_cancel_orders, (client_batch_id, order_ids))
 
@@ -1303,7 +1320,7 @@ class AsyncSpotMethods:
         symbol: str | None = None,
         biz_type: str | None = None,
         side: str | None = None,
-    ) -> Any:
+    ) -> list[T.SpotOrder]:
         """Query the current pending order.
 
         ``GET /v4/open-order`` -- signed; parameters in the query string.
@@ -1315,7 +1332,7 @@ class AsyncSpotMethods:
             side: BUY, SELL (wire name ``side``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.SpotOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_S_open_orders, (symbol, biz_type, side))
 
@@ -1325,7 +1342,7 @@ class AsyncSpotMethods:
         symbol: str | None = None,
         biz_type: str = 'SPOT',
         side: str | None = None,
-    ) -> Any:
+    ) -> bool:
         """Cancel the current pending order.
 
         ``DELETE /v4/open-order`` -- signed; parameters in the JSON body.
@@ -1338,7 +1355,7 @@ class AsyncSpotMethods:
             side: BUY, SELL (wire name ``side``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_S_cancel_open_orders, (symbol, biz_type, side))
 
@@ -1356,7 +1373,7 @@ class AsyncSpotMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         hidden_canceled: bool | None = None,
-    ) -> Any:
+    ) -> T.Page[T.SpotOrder]:
         """Query historical orders.
 
         ``GET /v4/history-order`` -- signed; parameters in the query string.
@@ -1378,11 +1395,16 @@ class AsyncSpotMethods:
             hidden_canceled: Whether to hide canceled orders (wire name ``hiddenCanceled``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.SpotOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_S_order_history, (symbol, biz_type, side, type, state, from_id, direction, limit, start_time, end_time, hidden_canceled))
 
-    async def amend_order(self, order_id: int | str, price: Number, quantity: Number) -> Any:
+    async def amend_order(
+        self,
+        order_id: int | str,
+        price: Number,
+        quantity: Number,
+    ) -> T.AmendResult:
         """Update Order(Limit).
 
         ``PUT /v4/order/{orderId}`` -- signed; parameters in the JSON body.
@@ -1394,7 +1416,7 @@ class AsyncSpotMethods:
             quantity: Quantity (wire name ``quantity``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.AmendResult``, decoded from the response's ``result``.
         """
         return await self._call(_S_amend_order, (order_id, price, quantity))
 
@@ -1411,7 +1433,7 @@ class AsyncSpotMethods:
         limit: int = 20,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.SpotUserTrade]:
         """Query trade.
 
         ``GET /v4/trade`` -- signed; parameters in the query string.
@@ -1431,22 +1453,22 @@ class AsyncSpotMethods:
             end_time: End time (wire name ``endTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.SpotUserTrade]``, decoded from the response's ``result``.
         """
         return await self._call(_S_my_trades, (symbol, biz_type, order_side, order_type, order_id, from_id, direction, limit, start_time, end_time))
 
-    async def currencies(self) -> Any:
+    async def currencies(self) -> list[T.Currency]:
         """Get currency information.
 
         ``GET /v4/public/currencies`` -- public, not signed; parameters in the query string.
         Spec: spot-en.txt:1367 "Get currency information". Rate limit: none documented.
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.Currency]``, decoded from the response's ``result``.
         """
         return await self._call(_S_currencies, ())
 
-    async def balance(self, currency: str) -> Any:
+    async def balance(self, currency: str) -> T.SpotBalance:
         """Get a single currency asset.
 
         ``GET /v4/balance`` -- signed; parameters in the query string.
@@ -1456,11 +1478,15 @@ class AsyncSpotMethods:
             currency: Currency, e.g. usdt (wire name ``currency``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotBalance``, decoded from the response's ``result``.
         """
         return await self._call(_S_balance, (currency,))
 
-    async def balances(self, *, currencies: str | Sequence[str | int] | None = None) -> Any:
+    async def balances(
+        self,
+        *,
+        currencies: str | Sequence[str | int] | None = None,
+    ) -> T.SpotBalances:
         """Get a list of currency assets.
 
         ``GET /v4/balances`` -- signed; parameters in the query string.
@@ -1471,22 +1497,22 @@ class AsyncSpotMethods:
                 ``currencies``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.SpotBalances``, decoded from the response's ``result``.
         """
         return await self._call(_S_balances, (currencies,))
 
-    async def wallet_currencies(self) -> Any:
+    async def wallet_currencies(self) -> list[T.WalletCurrency]:
         """Get information of currencies (available for deposit and withdraw).
 
         ``GET /v4/public/wallet/support/currency`` -- public, not signed; parameters in the query string.
         Spec: spot-en.txt:1450 "Get information of currencies (available for deposit and withdraw)". Rate limit: none documented.
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.WalletCurrency]``, decoded from the response's ``result``.
         """
         return await self._call(_S_wallet_currencies, ())
 
-    async def deposit_address(self, chain: str, currency: str) -> Any:
+    async def deposit_address(self, chain: str, currency: str) -> T.DepositAddress:
         """Get the deposit address.
 
         ``GET /v4/deposit/address`` -- signed; parameters in the query string.
@@ -1497,7 +1523,7 @@ class AsyncSpotMethods:
             currency: currency name (wire name ``currency``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.DepositAddress``, decoded from the response's ``result``.
         """
         return await self._call(_S_deposit_address, (chain, currency))
 
@@ -1512,7 +1538,7 @@ class AsyncSpotMethods:
         limit: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.Deposit]:
         """Get history records of deposit.
 
         ``GET /v4/deposit/history`` -- signed; parameters in the query string.
@@ -1537,7 +1563,7 @@ class AsyncSpotMethods:
                 name ``endTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.Deposit]``, decoded from the response's ``result``.
         """
         return await self._call(_S_deposit_history, (currency, chain, status, from_id, direction, limit, start_time, end_time))
 
@@ -1549,7 +1575,7 @@ class AsyncSpotMethods:
         address: str,
         *,
         memo: str | None = None,
-    ) -> Any:
+    ) -> T.WithdrawResult:
         """Withdraw.
 
         ``POST /v4/withdraw`` -- signed; parameters in the JSON body.
@@ -1569,7 +1595,7 @@ class AsyncSpotMethods:
                 ``memo``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.WithdrawResult``, decoded from the response's ``result``.
         """
         return await self._call(_S_withdraw, (currency, chain, amount, address, memo))
 
@@ -1584,7 +1610,7 @@ class AsyncSpotMethods:
         limit: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.Withdrawal]:
         """Withdrawal history.
 
         ``GET /v4/withdraw/history`` -- signed; parameters in the query string.
@@ -1613,7 +1639,7 @@ class AsyncSpotMethods:
                 ``endTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.Withdrawal]``, decoded from the response's ``result``.
         """
         return await self._call(_S_withdraw_history, (currency, chain, status, from_id, direction, limit, start_time, end_time))
 
@@ -1626,7 +1652,7 @@ class AsyncSpotMethods:
         amount: Number,
         *,
         symbol: str | None = None,
-    ) -> Any:
+    ) -> int | None:
         """Transfer between user business systems.
 
         ``POST /v4/balance/transfer`` -- signed; parameters in the JSON body.
@@ -1646,7 +1672,7 @@ class AsyncSpotMethods:
             amount: Transfer amount (wire name ``amount``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``int | None``, decoded from the response's ``result``.
         """
         return await self._call(_S_transfer, (biz_id, from_account, to_account, currency, symbol, amount))
 
@@ -1661,7 +1687,7 @@ class AsyncSpotMethods:
         *,
         symbol: str | None = None,
         from_account_id: int | str | None = None,
-    ) -> Any:
+    ) -> int | None:
         """Transfer between sub-account business systems.
 
         ``POST /v4/balance/account/transfer`` -- signed; parameters in the JSON body.
@@ -1684,18 +1710,18 @@ class AsyncSpotMethods:
             from_account_id: Transfer-out account id (wire name ``fromAccountId``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``int | None``, decoded from the response's ``result``.
         """
         return await self._call(_S_sub_account_transfer, (biz_id, from_account, to_account, currency, symbol, amount, to_account_id, from_account_id))
 
-    async def ws_token(self) -> Any:
+    async def ws_token(self) -> T.WsToken:
         """Get token.
 
         ``POST /v4/ws-token`` -- signed; parameters in the JSON body.
         Spec: spot-en.txt:2038 "Get token". Rate limit: 1/10s/apikey.
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.WsToken``, decoded from the response's ``result``.
         """
         return await self._call(_S_ws_token, ())
 
@@ -1705,32 +1731,34 @@ class FuturesMethods:
 
     __slots__ = ()
 
-    def _call(self, endpoint: Any, values: tuple, validate: bool = False) -> Any:  # pragma: no cover
+    def _call(
+        self, endpoint: Endpoint[R], values: tuple[Any, ...], validate: bool = False
+    ) -> R:  # pragma: no cover
         raise NotImplementedError
 
-    def client_ip(self) -> Any:
+    def client_ip(self) -> T.ClientIp:
         """Get client ip.
 
         ``GET /future/public/client`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:164 "Get client ip". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.ClientIp``, decoded from the response's ``result``.
         """
         return self._call(_F_client_ip, ())
 
-    def symbol_coins(self) -> Any:
+    def symbol_coins(self) -> list[str]:
         """Get Trading Pair Currency.
 
         ``GET /future/market/v1/public/symbol/coins`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:179 "Get Trading Pair Currency". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[str]``, decoded from the response's ``result``.
         """
         return self._call(_F_symbol_coins, ())
 
-    def symbol_detail(self, symbol: str) -> Any:
+    def symbol_detail(self, symbol: str) -> T.FuturesSymbol:
         """Get Configuration Information for Single Trading Pair.
 
         ``GET /future/market/v1/public/symbol/detail`` -- public, not signed; parameters in the query string.
@@ -1740,22 +1768,22 @@ class FuturesMethods:
             symbol: Trading pair eg:btc_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.FuturesSymbol``, decoded from the response's ``result``.
         """
         return self._call(_F_symbol_detail, (symbol,))
 
-    def symbols(self) -> Any:
+    def symbols(self) -> list[T.FuturesSymbol]:
         """Get Configuration Information for Listed And Tradeable Symbols.
 
         ``GET /future/market/v3/public/symbol/list`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:271 "Get Configuration Information for Listed And Tradeable Symbols". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesSymbol]``, decoded from the response's ``result``.
         """
         return self._call(_F_symbols, ())
 
-    def leverage_brackets(self, symbol: str) -> Any:
+    def leverage_brackets(self, symbol: str) -> T.LeverageBrackets:
         """See Leverage Stratification of Single Trading Pair.
 
         ``GET /future/market/v1/public/leverage/bracket/detail`` -- public, not signed; parameters in the query string.
@@ -1765,11 +1793,11 @@ class FuturesMethods:
             symbol: Trading pair eg:eth_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.LeverageBrackets``, decoded from the response's ``result``.
         """
         return self._call(_F_leverage_brackets, (symbol,))
 
-    def ticker(self, symbol: str) -> Any:
+    def ticker(self, symbol: str) -> T.FuturesTicker:
         """Get Market Information for Specific Trading Pair.
 
         ``GET /future/market/v1/public/q/ticker`` -- public, not signed; parameters in the query string.
@@ -1779,22 +1807,22 @@ class FuturesMethods:
             symbol: Trading pair eg:eth_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.FuturesTicker``, decoded from the response's ``result``.
         """
         return self._call(_F_ticker, (symbol,))
 
-    def tickers(self) -> Any:
+    def tickers(self) -> list[T.FuturesTicker]:
         """Get Market Information for All Trading Pairs.
 
         ``GET /future/market/v1/public/q/tickers`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:410 "Get Market Information for All Trading Pairs". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesTicker]``, decoded from the response's ``result``.
         """
         return self._call(_F_tickers, ())
 
-    def recent_trades(self, symbol: str, *, num: int = 50) -> Any:
+    def recent_trades(self, symbol: str, *, num: int = 50) -> list[T.FuturesTrade]:
         """Get Latest Transaction Information of Trading Pairs.
 
         ``GET /future/market/v1/public/q/deal`` -- public, not signed; parameters in the query string.
@@ -1805,11 +1833,11 @@ class FuturesMethods:
             num: Quantity (wire name ``num``, spec default 50)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesTrade]``, decoded from the response's ``result``.
         """
         return self._call(_F_recent_trades, (symbol, num))
 
-    def depth(self, symbol: str, *, level: int = 50) -> Any:
+    def depth(self, symbol: str, *, level: int = 50) -> T.FuturesDepth:
         """Get Depth Data of Trading Pairs.
 
         ``GET /future/market/v1/public/q/depth`` -- public, not signed; parameters in the query string.
@@ -1817,15 +1845,16 @@ class FuturesMethods:
 
         Args:
             symbol: Trading pair eg:btc_usdt (wire name ``symbol``, required by the spec)
-            level: Level (min:1, max:50) 1~50 (wire name ``level``, required by the spec, spec
-                default 50, range 1..50)
+            level: Level (min:1, max:50) 1~50 -- the table says 50, the "Orderbook Management"
+                procedure asks for 500: both are let through, the server decides (wire name
+                ``level``, required by the spec, spec default 50, range 1..500)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.FuturesDepth``, decoded from the response's ``result``.
         """
         return self._call(_F_depth, (symbol, level))
 
-    def index_price(self, symbol: str) -> Any:
+    def index_price(self, symbol: str) -> T.PriceTick:
         """Get Index Price for Single Trading Pair.
 
         ``GET /future/market/v1/public/q/symbol-index-price`` -- public, not signed; parameters in the query string.
@@ -1835,22 +1864,22 @@ class FuturesMethods:
             symbol: Trading pair eg:btc_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.PriceTick``, decoded from the response's ``result``.
         """
         return self._call(_F_index_price, (symbol,))
 
-    def index_prices(self) -> Any:
+    def index_prices(self) -> list[T.PriceTick]:
         """Get Index Price for All Trading Pairs.
 
         ``GET /future/market/v1/public/q/index-price`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:522 "Get Index Price for All Trading Pairs". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.PriceTick]``, decoded from the response's ``result``.
         """
         return self._call(_F_index_prices, ())
 
-    def mark_price(self, symbol: str) -> Any:
+    def mark_price(self, symbol: str) -> T.PriceTick:
         """Get Mark Price for Single Trading Pair.
 
         ``GET /future/market/v1/public/q/symbol-mark-price`` -- public, not signed; parameters in the query string.
@@ -1860,18 +1889,18 @@ class FuturesMethods:
             symbol: Trading pair eg:btc_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.PriceTick``, decoded from the response's ``result``.
         """
         return self._call(_F_mark_price, (symbol,))
 
-    def mark_prices(self) -> Any:
+    def mark_prices(self) -> list[T.PriceTick]:
         """Get Mark Price for All Trading Pairs.
 
         ``GET /future/market/v1/public/q/mark-price`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:568 "Get Mark Price for All Trading Pairs". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.PriceTick]``, decoded from the response's ``result``.
         """
         return self._call(_F_mark_prices, ())
 
@@ -1883,7 +1912,7 @@ class FuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         limit: int | None = None,
-    ) -> Any:
+    ) -> list[T.FuturesKline]:
         """Get Trading Pair Information of Kline.
 
         ``GET /future/market/v1/public/q/kline`` -- public, not signed; parameters in the query string.
@@ -1898,11 +1927,11 @@ class FuturesMethods:
             limit: Limit 1~1500 (wire name ``limit``, range 1..1500)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesKline]``, decoded from the response's ``result``.
         """
         return self._call(_F_klines, (symbol, interval, start_time, end_time, limit))
 
-    def agg_ticker(self, symbol: str) -> Any:
+    def agg_ticker(self, symbol: str) -> T.AggTicker:
         """Get Aggregated Market Information for Specific Trading Pair.
 
         ``GET /future/market/v1/public/q/agg-ticker`` -- public, not signed; parameters in the query string.
@@ -1912,22 +1941,22 @@ class FuturesMethods:
             symbol: Trading pair eg:eth_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.AggTicker``, decoded from the response's ``result``.
         """
         return self._call(_F_agg_ticker, (symbol,))
 
-    def agg_tickers(self) -> Any:
+    def agg_tickers(self) -> list[T.AggTicker]:
         """Get Aggregated Market Information for All Trading Pairs.
 
         ``GET /future/market/v1/public/q/agg-tickers`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:659 "Get Aggregated Market Information for All Trading Pairs". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.AggTicker]``, decoded from the response's ``result``.
         """
         return self._call(_F_agg_tickers, ())
 
-    def funding_rate(self, symbol: str) -> Any:
+    def funding_rate(self, symbol: str) -> T.Page[T.FundingRateRecord]:
         """Get Funding Rate Information.
 
         ``GET /future/market/v1/public/q/funding-rate`` -- public, not signed; parameters in the query string.
@@ -1937,7 +1966,7 @@ class FuturesMethods:
             symbol: Trading pair eg:eth_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FundingRateRecord]``, decoded from the response's ``result``.
         """
         return self._call(_F_funding_rate, (symbol,))
 
@@ -1948,7 +1977,7 @@ class FuturesMethods:
         direction: str = 'NEXT',
         id: int | str | None = None,
         limit: int = 10,
-    ) -> Any:
+    ) -> T.Page[T.FundingRateRecord]:
         """Get Funding Rate Records.
 
         ``GET /future/market/v1/public/q/funding-rate-record`` -- public, not signed; parameters in the query string.
@@ -1963,11 +1992,11 @@ class FuturesMethods:
             limit: Limit (wire name ``limit``, spec default 10)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FundingRateRecord]``, decoded from the response's ``result``.
         """
         return self._call(_F_funding_rate_history, (symbol, direction, id, limit))
 
-    def book_ticker(self, symbol: str) -> Any:
+    def book_ticker(self, symbol: str) -> T.BookTicker:
         """Get Ask Bid Market Information for Specific Trading Pair.
 
         ``GET /future/market/v1/public/q/ticker/book`` -- public, not signed; parameters in the query string.
@@ -1977,18 +2006,18 @@ class FuturesMethods:
             symbol: Trading pair eg:eth_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.BookTicker``, decoded from the response's ``result``.
         """
         return self._call(_F_book_ticker, (symbol,))
 
-    def book_tickers(self) -> Any:
+    def book_tickers(self) -> list[T.BookTicker]:
         """Get Ask Bid Market Information for All Trading Pairs.
 
         ``GET /future/market/v1/public/q/ticker/books`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:789 "Get Ask Bid Market Information for All Trading Pairs". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.BookTicker]``, decoded from the response's ``result``.
         """
         return self._call(_F_book_tickers, ())
 
@@ -1999,7 +2028,7 @@ class FuturesMethods:
         direction: str = 'NEXT',
         id: int | str | None = None,
         limit: int = 10,
-    ) -> Any:
+    ) -> T.Page[T.RiskFundBalance]:
         """Get Trading Pair Risk Fund Balance.
 
         ``GET /future/market/v1/public/contract/risk-balance`` -- public, not signed; parameters in the query string.
@@ -2014,11 +2043,11 @@ class FuturesMethods:
             limit: Limit (wire name ``limit``, spec default 10)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.RiskFundBalance]``, decoded from the response's ``result``.
         """
         return self._call(_F_risk_fund_balance, (symbol, direction, id, limit))
 
-    def open_interest(self, symbol: str) -> Any:
+    def open_interest(self, symbol: str) -> T.OpenInterest:
         """Get the open position of a trading pair.
 
         ``GET /future/market/v1/public/contract/open-interest`` -- public, not signed; parameters in the query string.
@@ -2028,7 +2057,7 @@ class FuturesMethods:
             symbol: Trading pair eg:eth_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.OpenInterest``, decoded from the response's ``result``.
         """
         return self._call(_F_open_interest, (symbol,))
 
@@ -2045,7 +2074,7 @@ class FuturesMethods:
         time_in_force: str = 'GTC',
         trigger_profit_price: Number | None = None,
         trigger_stop_price: Number | None = None,
-    ) -> Any:
+    ) -> int | None:
         """Create Orders.
 
         ``POST /future/trade/v1/order/create`` -- signed; parameters in the query string (form content type).
@@ -2066,7 +2095,7 @@ class FuturesMethods:
                 spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``int | None``, decoded from the response's ``result``.
         """
         return self._call(_F_place_order, (client_order_id, symbol, order_side, order_type, orig_qty, price, time_in_force, trigger_profit_price, trigger_stop_price, position_side))
 
@@ -2086,7 +2115,7 @@ class FuturesMethods:
         stop_delegate_time_in_force: str | None = None,
         stop_delegate_price: Number | None = None,
         follow_up_order: bool | None = None,
-    ) -> Any:
+    ) -> bool:
         """Update Orders.
 
         ``POST /future/trade/v1/order/update`` -- signed; parameters in the query string (form content type).
@@ -2113,11 +2142,11 @@ class FuturesMethods:
             follow_up_order: If true, indicates chase order (wire name ``followUpOrder``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_amend_order, (order_id, price, orig_qty, trigger_profit_price, trigger_stop_price, trigger_price_type, profit_delegate_order_type, profit_delegate_time_in_force, profit_delegate_price, stop_delegate_order_type, stop_delegate_time_in_force, stop_delegate_price, follow_up_order))
 
-    def place_orders(self, orders: Sequence[Mapping[str, Any]]) -> Any:
+    def place_orders(self, orders: Sequence[Mapping[str, Any]]) -> list[int] | None:
         """Bulk Orders.
 
         ``POST /future/trade/v2/order/create-batch`` -- signed; parameters in the query string (form content type).
@@ -2127,11 +2156,11 @@ class FuturesMethods:
             orders: List collection of order data (wire name ``list``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[int] | None``, decoded from the response's ``result``.
         """
         return self._call(_F_place_orders, (orders,))
 
-    def place_orders_atomic(self, orders: Sequence[Mapping[str, Any]]) -> Any:
+    def place_orders_atomic(self, orders: Sequence[Mapping[str, Any]]) -> list[int] | None:
         """Batch Order Placement.
 
         ``POST /future/trade/v2/order/atomic-create-batch`` -- signed; parameters in the JSON body.
@@ -2142,11 +2171,11 @@ class FuturesMethods:
                 order (same fields as place_order) (wire name ``orders``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[int] | None``, decoded from the response's ``result``.
         """
         return self._call(_F_place_orders_atomic, (orders,))
 
-    def get_order(self, order_id: int | str) -> Any:
+    def get_order(self, order_id: int | str) -> T.FuturesOrder:
         """See Orders by ID.
 
         ``GET /future/trade/v1/order/detail`` -- signed; parameters in the query string.
@@ -2156,7 +2185,7 @@ class FuturesMethods:
             order_id: Order ID (wire name ``orderId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.FuturesOrder``, decoded from the response's ``result``.
         """
         return self._call(_F_get_order, (order_id,))
 
@@ -2170,7 +2199,7 @@ class FuturesMethods:
         end_time: int | None = None,
         state: str = 'NEW',
         symbol: str | None = None,
-    ) -> Any:
+    ) -> T.Page[T.FuturesOrder]:
         """See Orders.
 
         ``GET /future/trade/v1/order/list`` -- signed; parameters in the query string.
@@ -2189,11 +2218,11 @@ class FuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FuturesOrder]``, decoded from the response's ``result``.
         """
         return self._call(_F_orders, (client_order_id, page, size, start_time, end_time, state, symbol))
 
-    def cancel_order(self, order_id: int | str) -> Any:
+    def cancel_order(self, order_id: int | str) -> bool:
         """Cancel Orders.
 
         ``POST /future/trade/v1/order/cancel`` -- signed; parameters in the query string (form content type).
@@ -2203,7 +2232,7 @@ class FuturesMethods:
             order_id: Order ID (wire name ``orderId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_cancel_order, (order_id,))
 
@@ -2212,7 +2241,7 @@ class FuturesMethods:
         order_ids: str | Sequence[str | int],
         *,
         client_order_ids: str | Sequence[str | int] | None = None,
-    ) -> Any:
+    ) -> bool:
         """Batch Cancel Orders.
 
         ``POST /future/trade/v1/order/cancel-batch`` -- signed; parameters in the query string (form content type).
@@ -2224,11 +2253,11 @@ class FuturesMethods:
             client_order_ids: Client order IDs (comma-separated) (wire name ``clientOrderIds``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_cancel_orders, (order_ids, client_order_ids))
 
-    def cancel_all_orders(self, symbol: str) -> Any:
+    def cancel_all_orders(self, symbol: str) -> bool:
         """Cancel All Orders.
 
         ``POST /future/trade/v1/order/cancel-all`` -- signed; parameters in the query string (form content type).
@@ -2239,11 +2268,11 @@ class FuturesMethods:
                 name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_cancel_all_orders, (symbol,))
 
-    def open_orders(self, *, symbol: str | None = None) -> Any:
+    def open_orders(self, *, symbol: str | None = None) -> list[T.FuturesOrder]:
         """Get Open Order List.
 
         ``GET /future/trade/v1/order/list-open-order`` -- signed; parameters in the query string.
@@ -2253,7 +2282,7 @@ class FuturesMethods:
             symbol: Trading pair name (e.g. eth_usdt, btc_usdt) (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesOrder]``, decoded from the response's ``result``.
         """
         return self._call(_F_open_orders, (symbol,))
 
@@ -2267,7 +2296,7 @@ class FuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         force_close: bool = False,
-    ) -> Any:
+    ) -> T.Page[T.FuturesOrder]:
         """See Order History.
 
         ``GET /future/trade/v1/order/list-history`` -- signed; parameters in the query string.
@@ -2287,7 +2316,7 @@ class FuturesMethods:
                 spec default False)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FuturesOrder]``, decoded from the response's ``result``.
         """
         return self._call(_F_order_history, (symbol, direction, id, limit, start_time, end_time, force_close))
 
@@ -2300,7 +2329,7 @@ class FuturesMethods:
         size: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.FuturesUserTrade]:
         """See Transaction Details.
 
         ``GET /future/trade/v1/order/trade-list`` -- signed; parameters in the query string.
@@ -2316,7 +2345,7 @@ class FuturesMethods:
             end_time: End time (wire name ``endTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FuturesUserTrade]``, decoded from the response's ``result``.
         """
         return self._call(_F_my_trades, (order_id, symbol, page, size, start_time, end_time))
 
@@ -2328,7 +2357,7 @@ class FuturesMethods:
         *,
         page: int = 1,
         size: int = 10,
-    ) -> Any:
+    ) -> T.Page[T.FuturesOrder]:
         """Query Partially Filled and Partially Canceled Orders.
 
         ``GET /future/trade/v2/order/partial-canceled-orders`` -- signed; parameters in the query string.
@@ -2345,11 +2374,11 @@ class FuturesMethods:
             symbol: Trading pair (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FuturesOrder]``, decoded from the response's ``result``.
         """
         return self._call(_F_partially_canceled_orders, (page, size, start_time, end_time, symbol))
 
-    def order_list(self, *, symbol: str | None = None) -> Any:
+    def order_list(self, *, symbol: str | None = None) -> T.Page[T.FuturesOrder]:
         """See Orders (OrderList).
 
         ``GET /future/trade/v1/order/OrderList`` -- signed; parameters in the query string.
@@ -2359,7 +2388,7 @@ class FuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FuturesOrder]``, decoded from the response's ``result``.
         """
         return self._call(_F_order_list, (symbol,))
 
@@ -2378,7 +2407,7 @@ class FuturesMethods:
         states: str | Sequence[str | int] | None = None,
         order_orig_type: int | None = None,
         welfare_account: bool = False,
-    ) -> Any:
+    ) -> T.Page[T.FuturesOrder]:
         """See Order History (Quant).
 
         ``GET /future/trade/v1/order/quant/list-history`` -- signed; parameters in the query string.
@@ -2409,7 +2438,7 @@ class FuturesMethods:
                 default False)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FuturesOrder]``, decoded from the response's ``result``.
         """
         return self._call(_F_quant_order_history, (id, direction, limit, symbol, force_close, start_time, end_time, orig_type, order_side, states, order_orig_type, welfare_account))
 
@@ -2424,7 +2453,7 @@ class FuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         welfare_account: bool = False,
-    ) -> Any:
+    ) -> T.Page[T.FuturesUserTrade]:
         """See Transaction Details (Quant).
 
         ``GET /future/trade/v1/order/quant/trade-list`` -- signed; parameters in the query string.
@@ -2446,7 +2475,7 @@ class FuturesMethods:
                 default False)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FuturesUserTrade]``, decoded from the response's ``result``.
         """
         return self._call(_F_quant_trades, (id, direction, limit, order_id, symbol, start_time, end_time, welfare_account))
 
@@ -2463,7 +2492,7 @@ class FuturesMethods:
         *,
         client_order_id: str | None = None,
         price: Number | None = None,
-    ) -> Any:
+    ) -> int | None:
         """Create Trigger Orders.
 
         ``POST /future/trade/v1/entrust/create-plan`` -- signed; parameters in the query string (form content type).
@@ -2488,11 +2517,11 @@ class FuturesMethods:
                 spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``int | None``, decoded from the response's ``result``.
         """
         return self._call(_F_place_trigger_order, (client_order_id, symbol, order_side, entrust_type, orig_qty, price, stop_price, time_in_force, trigger_price_type, position_side))
 
-    def cancel_trigger_order(self, entrust_id: str) -> Any:
+    def cancel_trigger_order(self, entrust_id: str) -> bool:
         """Cancel Trigger Orders.
 
         ``POST /future/trade/v1/entrust/cancel-plan`` -- signed; parameters in the query string (form content type).
@@ -2502,11 +2531,11 @@ class FuturesMethods:
             entrust_id: Plan order ID (wire name ``entrustId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_cancel_trigger_order, (entrust_id,))
 
-    def cancel_all_trigger_orders(self, symbol: str) -> Any:
+    def cancel_all_trigger_orders(self, symbol: str) -> bool:
         """Cancel All Trigger Orders.
 
         ``POST /future/trade/v1/entrust/cancel-all-plan`` -- signed; parameters in the query string (form content type).
@@ -2516,7 +2545,7 @@ class FuturesMethods:
             symbol: Trading pair e.g. btc_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_cancel_all_trigger_orders, (symbol,))
 
@@ -2529,7 +2558,7 @@ class FuturesMethods:
         size: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.TriggerOrder]:
         """See Trigger Orders.
 
         ``GET /future/trade/v1/entrust/plan-list`` -- signed; parameters in the query string.
@@ -2547,11 +2576,11 @@ class FuturesMethods:
                 CATION;EXPIRED;UNFINISHED;HISTORY (wire name ``state``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TriggerOrder]``, decoded from the response's ``result``.
         """
         return self._call(_F_trigger_orders, (symbol, page, size, start_time, end_time, state))
 
-    def get_trigger_order(self, entrust_id: int | str) -> Any:
+    def get_trigger_order(self, entrust_id: int | str) -> T.TriggerOrder:
         """See Trigger Orders by EntrustId.
 
         ``GET /future/trade/v1/entrust/plan-detail`` -- signed; parameters in the query string.
@@ -2561,7 +2590,7 @@ class FuturesMethods:
             entrust_id: Order ID (wire name ``entrustId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.TriggerOrder``, decoded from the response's ``result``.
         """
         return self._call(_F_get_trigger_order, (entrust_id,))
 
@@ -2574,7 +2603,7 @@ class FuturesMethods:
         limit: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.TriggerOrder]:
         """See Trigger Orders History.
 
         ``GET /future/trade/v1/entrust/plan-list-history`` -- signed; parameters in the query string.
@@ -2590,7 +2619,7 @@ class FuturesMethods:
             end_time: End time (wire name ``endTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TriggerOrder]``, decoded from the response's ``result``.
         """
         return self._call(_F_trigger_order_history, (symbol, direction, id, limit, start_time, end_time))
 
@@ -2609,7 +2638,7 @@ class FuturesMethods:
         symbol: str | None = None,
         profit_delegate_price: Number | None = None,
         stop_delegate_price: Number | None = None,
-    ) -> Any:
+    ) -> int | None:
         """Create Stop Limit.
 
         ``POST /future/trade/v1/entrust/create-profit`` -- signed; parameters in the query string (form content type).
@@ -2638,11 +2667,11 @@ class FuturesMethods:
             stop_delegate_price: Stop-loss order price (wire name ``stopDelegatePrice``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``int | None``, decoded from the response's ``result``.
         """
         return self._call(_F_place_tpsl_order, (symbol, orig_qty, trigger_profit_price, trigger_stop_price, expire_time, position_side, profit_delegate_order_type, profit_delegate_time_in_force, profit_delegate_price, stop_delegate_order_type, stop_delegate_time_in_force, stop_delegate_price))
 
-    def cancel_tpsl_order(self, profit_id: int | str) -> Any:
+    def cancel_tpsl_order(self, profit_id: int | str) -> bool:
         """Cancel Stop Limit.
 
         ``POST /future/trade/v1/entrust/cancel-profit-stop`` -- signed; parameters in the query string (form content type).
@@ -2652,11 +2681,11 @@ class FuturesMethods:
             profit_id: Profit/Stop order ID (wire name ``profitId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_cancel_tpsl_order, (profit_id,))
 
-    def cancel_all_tpsl_orders(self, symbol: str) -> Any:
+    def cancel_all_tpsl_orders(self, symbol: str) -> bool:
         """Cancel All Stop Limit.
 
         ``POST /future/trade/v1/entrust/cancel-all-profit-stop`` -- signed; parameters in the query string (form content type).
@@ -2666,7 +2695,7 @@ class FuturesMethods:
             symbol: Trading pair, e.g., btc_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_cancel_all_tpsl_orders, (symbol,))
 
@@ -2679,7 +2708,7 @@ class FuturesMethods:
         size: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.TpslOrder]:
         """See Stop Limit.
 
         ``GET /future/trade/v1/entrust/profit-list`` -- signed; parameters in the query string.
@@ -2696,11 +2725,11 @@ class FuturesMethods:
                 ATION;EXPIRED;UNFINISHED;HISTORY (wire name ``state``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TpslOrder]``, decoded from the response's ``result``.
         """
         return self._call(_F_tpsl_orders, (symbol, page, size, start_time, end_time, state))
 
-    def get_tpsl_order(self, profit_id: int | str) -> Any:
+    def get_tpsl_order(self, profit_id: int | str) -> T.TpslOrder:
         """See Stop Limit by ProfitId.
 
         ``GET /future/trade/v1/entrust/profit-detail`` -- signed; parameters in the query string.
@@ -2710,7 +2739,7 @@ class FuturesMethods:
             profit_id: Profit and Stop order ID (wire name ``profitId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.TpslOrder``, decoded from the response's ``result``.
         """
         return self._call(_F_get_tpsl_order, (profit_id,))
 
@@ -2720,7 +2749,7 @@ class FuturesMethods:
         *,
         trigger_profit_price: Number | None = None,
         trigger_stop_price: Number | None = None,
-    ) -> Any:
+    ) -> bool:
         """Alter Stop Limit.
 
         ``POST /future/trade/v1/entrust/update-profit-stop`` -- signed; parameters in the query string (form content type).
@@ -2732,7 +2761,7 @@ class FuturesMethods:
             trigger_stop_price: Stop-loss trigger price (wire name ``triggerStopPrice``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_amend_tpsl_order, (profit_id, trigger_profit_price, trigger_stop_price))
 
@@ -2752,7 +2781,7 @@ class FuturesMethods:
         client_media_channel: str | None = None,
         client_order_id: str | None = None,
         expire_time: int | None = None,
-    ) -> Any:
+    ) -> int | None:
         """Create Track.
 
         ``POST /future/trade/v1/entrust/create-track`` -- signed; parameters in the query string (form content type).
@@ -2780,11 +2809,11 @@ class FuturesMethods:
             expire_time: Expiration time (wire name ``expireTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``int | None``, decoded from the response's ``result``.
         """
         return self._call(_F_place_trailing_order, (callback, callback_val, order_side, orig_qty, position_side, position_type, symbol, trigger_price_type, activation_price, client_media, client_media_channel, client_order_id, expire_time))
 
-    def cancel_trailing_order(self, track_id: int | str) -> Any:
+    def cancel_trailing_order(self, track_id: int | str) -> bool:
         """Cancel Single Track.
 
         ``POST /future/trade/v1/entrust/cancel-track`` -- signed; parameters in the query string (form content type).
@@ -2794,11 +2823,11 @@ class FuturesMethods:
             track_id: Tracking order ID (wire name ``trackId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_cancel_trailing_order, (track_id,))
 
-    def get_trailing_order(self, track_id: int | str) -> Any:
+    def get_trailing_order(self, track_id: int | str) -> T.TrailingOrder:
         """Get Single Track Detail.
 
         ``GET /future/trade/v1/entrust/track-detail`` -- signed; parameters in the query string.
@@ -2808,7 +2837,7 @@ class FuturesMethods:
             track_id: Tracking order ID (wire name ``trackId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.TrailingOrder``, decoded from the response's ``result``.
         """
         return self._call(_F_get_trailing_order, (track_id,))
 
@@ -2820,7 +2849,7 @@ class FuturesMethods:
         end_time: int | None = None,
         start_time: int | None = None,
         symbol: str | None = None,
-    ) -> Any:
+    ) -> T.Page[T.TrailingOrder]:
         """Get Track List (All Active).
 
         ``GET /future/trade/v1/entrust/track-list`` -- signed; parameters in the query string.
@@ -2835,11 +2864,11 @@ class FuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TrailingOrder]``, decoded from the response's ``result``.
         """
         return self._call(_F_trailing_orders, (page, size, end_time, start_time, symbol))
 
-    def cancel_all_trailing_orders(self, *, symbol: str | None = None) -> Any:
+    def cancel_all_trailing_orders(self, *, symbol: str | None = None) -> bool:
         """Cancel All Track.
 
         ``POST /future/trade/v1/entrust/cancel-all-track`` -- signed; parameters in the query string (form content type).
@@ -2849,7 +2878,7 @@ class FuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_cancel_all_trailing_orders, (symbol,))
 
@@ -2862,7 +2891,7 @@ class FuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         symbol: str | None = None,
-    ) -> Any:
+    ) -> T.Page[T.TrailingOrder]:
         """Get History Track List (Inactive).
 
         ``GET /future/trade/v1/entrust/track-list-history`` -- signed; parameters in the query string.
@@ -2879,7 +2908,7 @@ class FuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TrailingOrder]``, decoded from the response's ``result``.
         """
         return self._call(_F_trailing_order_history, (direction, limit, id, start_time, end_time, symbol))
 
@@ -2892,7 +2921,7 @@ class FuturesMethods:
         end_time: int | None = None,
         symbol: str | None = None,
         direction: str = 'NEXT',
-    ) -> Any:
+    ) -> T.Page[T.TpslOrder]:
         """Query Historical Take-Profit & Stop-Loss Orders.
 
         ``GET /future/trade/v1/entrust/profit-list-history`` -- signed; parameters in the query string.
@@ -2910,7 +2939,7 @@ class FuturesMethods:
                 'NEXT')
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TpslOrder]``, decoded from the response's ``result``.
         """
         return self._call(_F_tpsl_order_history, (id, limit, start_time, end_time, symbol, direction))
 
@@ -2924,7 +2953,7 @@ class FuturesMethods:
         symbol: str | None = None,
         page: int = 1,
         size: int = 10,
-    ) -> Any:
+    ) -> T.Page[T.TriggerOrder]:
         """Query Reverse Plan.
 
         ``GET /future/trade/v1/entrust/reverse-plan-list`` -- signed; parameters in the query string.
@@ -2943,7 +2972,7 @@ class FuturesMethods:
             size: Page size (wire name ``size``, spec default 10)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TriggerOrder]``, decoded from the response's ``result``.
         """
         return self._call(_F_reverse_plans, (position_type, position_side, close_type, state, symbol, page, size))
 
@@ -2955,7 +2984,7 @@ class FuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         symbol: str | None = None,
-    ) -> Any:
+    ) -> T.Page[T.TriggerOrder]:
         """Query Historical Reverse Plan.
 
         ``GET /future/trade/v1/entrust/reverse-plan-list-history`` -- signed; parameters in the query string.
@@ -2970,7 +2999,7 @@ class FuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TriggerOrder]``, decoded from the response's ``result``.
         """
         return self._call(_F_reverse_plan_history, (page, size, start_time, end_time, symbol))
 
@@ -2981,7 +3010,7 @@ class FuturesMethods:
         limit: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> list[T.FilledOrderSummary]:
         """Query Historical Filled Orders.
 
         ``GET /future/trade/v1/order/trade-history`` -- signed; parameters in the query string.
@@ -2995,7 +3024,7 @@ class FuturesMethods:
             symbol: Trading pair (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FilledOrderSummary]``, decoded from the response's ``result``.
         """
         return self._call(_F_filled_order_history, (limit, start_time, end_time, symbol))
 
@@ -3006,7 +3035,7 @@ class FuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         symbol: str | None = None,
-    ) -> Any:
+    ) -> list[T.FuturesUserTrade]:
         """Query All Trade Details (No pagination).
 
         ``GET /future/trade/v1/order/trade-list-all`` -- signed; parameters in the query string.
@@ -3019,7 +3048,7 @@ class FuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesUserTrade]``, decoded from the response's ``result``.
         """
         return self._call(_F_all_trades, (order_id, start_time, end_time, symbol))
 
@@ -3034,7 +3063,7 @@ class FuturesMethods:
         type: str = 'ORDER',
         state: str | None = None,
         force_close: bool = False,
-    ) -> Any:
+    ) -> T.Page[T.EntrustRecord]:
         """Query All Orders.
 
         ``GET /future/trade/v1/order-entrust/list`` -- signed; parameters in the query string.
@@ -3056,11 +3085,16 @@ class FuturesMethods:
                 False)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.EntrustRecord]``, decoded from the response's ``result``.
         """
         return self._call(_F_all_orders, (page, size, start_time, end_time, symbol, type, state, force_close))
 
-    def active_positions(self, *, symbol: str | None = None, is_delivery: bool = False) -> Any:
+    def active_positions(
+        self,
+        *,
+        symbol: str | None = None,
+        is_delivery: bool = False,
+    ) -> list[T.FuturesPosition]:
         """Get Active Position.
 
         ``GET /future/trade/v1/position/list/active`` -- signed; parameters in the query string.
@@ -3072,11 +3106,11 @@ class FuturesMethods:
                 default False)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesPosition]``, decoded from the response's ``result``.
         """
         return self._call(_F_active_positions, (symbol, is_delivery))
 
-    def leverage_info(self, symbol: str) -> Any:
+    def leverage_info(self, symbol: str) -> T.Page[T.LeverageInfo]:
         """Get Leverage Info.
 
         ``GET /future/trade/v1/position/leverage/list`` -- signed; parameters in the query string.
@@ -3086,7 +3120,7 @@ class FuturesMethods:
             symbol: Trading pair (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.LeverageInfo]``, decoded from the response's ``result``.
         """
         return self._call(_F_leverage_info, (symbol,))
 
@@ -3101,7 +3135,7 @@ class FuturesMethods:
         end_time: int | None = None,
         position_type: int | None = None,
         is_full_close: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.PositionHistory]:
         """Get Position History.
 
         ``GET /future/trade/v1/position/list-history`` -- signed; parameters in the query string.
@@ -3122,11 +3156,11 @@ class FuturesMethods:
                 ``isFullClose``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.PositionHistory]``, decoded from the response's ``result``.
         """
         return self._call(_F_position_history, (id, direction, limit, symbol, start_time, end_time, position_type, is_full_close))
 
-    def cross_margin(self, symbol: str) -> Any:
+    def cross_margin(self, symbol: str) -> object:
         """Get Cross Margin.
 
         ``GET /future/trade/v1/position/cross-margin/{symbol}`` -- signed; parameters in the query string.
@@ -3136,22 +3170,22 @@ class FuturesMethods:
             symbol: path parameter (wire name ``symbol``, in the path, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``object``, decoded from the response's ``result``.
         """
         return self._call(_F_cross_margin, (symbol,))
 
-    def account_info(self) -> Any:
+    def account_info(self) -> T.FuturesAccountInfo:
         """Get Account Related Information.
 
         ``GET /future/user/v1/account/info`` -- signed; parameters in the query string.
         Spec: futures-en.txt:2972 "Get Account Related Information". Rate limit: 200/s/apikey, 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.FuturesAccountInfo``, decoded from the response's ``result``.
         """
         return self._call(_F_account_info, ())
 
-    def balances(self, *, query_account_id: str | None = None) -> Any:
+    def balances(self, *, query_account_id: str | None = None) -> list[T.FuturesBalance]:
         """Get Contract Account Assets.
 
         ``GET /future/user/v1/compat/balance/list`` -- signed; parameters in the query string.
@@ -3161,33 +3195,33 @@ class FuturesMethods:
             query_account_id: Account ID (wire name ``queryAccountId``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesBalance]``, decoded from the response's ``result``.
         """
         return self._call(_F_balances, (query_account_id,))
 
-    def listen_key(self) -> Any:
+    def listen_key(self) -> str:
         """Get ListenKey.
 
         ``GET /future/user/v1/user/listen-key`` -- signed; parameters in the query string.
         Spec: futures-en.txt:3039 "Get ListenKey". Rate limit: 200/s/apikey, 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``str``, decoded from the response's ``result``.
         """
         return self._call(_F_listen_key, ())
 
-    def open_account(self) -> Any:
+    def open_account(self) -> bool:
         """Open Contract.
 
         ``POST /future/user/v1/account/open`` -- signed; parameters in the query string (form content type).
         Spec: futures-en.txt:3059 "Open Contract". Rate limit: 200/s/apikey, 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_open_account, ())
 
-    def balance(self, coin: str) -> Any:
+    def balance(self, coin: str) -> T.FuturesBalance:
         """Get User's Single Currency Fund Information.
 
         ``GET /future/user/v1/balance/detail`` -- signed; parameters in the query string.
@@ -3197,18 +3231,18 @@ class FuturesMethods:
             coin: Currency eg:btc (wire name ``coin``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.FuturesBalance``, decoded from the response's ``result``.
         """
         return self._call(_F_balance, (coin,))
 
-    def funds(self) -> Any:
+    def funds(self) -> list[T.FuturesBalance]:
         """Get User's Funds Information.
 
         ``GET /future/user/v1/balance/list`` -- signed; parameters in the query string.
         Spec: futures-en.txt:3108 "Get User's Funds Information". Rate limit: 200/s/apikey, 1000/min/ip (shared: futures-ip), 3/s/apikey (shared: futures-assets).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesBalance]``, decoded from the response's ``result``.
         """
         return self._call(_F_funds, ())
 
@@ -3221,7 +3255,7 @@ class FuturesMethods:
         limit: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.AccountBill]:
         """Get User's Account Flow Information.
 
         ``GET /future/user/v1/balance/bills`` -- signed; parameters in the query string.
@@ -3238,7 +3272,7 @@ class FuturesMethods:
             end_time: End time (wire name ``endTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.AccountBill]``, decoded from the response's ``result``.
         """
         return self._call(_F_account_bills, (symbol, direction, id, limit, start_time, end_time))
 
@@ -3251,7 +3285,7 @@ class FuturesMethods:
         limit: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.FundingFee]:
         """Get Fund Fee Information.
 
         ``GET /future/user/v1/balance/funding-rate-list`` -- signed; parameters in the query string.
@@ -3268,11 +3302,11 @@ class FuturesMethods:
             end_time: End time (wire name ``endTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FundingFee]``, decoded from the response's ``result``.
         """
         return self._call(_F_funding_fees, (symbol, direction, id, limit, start_time, end_time))
 
-    def position(self, *, symbol: str | None = None) -> Any:
+    def position(self, *, symbol: str | None = None) -> list[T.FuturesPosition]:
         """Get active position information.
 
         ``GET /future/user/v1/position`` -- signed; parameters in the query string.
@@ -3283,11 +3317,11 @@ class FuturesMethods:
                 provided) (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesPosition]``, decoded from the response's ``result``.
         """
         return self._call(_F_position, (symbol,))
 
-    def positions(self, *, symbol: str | None = None) -> Any:
+    def positions(self, *, symbol: str | None = None) -> list[T.FuturesPosition]:
         """Get Position Information.
 
         ``GET /future/user/v1/position/list`` -- signed; parameters in the query string.
@@ -3298,22 +3332,22 @@ class FuturesMethods:
                 provided) (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesPosition]``, decoded from the response's ``result``.
         """
         return self._call(_F_positions, (symbol,))
 
-    def step_rate(self) -> Any:
+    def step_rate(self) -> T.StepRate:
         """Get User's Step Rate.
 
         ``GET /future/user/v1/user/step-rate`` -- signed; parameters in the query string.
         Spec: futures-en.txt:3304 "Get User's Step Rate". Rate limit: 200/s/apikey, 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.StepRate``, decoded from the response's ``result``.
         """
         return self._call(_F_step_rate, ())
 
-    def adjust_leverage(self, symbol: str, position_side: str, leverage: int) -> Any:
+    def adjust_leverage(self, symbol: str, position_side: str, leverage: int) -> bool:
         """Adjust Leverage.
 
         ``POST /future/user/v1/position/adjust-leverage`` -- signed; parameters in the query string (form content type).
@@ -3326,7 +3360,7 @@ class FuturesMethods:
             leverage: Leverage (wire name ``leverage``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_adjust_leverage, (symbol, position_side, leverage))
 
@@ -3337,7 +3371,7 @@ class FuturesMethods:
         margin: Number | None = None,
         position_side: str | None = None,
         type: str | None = None,
-    ) -> Any:
+    ) -> bool:
         """Alter Margin.
 
         ``POST /future/user/v1/position/margin`` -- signed; parameters in the query string (form content type).
@@ -3351,11 +3385,11 @@ class FuturesMethods:
                 ADD;SUB (wire name ``type``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_adjust_margin, (symbol, margin, position_side, type))
 
-    def set_auto_margin(self, symbol: str, position_side: str, auto_margin: bool) -> Any:
+    def set_auto_margin(self, symbol: str, position_side: str, auto_margin: bool) -> bool:
         """Alter the automatical margin call.
 
         ``POST /future/user/v1/position/auto-margin`` -- signed; parameters in the query string (form content type).
@@ -3369,22 +3403,22 @@ class FuturesMethods:
                 ``autoMargin``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_set_auto_margin, (symbol, position_side, auto_margin))
 
-    def close_all_positions(self) -> Any:
+    def close_all_positions(self) -> bool:
         """Close All.
 
         ``POST /future/user/v1/position/close-all`` -- signed; parameters in the query string (form content type).
         Spec: futures-en.txt:3414 "Close All". Rate limit: 200/s/apikey, 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_close_all_positions, ())
 
-    def adl_info(self, *, symbol: str | None = None) -> Any:
+    def adl_info(self, *, symbol: str | None = None) -> list[T.AdlInfo]:
         """Get ADL Information.
 
         ``GET /future/user/v1/position/adl`` -- signed; parameters in the query string.
@@ -3395,11 +3429,11 @@ class FuturesMethods:
                 name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.AdlInfo]``, decoded from the response's ``result``.
         """
         return self._call(_F_adl_info, (symbol,))
 
-    def add_favorite_symbol(self, symbol: str) -> Any:
+    def add_favorite_symbol(self, symbol: str) -> bool:
         """Collect Trading Pair.
 
         ``POST /future/user/v1/user/collection/add`` -- signed; parameters in the query string (form content type).
@@ -3409,11 +3443,11 @@ class FuturesMethods:
             symbol: Trading pair eg:btc_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_add_favorite_symbol, (symbol,))
 
-    def remove_favorite_symbol(self, symbol: str) -> Any:
+    def remove_favorite_symbol(self, symbol: str) -> bool:
         """Cancel Trading Pair Collection.
 
         ``POST /future/user/v1/user/collection/cancel`` -- signed; parameters in the query string (form content type).
@@ -3423,22 +3457,22 @@ class FuturesMethods:
             symbol: Trading pair eg:btc_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_remove_favorite_symbol, (symbol,))
 
-    def favorite_symbols(self) -> Any:
+    def favorite_symbols(self) -> list[str]:
         """List of Collected Trading Pairs.
 
         ``GET /future/user/v1/user/collection/list`` -- signed; parameters in the query string.
         Spec: futures-en.txt:3504 "List of Collected Trading Pairs". Rate limit: 200/s/apikey, 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[str]``, decoded from the response's ``result``.
         """
         return self._call(_F_favorite_symbols, ())
 
-    def change_position_type(self, symbol: str, position_side: str, position_type: str) -> Any:
+    def change_position_type(self, symbol: str, position_side: str, position_type: str) -> bool:
         """Change Position Type.
 
         ``POST /future/user/v1/position/change-type`` -- signed; parameters in the query string (form content type).
@@ -3452,11 +3486,11 @@ class FuturesMethods:
                 by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return self._call(_F_change_position_type, (symbol, position_side, position_type))
 
-    def margin_calls(self, *, symbol: str | None = None) -> Any:
+    def margin_calls(self, *, symbol: str | None = None) -> list[T.FuturesPosition]:
         """Get Margin Call Information.
 
         ``GET /future/user/v1/position/break-list`` -- signed; parameters in the query string.
@@ -3467,7 +3501,7 @@ class FuturesMethods:
                 (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesPosition]``, decoded from the response's ``result``.
         """
         return self._call(_F_margin_calls, (symbol,))
 
@@ -3480,7 +3514,7 @@ class FuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         symbol: str | None = None,
-    ) -> Any:
+    ) -> T.Page[T.AdlRecord]:
         """Get Auto Deleverage History.
 
         ``GET /future/user/v1/auto-deleverage/history`` -- signed; parameters in the query string.
@@ -3496,11 +3530,11 @@ class FuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.AdlRecord]``, decoded from the response's ``result``.
         """
         return self._call(_F_adl_history, (id, direction, limit, start_time, end_time, symbol))
 
-    def coin_balance(self, coin: str) -> Any:
+    def coin_balance(self, coin: str) -> T.FuturesBalance:
         """Get Single Coin Balance.
 
         ``GET /future/user/v1/compat/balance/{coin}`` -- signed; parameters in the query string.
@@ -3510,7 +3544,7 @@ class FuturesMethods:
             coin: path parameter (wire name ``coin``, in the path, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.FuturesBalance``, decoded from the response's ``result``.
         """
         return self._call(_F_coin_balance, (coin,))
 
@@ -3523,7 +3557,7 @@ class FuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         symbol: str | None = None,
-    ) -> Any:
+    ) -> T.Page[T.TakeoverRecord]:
         """Get Taker Over List.
 
         ``GET /future/user/v1/taker-over/list`` -- signed; parameters in the query string.
@@ -3539,7 +3573,7 @@ class FuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TakeoverRecord]``, decoded from the response's ``result``.
         """
         return self._call(_F_takeover_history, (id, direction, limit, start_time, end_time, symbol))
 
@@ -3549,32 +3583,34 @@ class AsyncFuturesMethods:
 
     __slots__ = ()
 
-    async def _call(self, endpoint: Any, values: tuple, validate: bool = False) -> Any:  # pragma: no cover
+    async def _call(
+        self, endpoint: Endpoint[R], values: tuple[Any, ...], validate: bool = False
+    ) -> R:  # pragma: no cover
         raise NotImplementedError
 
-    async def client_ip(self) -> Any:
+    async def client_ip(self) -> T.ClientIp:
         """Get client ip.
 
         ``GET /future/public/client`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:164 "Get client ip". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.ClientIp``, decoded from the response's ``result``.
         """
         return await self._call(_F_client_ip, ())
 
-    async def symbol_coins(self) -> Any:
+    async def symbol_coins(self) -> list[str]:
         """Get Trading Pair Currency.
 
         ``GET /future/market/v1/public/symbol/coins`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:179 "Get Trading Pair Currency". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[str]``, decoded from the response's ``result``.
         """
         return await self._call(_F_symbol_coins, ())
 
-    async def symbol_detail(self, symbol: str) -> Any:
+    async def symbol_detail(self, symbol: str) -> T.FuturesSymbol:
         """Get Configuration Information for Single Trading Pair.
 
         ``GET /future/market/v1/public/symbol/detail`` -- public, not signed; parameters in the query string.
@@ -3584,22 +3620,22 @@ class AsyncFuturesMethods:
             symbol: Trading pair eg:btc_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.FuturesSymbol``, decoded from the response's ``result``.
         """
         return await self._call(_F_symbol_detail, (symbol,))
 
-    async def symbols(self) -> Any:
+    async def symbols(self) -> list[T.FuturesSymbol]:
         """Get Configuration Information for Listed And Tradeable Symbols.
 
         ``GET /future/market/v3/public/symbol/list`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:271 "Get Configuration Information for Listed And Tradeable Symbols". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesSymbol]``, decoded from the response's ``result``.
         """
         return await self._call(_F_symbols, ())
 
-    async def leverage_brackets(self, symbol: str) -> Any:
+    async def leverage_brackets(self, symbol: str) -> T.LeverageBrackets:
         """See Leverage Stratification of Single Trading Pair.
 
         ``GET /future/market/v1/public/leverage/bracket/detail`` -- public, not signed; parameters in the query string.
@@ -3609,11 +3645,11 @@ class AsyncFuturesMethods:
             symbol: Trading pair eg:eth_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.LeverageBrackets``, decoded from the response's ``result``.
         """
         return await self._call(_F_leverage_brackets, (symbol,))
 
-    async def ticker(self, symbol: str) -> Any:
+    async def ticker(self, symbol: str) -> T.FuturesTicker:
         """Get Market Information for Specific Trading Pair.
 
         ``GET /future/market/v1/public/q/ticker`` -- public, not signed; parameters in the query string.
@@ -3623,22 +3659,22 @@ class AsyncFuturesMethods:
             symbol: Trading pair eg:eth_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.FuturesTicker``, decoded from the response's ``result``.
         """
         return await self._call(_F_ticker, (symbol,))
 
-    async def tickers(self) -> Any:
+    async def tickers(self) -> list[T.FuturesTicker]:
         """Get Market Information for All Trading Pairs.
 
         ``GET /future/market/v1/public/q/tickers`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:410 "Get Market Information for All Trading Pairs". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesTicker]``, decoded from the response's ``result``.
         """
         return await self._call(_F_tickers, ())
 
-    async def recent_trades(self, symbol: str, *, num: int = 50) -> Any:
+    async def recent_trades(self, symbol: str, *, num: int = 50) -> list[T.FuturesTrade]:
         """Get Latest Transaction Information of Trading Pairs.
 
         ``GET /future/market/v1/public/q/deal`` -- public, not signed; parameters in the query string.
@@ -3649,11 +3685,11 @@ class AsyncFuturesMethods:
             num: Quantity (wire name ``num``, spec default 50)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesTrade]``, decoded from the response's ``result``.
         """
         return await self._call(_F_recent_trades, (symbol, num))
 
-    async def depth(self, symbol: str, *, level: int = 50) -> Any:
+    async def depth(self, symbol: str, *, level: int = 50) -> T.FuturesDepth:
         """Get Depth Data of Trading Pairs.
 
         ``GET /future/market/v1/public/q/depth`` -- public, not signed; parameters in the query string.
@@ -3661,15 +3697,16 @@ class AsyncFuturesMethods:
 
         Args:
             symbol: Trading pair eg:btc_usdt (wire name ``symbol``, required by the spec)
-            level: Level (min:1, max:50) 1~50 (wire name ``level``, required by the spec, spec
-                default 50, range 1..50)
+            level: Level (min:1, max:50) 1~50 -- the table says 50, the "Orderbook Management"
+                procedure asks for 500: both are let through, the server decides (wire name
+                ``level``, required by the spec, spec default 50, range 1..500)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.FuturesDepth``, decoded from the response's ``result``.
         """
         return await self._call(_F_depth, (symbol, level))
 
-    async def index_price(self, symbol: str) -> Any:
+    async def index_price(self, symbol: str) -> T.PriceTick:
         """Get Index Price for Single Trading Pair.
 
         ``GET /future/market/v1/public/q/symbol-index-price`` -- public, not signed; parameters in the query string.
@@ -3679,22 +3716,22 @@ class AsyncFuturesMethods:
             symbol: Trading pair eg:btc_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.PriceTick``, decoded from the response's ``result``.
         """
         return await self._call(_F_index_price, (symbol,))
 
-    async def index_prices(self) -> Any:
+    async def index_prices(self) -> list[T.PriceTick]:
         """Get Index Price for All Trading Pairs.
 
         ``GET /future/market/v1/public/q/index-price`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:522 "Get Index Price for All Trading Pairs". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.PriceTick]``, decoded from the response's ``result``.
         """
         return await self._call(_F_index_prices, ())
 
-    async def mark_price(self, symbol: str) -> Any:
+    async def mark_price(self, symbol: str) -> T.PriceTick:
         """Get Mark Price for Single Trading Pair.
 
         ``GET /future/market/v1/public/q/symbol-mark-price`` -- public, not signed; parameters in the query string.
@@ -3704,18 +3741,18 @@ class AsyncFuturesMethods:
             symbol: Trading pair eg:btc_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.PriceTick``, decoded from the response's ``result``.
         """
         return await self._call(_F_mark_price, (symbol,))
 
-    async def mark_prices(self) -> Any:
+    async def mark_prices(self) -> list[T.PriceTick]:
         """Get Mark Price for All Trading Pairs.
 
         ``GET /future/market/v1/public/q/mark-price`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:568 "Get Mark Price for All Trading Pairs". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.PriceTick]``, decoded from the response's ``result``.
         """
         return await self._call(_F_mark_prices, ())
 
@@ -3727,7 +3764,7 @@ class AsyncFuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         limit: int | None = None,
-    ) -> Any:
+    ) -> list[T.FuturesKline]:
         """Get Trading Pair Information of Kline.
 
         ``GET /future/market/v1/public/q/kline`` -- public, not signed; parameters in the query string.
@@ -3742,11 +3779,11 @@ class AsyncFuturesMethods:
             limit: Limit 1~1500 (wire name ``limit``, range 1..1500)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesKline]``, decoded from the response's ``result``.
         """
         return await self._call(_F_klines, (symbol, interval, start_time, end_time, limit))
 
-    async def agg_ticker(self, symbol: str) -> Any:
+    async def agg_ticker(self, symbol: str) -> T.AggTicker:
         """Get Aggregated Market Information for Specific Trading Pair.
 
         ``GET /future/market/v1/public/q/agg-ticker`` -- public, not signed; parameters in the query string.
@@ -3756,22 +3793,22 @@ class AsyncFuturesMethods:
             symbol: Trading pair eg:eth_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.AggTicker``, decoded from the response's ``result``.
         """
         return await self._call(_F_agg_ticker, (symbol,))
 
-    async def agg_tickers(self) -> Any:
+    async def agg_tickers(self) -> list[T.AggTicker]:
         """Get Aggregated Market Information for All Trading Pairs.
 
         ``GET /future/market/v1/public/q/agg-tickers`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:659 "Get Aggregated Market Information for All Trading Pairs". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.AggTicker]``, decoded from the response's ``result``.
         """
         return await self._call(_F_agg_tickers, ())
 
-    async def funding_rate(self, symbol: str) -> Any:
+    async def funding_rate(self, symbol: str) -> T.Page[T.FundingRateRecord]:
         """Get Funding Rate Information.
 
         ``GET /future/market/v1/public/q/funding-rate`` -- public, not signed; parameters in the query string.
@@ -3781,7 +3818,7 @@ class AsyncFuturesMethods:
             symbol: Trading pair eg:eth_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FundingRateRecord]``, decoded from the response's ``result``.
         """
         return await self._call(_F_funding_rate, (symbol,))
 
@@ -3792,7 +3829,7 @@ class AsyncFuturesMethods:
         direction: str = 'NEXT',
         id: int | str | None = None,
         limit: int = 10,
-    ) -> Any:
+    ) -> T.Page[T.FundingRateRecord]:
         """Get Funding Rate Records.
 
         ``GET /future/market/v1/public/q/funding-rate-record`` -- public, not signed; parameters in the query string.
@@ -3807,11 +3844,11 @@ class AsyncFuturesMethods:
             limit: Limit (wire name ``limit``, spec default 10)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FundingRateRecord]``, decoded from the response's ``result``.
         """
         return await self._call(_F_funding_rate_history, (symbol, direction, id, limit))
 
-    async def book_ticker(self, symbol: str) -> Any:
+    async def book_ticker(self, symbol: str) -> T.BookTicker:
         """Get Ask Bid Market Information for Specific Trading Pair.
 
         ``GET /future/market/v1/public/q/ticker/book`` -- public, not signed; parameters in the query string.
@@ -3821,18 +3858,18 @@ class AsyncFuturesMethods:
             symbol: Trading pair eg:eth_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.BookTicker``, decoded from the response's ``result``.
         """
         return await self._call(_F_book_ticker, (symbol,))
 
-    async def book_tickers(self) -> Any:
+    async def book_tickers(self) -> list[T.BookTicker]:
         """Get Ask Bid Market Information for All Trading Pairs.
 
         ``GET /future/market/v1/public/q/ticker/books`` -- public, not signed; parameters in the query string.
         Spec: futures-en.txt:789 "Get Ask Bid Market Information for All Trading Pairs". Rate limit: 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.BookTicker]``, decoded from the response's ``result``.
         """
         return await self._call(_F_book_tickers, ())
 
@@ -3843,7 +3880,7 @@ class AsyncFuturesMethods:
         direction: str = 'NEXT',
         id: int | str | None = None,
         limit: int = 10,
-    ) -> Any:
+    ) -> T.Page[T.RiskFundBalance]:
         """Get Trading Pair Risk Fund Balance.
 
         ``GET /future/market/v1/public/contract/risk-balance`` -- public, not signed; parameters in the query string.
@@ -3858,11 +3895,11 @@ class AsyncFuturesMethods:
             limit: Limit (wire name ``limit``, spec default 10)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.RiskFundBalance]``, decoded from the response's ``result``.
         """
         return await self._call(_F_risk_fund_balance, (symbol, direction, id, limit))
 
-    async def open_interest(self, symbol: str) -> Any:
+    async def open_interest(self, symbol: str) -> T.OpenInterest:
         """Get the open position of a trading pair.
 
         ``GET /future/market/v1/public/contract/open-interest`` -- public, not signed; parameters in the query string.
@@ -3872,7 +3909,7 @@ class AsyncFuturesMethods:
             symbol: Trading pair eg:eth_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.OpenInterest``, decoded from the response's ``result``.
         """
         return await self._call(_F_open_interest, (symbol,))
 
@@ -3889,7 +3926,7 @@ class AsyncFuturesMethods:
         time_in_force: str = 'GTC',
         trigger_profit_price: Number | None = None,
         trigger_stop_price: Number | None = None,
-    ) -> Any:
+    ) -> int | None:
         """Create Orders.
 
         ``POST /future/trade/v1/order/create`` -- signed; parameters in the query string (form content type).
@@ -3910,7 +3947,7 @@ class AsyncFuturesMethods:
                 spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``int | None``, decoded from the response's ``result``.
         """
         return await self._call(_F_place_order, (client_order_id, symbol, order_side, order_type, orig_qty, price, time_in_force, trigger_profit_price, trigger_stop_price, position_side))
 
@@ -3930,7 +3967,7 @@ class AsyncFuturesMethods:
         stop_delegate_time_in_force: str | None = None,
         stop_delegate_price: Number | None = None,
         follow_up_order: bool | None = None,
-    ) -> Any:
+    ) -> bool:
         """Update Orders.
 
         ``POST /future/trade/v1/order/update`` -- signed; parameters in the query string (form content type).
@@ -3957,11 +3994,11 @@ class AsyncFuturesMethods:
             follow_up_order: If true, indicates chase order (wire name ``followUpOrder``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_amend_order, (order_id, price, orig_qty, trigger_profit_price, trigger_stop_price, trigger_price_type, profit_delegate_order_type, profit_delegate_time_in_force, profit_delegate_price, stop_delegate_order_type, stop_delegate_time_in_force, stop_delegate_price, follow_up_order))
 
-    async def place_orders(self, orders: Sequence[Mapping[str, Any]]) -> Any:
+    async def place_orders(self, orders: Sequence[Mapping[str, Any]]) -> list[int] | None:
         """Bulk Orders.
 
         ``POST /future/trade/v2/order/create-batch`` -- signed; parameters in the query string (form content type).
@@ -3971,11 +4008,11 @@ class AsyncFuturesMethods:
             orders: List collection of order data (wire name ``list``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[int] | None``, decoded from the response's ``result``.
         """
         return await self._call(_F_place_orders, (orders,))
 
-    async def place_orders_atomic(self, orders: Sequence[Mapping[str, Any]]) -> Any:
+    async def place_orders_atomic(self, orders: Sequence[Mapping[str, Any]]) -> list[int] | None:
         """Batch Order Placement.
 
         ``POST /future/trade/v2/order/atomic-create-batch`` -- signed; parameters in the JSON body.
@@ -3986,11 +4023,11 @@ class AsyncFuturesMethods:
                 order (same fields as place_order) (wire name ``orders``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[int] | None``, decoded from the response's ``result``.
         """
         return await self._call(_F_place_orders_atomic, (orders,))
 
-    async def get_order(self, order_id: int | str) -> Any:
+    async def get_order(self, order_id: int | str) -> T.FuturesOrder:
         """See Orders by ID.
 
         ``GET /future/trade/v1/order/detail`` -- signed; parameters in the query string.
@@ -4000,7 +4037,7 @@ class AsyncFuturesMethods:
             order_id: Order ID (wire name ``orderId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.FuturesOrder``, decoded from the response's ``result``.
         """
         return await self._call(_F_get_order, (order_id,))
 
@@ -4014,7 +4051,7 @@ class AsyncFuturesMethods:
         end_time: int | None = None,
         state: str = 'NEW',
         symbol: str | None = None,
-    ) -> Any:
+    ) -> T.Page[T.FuturesOrder]:
         """See Orders.
 
         ``GET /future/trade/v1/order/list`` -- signed; parameters in the query string.
@@ -4033,11 +4070,11 @@ class AsyncFuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FuturesOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_F_orders, (client_order_id, page, size, start_time, end_time, state, symbol))
 
-    async def cancel_order(self, order_id: int | str) -> Any:
+    async def cancel_order(self, order_id: int | str) -> bool:
         """Cancel Orders.
 
         ``POST /future/trade/v1/order/cancel`` -- signed; parameters in the query string (form content type).
@@ -4047,7 +4084,7 @@ class AsyncFuturesMethods:
             order_id: Order ID (wire name ``orderId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_cancel_order, (order_id,))
 
@@ -4056,7 +4093,7 @@ class AsyncFuturesMethods:
         order_ids: str | Sequence[str | int],
         *,
         client_order_ids: str | Sequence[str | int] | None = None,
-    ) -> Any:
+    ) -> bool:
         """Batch Cancel Orders.
 
         ``POST /future/trade/v1/order/cancel-batch`` -- signed; parameters in the query string (form content type).
@@ -4068,11 +4105,11 @@ class AsyncFuturesMethods:
             client_order_ids: Client order IDs (comma-separated) (wire name ``clientOrderIds``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_cancel_orders, (order_ids, client_order_ids))
 
-    async def cancel_all_orders(self, symbol: str) -> Any:
+    async def cancel_all_orders(self, symbol: str) -> bool:
         """Cancel All Orders.
 
         ``POST /future/trade/v1/order/cancel-all`` -- signed; parameters in the query string (form content type).
@@ -4083,11 +4120,11 @@ class AsyncFuturesMethods:
                 name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_cancel_all_orders, (symbol,))
 
-    async def open_orders(self, *, symbol: str | None = None) -> Any:
+    async def open_orders(self, *, symbol: str | None = None) -> list[T.FuturesOrder]:
         """Get Open Order List.
 
         ``GET /future/trade/v1/order/list-open-order`` -- signed; parameters in the query string.
@@ -4097,7 +4134,7 @@ class AsyncFuturesMethods:
             symbol: Trading pair name (e.g. eth_usdt, btc_usdt) (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_F_open_orders, (symbol,))
 
@@ -4111,7 +4148,7 @@ class AsyncFuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         force_close: bool = False,
-    ) -> Any:
+    ) -> T.Page[T.FuturesOrder]:
         """See Order History.
 
         ``GET /future/trade/v1/order/list-history`` -- signed; parameters in the query string.
@@ -4131,7 +4168,7 @@ class AsyncFuturesMethods:
                 spec default False)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FuturesOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_F_order_history, (symbol, direction, id, limit, start_time, end_time, force_close))
 
@@ -4144,7 +4181,7 @@ class AsyncFuturesMethods:
         size: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.FuturesUserTrade]:
         """See Transaction Details.
 
         ``GET /future/trade/v1/order/trade-list`` -- signed; parameters in the query string.
@@ -4160,7 +4197,7 @@ class AsyncFuturesMethods:
             end_time: End time (wire name ``endTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FuturesUserTrade]``, decoded from the response's ``result``.
         """
         return await self._call(_F_my_trades, (order_id, symbol, page, size, start_time, end_time))
 
@@ -4172,7 +4209,7 @@ class AsyncFuturesMethods:
         *,
         page: int = 1,
         size: int = 10,
-    ) -> Any:
+    ) -> T.Page[T.FuturesOrder]:
         """Query Partially Filled and Partially Canceled Orders.
 
         ``GET /future/trade/v2/order/partial-canceled-orders`` -- signed; parameters in the query string.
@@ -4189,11 +4226,11 @@ class AsyncFuturesMethods:
             symbol: Trading pair (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FuturesOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_F_partially_canceled_orders, (page, size, start_time, end_time, symbol))
 
-    async def order_list(self, *, symbol: str | None = None) -> Any:
+    async def order_list(self, *, symbol: str | None = None) -> T.Page[T.FuturesOrder]:
         """See Orders (OrderList).
 
         ``GET /future/trade/v1/order/OrderList`` -- signed; parameters in the query string.
@@ -4203,7 +4240,7 @@ class AsyncFuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FuturesOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_F_order_list, (symbol,))
 
@@ -4222,7 +4259,7 @@ class AsyncFuturesMethods:
         states: str | Sequence[str | int] | None = None,
         order_orig_type: int | None = None,
         welfare_account: bool = False,
-    ) -> Any:
+    ) -> T.Page[T.FuturesOrder]:
         """See Order History (Quant).
 
         ``GET /future/trade/v1/order/quant/list-history`` -- signed; parameters in the query string.
@@ -4253,7 +4290,7 @@ class AsyncFuturesMethods:
                 default False)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FuturesOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_F_quant_order_history, (id, direction, limit, symbol, force_close, start_time, end_time, orig_type, order_side, states, order_orig_type, welfare_account))
 
@@ -4268,7 +4305,7 @@ class AsyncFuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         welfare_account: bool = False,
-    ) -> Any:
+    ) -> T.Page[T.FuturesUserTrade]:
         """See Transaction Details (Quant).
 
         ``GET /future/trade/v1/order/quant/trade-list`` -- signed; parameters in the query string.
@@ -4290,7 +4327,7 @@ class AsyncFuturesMethods:
                 default False)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FuturesUserTrade]``, decoded from the response's ``result``.
         """
         return await self._call(_F_quant_trades, (id, direction, limit, order_id, symbol, start_time, end_time, welfare_account))
 
@@ -4307,7 +4344,7 @@ class AsyncFuturesMethods:
         *,
         client_order_id: str | None = None,
         price: Number | None = None,
-    ) -> Any:
+    ) -> int | None:
         """Create Trigger Orders.
 
         ``POST /future/trade/v1/entrust/create-plan`` -- signed; parameters in the query string (form content type).
@@ -4332,11 +4369,11 @@ class AsyncFuturesMethods:
                 spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``int | None``, decoded from the response's ``result``.
         """
         return await self._call(_F_place_trigger_order, (client_order_id, symbol, order_side, entrust_type, orig_qty, price, stop_price, time_in_force, trigger_price_type, position_side))
 
-    async def cancel_trigger_order(self, entrust_id: str) -> Any:
+    async def cancel_trigger_order(self, entrust_id: str) -> bool:
         """Cancel Trigger Orders.
 
         ``POST /future/trade/v1/entrust/cancel-plan`` -- signed; parameters in the query string (form content type).
@@ -4346,11 +4383,11 @@ class AsyncFuturesMethods:
             entrust_id: Plan order ID (wire name ``entrustId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_cancel_trigger_order, (entrust_id,))
 
-    async def cancel_all_trigger_orders(self, symbol: str) -> Any:
+    async def cancel_all_trigger_orders(self, symbol: str) -> bool:
         """Cancel All Trigger Orders.
 
         ``POST /future/trade/v1/entrust/cancel-all-plan`` -- signed; parameters in the query string (form content type).
@@ -4360,7 +4397,7 @@ class AsyncFuturesMethods:
             symbol: Trading pair e.g. btc_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_cancel_all_trigger_orders, (symbol,))
 
@@ -4373,7 +4410,7 @@ class AsyncFuturesMethods:
         size: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.TriggerOrder]:
         """See Trigger Orders.
 
         ``GET /future/trade/v1/entrust/plan-list`` -- signed; parameters in the query string.
@@ -4391,11 +4428,11 @@ class AsyncFuturesMethods:
                 CATION;EXPIRED;UNFINISHED;HISTORY (wire name ``state``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TriggerOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_F_trigger_orders, (symbol, page, size, start_time, end_time, state))
 
-    async def get_trigger_order(self, entrust_id: int | str) -> Any:
+    async def get_trigger_order(self, entrust_id: int | str) -> T.TriggerOrder:
         """See Trigger Orders by EntrustId.
 
         ``GET /future/trade/v1/entrust/plan-detail`` -- signed; parameters in the query string.
@@ -4405,7 +4442,7 @@ class AsyncFuturesMethods:
             entrust_id: Order ID (wire name ``entrustId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.TriggerOrder``, decoded from the response's ``result``.
         """
         return await self._call(_F_get_trigger_order, (entrust_id,))
 
@@ -4418,7 +4455,7 @@ class AsyncFuturesMethods:
         limit: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.TriggerOrder]:
         """See Trigger Orders History.
 
         ``GET /future/trade/v1/entrust/plan-list-history`` -- signed; parameters in the query string.
@@ -4434,7 +4471,7 @@ class AsyncFuturesMethods:
             end_time: End time (wire name ``endTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TriggerOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_F_trigger_order_history, (symbol, direction, id, limit, start_time, end_time))
 
@@ -4453,7 +4490,7 @@ class AsyncFuturesMethods:
         symbol: str | None = None,
         profit_delegate_price: Number | None = None,
         stop_delegate_price: Number | None = None,
-    ) -> Any:
+    ) -> int | None:
         """Create Stop Limit.
 
         ``POST /future/trade/v1/entrust/create-profit`` -- signed; parameters in the query string (form content type).
@@ -4482,11 +4519,11 @@ class AsyncFuturesMethods:
             stop_delegate_price: Stop-loss order price (wire name ``stopDelegatePrice``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``int | None``, decoded from the response's ``result``.
         """
         return await self._call(_F_place_tpsl_order, (symbol, orig_qty, trigger_profit_price, trigger_stop_price, expire_time, position_side, profit_delegate_order_type, profit_delegate_time_in_force, profit_delegate_price, stop_delegate_order_type, stop_delegate_time_in_force, stop_delegate_price))
 
-    async def cancel_tpsl_order(self, profit_id: int | str) -> Any:
+    async def cancel_tpsl_order(self, profit_id: int | str) -> bool:
         """Cancel Stop Limit.
 
         ``POST /future/trade/v1/entrust/cancel-profit-stop`` -- signed; parameters in the query string (form content type).
@@ -4496,11 +4533,11 @@ class AsyncFuturesMethods:
             profit_id: Profit/Stop order ID (wire name ``profitId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_cancel_tpsl_order, (profit_id,))
 
-    async def cancel_all_tpsl_orders(self, symbol: str) -> Any:
+    async def cancel_all_tpsl_orders(self, symbol: str) -> bool:
         """Cancel All Stop Limit.
 
         ``POST /future/trade/v1/entrust/cancel-all-profit-stop`` -- signed; parameters in the query string (form content type).
@@ -4510,7 +4547,7 @@ class AsyncFuturesMethods:
             symbol: Trading pair, e.g., btc_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_cancel_all_tpsl_orders, (symbol,))
 
@@ -4523,7 +4560,7 @@ class AsyncFuturesMethods:
         size: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.TpslOrder]:
         """See Stop Limit.
 
         ``GET /future/trade/v1/entrust/profit-list`` -- signed; parameters in the query string.
@@ -4540,11 +4577,11 @@ class AsyncFuturesMethods:
                 ATION;EXPIRED;UNFINISHED;HISTORY (wire name ``state``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TpslOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_F_tpsl_orders, (symbol, page, size, start_time, end_time, state))
 
-    async def get_tpsl_order(self, profit_id: int | str) -> Any:
+    async def get_tpsl_order(self, profit_id: int | str) -> T.TpslOrder:
         """See Stop Limit by ProfitId.
 
         ``GET /future/trade/v1/entrust/profit-detail`` -- signed; parameters in the query string.
@@ -4554,7 +4591,7 @@ class AsyncFuturesMethods:
             profit_id: Profit and Stop order ID (wire name ``profitId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.TpslOrder``, decoded from the response's ``result``.
         """
         return await self._call(_F_get_tpsl_order, (profit_id,))
 
@@ -4564,7 +4601,7 @@ class AsyncFuturesMethods:
         *,
         trigger_profit_price: Number | None = None,
         trigger_stop_price: Number | None = None,
-    ) -> Any:
+    ) -> bool:
         """Alter Stop Limit.
 
         ``POST /future/trade/v1/entrust/update-profit-stop`` -- signed; parameters in the query string (form content type).
@@ -4576,7 +4613,7 @@ class AsyncFuturesMethods:
             trigger_stop_price: Stop-loss trigger price (wire name ``triggerStopPrice``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_amend_tpsl_order, (profit_id, trigger_profit_price, trigger_stop_price))
 
@@ -4596,7 +4633,7 @@ class AsyncFuturesMethods:
         client_media_channel: str | None = None,
         client_order_id: str | None = None,
         expire_time: int | None = None,
-    ) -> Any:
+    ) -> int | None:
         """Create Track.
 
         ``POST /future/trade/v1/entrust/create-track`` -- signed; parameters in the query string (form content type).
@@ -4624,11 +4661,11 @@ class AsyncFuturesMethods:
             expire_time: Expiration time (wire name ``expireTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``int | None``, decoded from the response's ``result``.
         """
         return await self._call(_F_place_trailing_order, (callback, callback_val, order_side, orig_qty, position_side, position_type, symbol, trigger_price_type, activation_price, client_media, client_media_channel, client_order_id, expire_time))
 
-    async def cancel_trailing_order(self, track_id: int | str) -> Any:
+    async def cancel_trailing_order(self, track_id: int | str) -> bool:
         """Cancel Single Track.
 
         ``POST /future/trade/v1/entrust/cancel-track`` -- signed; parameters in the query string (form content type).
@@ -4638,11 +4675,11 @@ class AsyncFuturesMethods:
             track_id: Tracking order ID (wire name ``trackId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_cancel_trailing_order, (track_id,))
 
-    async def get_trailing_order(self, track_id: int | str) -> Any:
+    async def get_trailing_order(self, track_id: int | str) -> T.TrailingOrder:
         """Get Single Track Detail.
 
         ``GET /future/trade/v1/entrust/track-detail`` -- signed; parameters in the query string.
@@ -4652,7 +4689,7 @@ class AsyncFuturesMethods:
             track_id: Tracking order ID (wire name ``trackId``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.TrailingOrder``, decoded from the response's ``result``.
         """
         return await self._call(_F_get_trailing_order, (track_id,))
 
@@ -4664,7 +4701,7 @@ class AsyncFuturesMethods:
         end_time: int | None = None,
         start_time: int | None = None,
         symbol: str | None = None,
-    ) -> Any:
+    ) -> T.Page[T.TrailingOrder]:
         """Get Track List (All Active).
 
         ``GET /future/trade/v1/entrust/track-list`` -- signed; parameters in the query string.
@@ -4679,11 +4716,11 @@ class AsyncFuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TrailingOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_F_trailing_orders, (page, size, end_time, start_time, symbol))
 
-    async def cancel_all_trailing_orders(self, *, symbol: str | None = None) -> Any:
+    async def cancel_all_trailing_orders(self, *, symbol: str | None = None) -> bool:
         """Cancel All Track.
 
         ``POST /future/trade/v1/entrust/cancel-all-track`` -- signed; parameters in the query string (form content type).
@@ -4693,7 +4730,7 @@ class AsyncFuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_cancel_all_trailing_orders, (symbol,))
 
@@ -4706,7 +4743,7 @@ class AsyncFuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         symbol: str | None = None,
-    ) -> Any:
+    ) -> T.Page[T.TrailingOrder]:
         """Get History Track List (Inactive).
 
         ``GET /future/trade/v1/entrust/track-list-history`` -- signed; parameters in the query string.
@@ -4723,7 +4760,7 @@ class AsyncFuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TrailingOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_F_trailing_order_history, (direction, limit, id, start_time, end_time, symbol))
 
@@ -4736,7 +4773,7 @@ class AsyncFuturesMethods:
         end_time: int | None = None,
         symbol: str | None = None,
         direction: str = 'NEXT',
-    ) -> Any:
+    ) -> T.Page[T.TpslOrder]:
         """Query Historical Take-Profit & Stop-Loss Orders.
 
         ``GET /future/trade/v1/entrust/profit-list-history`` -- signed; parameters in the query string.
@@ -4754,7 +4791,7 @@ class AsyncFuturesMethods:
                 'NEXT')
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TpslOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_F_tpsl_order_history, (id, limit, start_time, end_time, symbol, direction))
 
@@ -4768,7 +4805,7 @@ class AsyncFuturesMethods:
         symbol: str | None = None,
         page: int = 1,
         size: int = 10,
-    ) -> Any:
+    ) -> T.Page[T.TriggerOrder]:
         """Query Reverse Plan.
 
         ``GET /future/trade/v1/entrust/reverse-plan-list`` -- signed; parameters in the query string.
@@ -4787,7 +4824,7 @@ class AsyncFuturesMethods:
             size: Page size (wire name ``size``, spec default 10)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TriggerOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_F_reverse_plans, (position_type, position_side, close_type, state, symbol, page, size))
 
@@ -4799,7 +4836,7 @@ class AsyncFuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         symbol: str | None = None,
-    ) -> Any:
+    ) -> T.Page[T.TriggerOrder]:
         """Query Historical Reverse Plan.
 
         ``GET /future/trade/v1/entrust/reverse-plan-list-history`` -- signed; parameters in the query string.
@@ -4814,7 +4851,7 @@ class AsyncFuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TriggerOrder]``, decoded from the response's ``result``.
         """
         return await self._call(_F_reverse_plan_history, (page, size, start_time, end_time, symbol))
 
@@ -4825,7 +4862,7 @@ class AsyncFuturesMethods:
         limit: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> list[T.FilledOrderSummary]:
         """Query Historical Filled Orders.
 
         ``GET /future/trade/v1/order/trade-history`` -- signed; parameters in the query string.
@@ -4839,7 +4876,7 @@ class AsyncFuturesMethods:
             symbol: Trading pair (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FilledOrderSummary]``, decoded from the response's ``result``.
         """
         return await self._call(_F_filled_order_history, (limit, start_time, end_time, symbol))
 
@@ -4850,7 +4887,7 @@ class AsyncFuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         symbol: str | None = None,
-    ) -> Any:
+    ) -> list[T.FuturesUserTrade]:
         """Query All Trade Details (No pagination).
 
         ``GET /future/trade/v1/order/trade-list-all`` -- signed; parameters in the query string.
@@ -4863,7 +4900,7 @@ class AsyncFuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesUserTrade]``, decoded from the response's ``result``.
         """
         return await self._call(_F_all_trades, (order_id, start_time, end_time, symbol))
 
@@ -4878,7 +4915,7 @@ class AsyncFuturesMethods:
         type: str = 'ORDER',
         state: str | None = None,
         force_close: bool = False,
-    ) -> Any:
+    ) -> T.Page[T.EntrustRecord]:
         """Query All Orders.
 
         ``GET /future/trade/v1/order-entrust/list`` -- signed; parameters in the query string.
@@ -4900,7 +4937,7 @@ class AsyncFuturesMethods:
                 False)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.EntrustRecord]``, decoded from the response's ``result``.
         """
         return await self._call(_F_all_orders, (page, size, start_time, end_time, symbol, type, state, force_close))
 
@@ -4909,7 +4946,7 @@ class AsyncFuturesMethods:
         *,
         symbol: str | None = None,
         is_delivery: bool = False,
-    ) -> Any:
+    ) -> list[T.FuturesPosition]:
         """Get Active Position.
 
         ``GET /future/trade/v1/position/list/active`` -- signed; parameters in the query string.
@@ -4921,11 +4958,11 @@ class AsyncFuturesMethods:
                 default False)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesPosition]``, decoded from the response's ``result``.
         """
         return await self._call(_F_active_positions, (symbol, is_delivery))
 
-    async def leverage_info(self, symbol: str) -> Any:
+    async def leverage_info(self, symbol: str) -> T.Page[T.LeverageInfo]:
         """Get Leverage Info.
 
         ``GET /future/trade/v1/position/leverage/list`` -- signed; parameters in the query string.
@@ -4935,7 +4972,7 @@ class AsyncFuturesMethods:
             symbol: Trading pair (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.LeverageInfo]``, decoded from the response's ``result``.
         """
         return await self._call(_F_leverage_info, (symbol,))
 
@@ -4950,7 +4987,7 @@ class AsyncFuturesMethods:
         end_time: int | None = None,
         position_type: int | None = None,
         is_full_close: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.PositionHistory]:
         """Get Position History.
 
         ``GET /future/trade/v1/position/list-history`` -- signed; parameters in the query string.
@@ -4971,11 +5008,11 @@ class AsyncFuturesMethods:
                 ``isFullClose``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.PositionHistory]``, decoded from the response's ``result``.
         """
         return await self._call(_F_position_history, (id, direction, limit, symbol, start_time, end_time, position_type, is_full_close))
 
-    async def cross_margin(self, symbol: str) -> Any:
+    async def cross_margin(self, symbol: str) -> object:
         """Get Cross Margin.
 
         ``GET /future/trade/v1/position/cross-margin/{symbol}`` -- signed; parameters in the query string.
@@ -4985,22 +5022,22 @@ class AsyncFuturesMethods:
             symbol: path parameter (wire name ``symbol``, in the path, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``object``, decoded from the response's ``result``.
         """
         return await self._call(_F_cross_margin, (symbol,))
 
-    async def account_info(self) -> Any:
+    async def account_info(self) -> T.FuturesAccountInfo:
         """Get Account Related Information.
 
         ``GET /future/user/v1/account/info`` -- signed; parameters in the query string.
         Spec: futures-en.txt:2972 "Get Account Related Information". Rate limit: 200/s/apikey, 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.FuturesAccountInfo``, decoded from the response's ``result``.
         """
         return await self._call(_F_account_info, ())
 
-    async def balances(self, *, query_account_id: str | None = None) -> Any:
+    async def balances(self, *, query_account_id: str | None = None) -> list[T.FuturesBalance]:
         """Get Contract Account Assets.
 
         ``GET /future/user/v1/compat/balance/list`` -- signed; parameters in the query string.
@@ -5010,33 +5047,33 @@ class AsyncFuturesMethods:
             query_account_id: Account ID (wire name ``queryAccountId``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesBalance]``, decoded from the response's ``result``.
         """
         return await self._call(_F_balances, (query_account_id,))
 
-    async def listen_key(self) -> Any:
+    async def listen_key(self) -> str:
         """Get ListenKey.
 
         ``GET /future/user/v1/user/listen-key`` -- signed; parameters in the query string.
         Spec: futures-en.txt:3039 "Get ListenKey". Rate limit: 200/s/apikey, 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``str``, decoded from the response's ``result``.
         """
         return await self._call(_F_listen_key, ())
 
-    async def open_account(self) -> Any:
+    async def open_account(self) -> bool:
         """Open Contract.
 
         ``POST /future/user/v1/account/open`` -- signed; parameters in the query string (form content type).
         Spec: futures-en.txt:3059 "Open Contract". Rate limit: 200/s/apikey, 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_open_account, ())
 
-    async def balance(self, coin: str) -> Any:
+    async def balance(self, coin: str) -> T.FuturesBalance:
         """Get User's Single Currency Fund Information.
 
         ``GET /future/user/v1/balance/detail`` -- signed; parameters in the query string.
@@ -5046,18 +5083,18 @@ class AsyncFuturesMethods:
             coin: Currency eg:btc (wire name ``coin``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.FuturesBalance``, decoded from the response's ``result``.
         """
         return await self._call(_F_balance, (coin,))
 
-    async def funds(self) -> Any:
+    async def funds(self) -> list[T.FuturesBalance]:
         """Get User's Funds Information.
 
         ``GET /future/user/v1/balance/list`` -- signed; parameters in the query string.
         Spec: futures-en.txt:3108 "Get User's Funds Information". Rate limit: 200/s/apikey, 1000/min/ip (shared: futures-ip), 3/s/apikey (shared: futures-assets).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesBalance]``, decoded from the response's ``result``.
         """
         return await self._call(_F_funds, ())
 
@@ -5070,7 +5107,7 @@ class AsyncFuturesMethods:
         limit: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.AccountBill]:
         """Get User's Account Flow Information.
 
         ``GET /future/user/v1/balance/bills`` -- signed; parameters in the query string.
@@ -5087,7 +5124,7 @@ class AsyncFuturesMethods:
             end_time: End time (wire name ``endTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.AccountBill]``, decoded from the response's ``result``.
         """
         return await self._call(_F_account_bills, (symbol, direction, id, limit, start_time, end_time))
 
@@ -5100,7 +5137,7 @@ class AsyncFuturesMethods:
         limit: int = 10,
         start_time: int | None = None,
         end_time: int | None = None,
-    ) -> Any:
+    ) -> T.Page[T.FundingFee]:
         """Get Fund Fee Information.
 
         ``GET /future/user/v1/balance/funding-rate-list`` -- signed; parameters in the query string.
@@ -5117,11 +5154,11 @@ class AsyncFuturesMethods:
             end_time: End time (wire name ``endTime``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.FundingFee]``, decoded from the response's ``result``.
         """
         return await self._call(_F_funding_fees, (symbol, direction, id, limit, start_time, end_time))
 
-    async def position(self, *, symbol: str | None = None) -> Any:
+    async def position(self, *, symbol: str | None = None) -> list[T.FuturesPosition]:
         """Get active position information.
 
         ``GET /future/user/v1/position`` -- signed; parameters in the query string.
@@ -5132,11 +5169,11 @@ class AsyncFuturesMethods:
                 provided) (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesPosition]``, decoded from the response's ``result``.
         """
         return await self._call(_F_position, (symbol,))
 
-    async def positions(self, *, symbol: str | None = None) -> Any:
+    async def positions(self, *, symbol: str | None = None) -> list[T.FuturesPosition]:
         """Get Position Information.
 
         ``GET /future/user/v1/position/list`` -- signed; parameters in the query string.
@@ -5147,22 +5184,22 @@ class AsyncFuturesMethods:
                 provided) (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesPosition]``, decoded from the response's ``result``.
         """
         return await self._call(_F_positions, (symbol,))
 
-    async def step_rate(self) -> Any:
+    async def step_rate(self) -> T.StepRate:
         """Get User's Step Rate.
 
         ``GET /future/user/v1/user/step-rate`` -- signed; parameters in the query string.
         Spec: futures-en.txt:3304 "Get User's Step Rate". Rate limit: 200/s/apikey, 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.StepRate``, decoded from the response's ``result``.
         """
         return await self._call(_F_step_rate, ())
 
-    async def adjust_leverage(self, symbol: str, position_side: str, leverage: int) -> Any:
+    async def adjust_leverage(self, symbol: str, position_side: str, leverage: int) -> bool:
         """Adjust Leverage.
 
         ``POST /future/user/v1/position/adjust-leverage`` -- signed; parameters in the query string (form content type).
@@ -5175,7 +5212,7 @@ class AsyncFuturesMethods:
             leverage: Leverage (wire name ``leverage``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_adjust_leverage, (symbol, position_side, leverage))
 
@@ -5186,7 +5223,7 @@ class AsyncFuturesMethods:
         margin: Number | None = None,
         position_side: str | None = None,
         type: str | None = None,
-    ) -> Any:
+    ) -> bool:
         """Alter Margin.
 
         ``POST /future/user/v1/position/margin`` -- signed; parameters in the query string (form content type).
@@ -5200,11 +5237,11 @@ class AsyncFuturesMethods:
                 ADD;SUB (wire name ``type``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_adjust_margin, (symbol, margin, position_side, type))
 
-    async def set_auto_margin(self, symbol: str, position_side: str, auto_margin: bool) -> Any:
+    async def set_auto_margin(self, symbol: str, position_side: str, auto_margin: bool) -> bool:
         """Alter the automatical margin call.
 
         ``POST /future/user/v1/position/auto-margin`` -- signed; parameters in the query string (form content type).
@@ -5218,22 +5255,22 @@ class AsyncFuturesMethods:
                 ``autoMargin``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_set_auto_margin, (symbol, position_side, auto_margin))
 
-    async def close_all_positions(self) -> Any:
+    async def close_all_positions(self) -> bool:
         """Close All.
 
         ``POST /future/user/v1/position/close-all`` -- signed; parameters in the query string (form content type).
         Spec: futures-en.txt:3414 "Close All". Rate limit: 200/s/apikey, 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_close_all_positions, ())
 
-    async def adl_info(self, *, symbol: str | None = None) -> Any:
+    async def adl_info(self, *, symbol: str | None = None) -> list[T.AdlInfo]:
         """Get ADL Information.
 
         ``GET /future/user/v1/position/adl`` -- signed; parameters in the query string.
@@ -5244,11 +5281,11 @@ class AsyncFuturesMethods:
                 name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.AdlInfo]``, decoded from the response's ``result``.
         """
         return await self._call(_F_adl_info, (symbol,))
 
-    async def add_favorite_symbol(self, symbol: str) -> Any:
+    async def add_favorite_symbol(self, symbol: str) -> bool:
         """Collect Trading Pair.
 
         ``POST /future/user/v1/user/collection/add`` -- signed; parameters in the query string (form content type).
@@ -5258,11 +5295,11 @@ class AsyncFuturesMethods:
             symbol: Trading pair eg:btc_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_add_favorite_symbol, (symbol,))
 
-    async def remove_favorite_symbol(self, symbol: str) -> Any:
+    async def remove_favorite_symbol(self, symbol: str) -> bool:
         """Cancel Trading Pair Collection.
 
         ``POST /future/user/v1/user/collection/cancel`` -- signed; parameters in the query string (form content type).
@@ -5272,18 +5309,18 @@ class AsyncFuturesMethods:
             symbol: Trading pair eg:btc_usdt (wire name ``symbol``, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_remove_favorite_symbol, (symbol,))
 
-    async def favorite_symbols(self) -> Any:
+    async def favorite_symbols(self) -> list[str]:
         """List of Collected Trading Pairs.
 
         ``GET /future/user/v1/user/collection/list`` -- signed; parameters in the query string.
         Spec: futures-en.txt:3504 "List of Collected Trading Pairs". Rate limit: 200/s/apikey, 1000/min/ip (shared: futures-ip).
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[str]``, decoded from the response's ``result``.
         """
         return await self._call(_F_favorite_symbols, ())
 
@@ -5292,7 +5329,7 @@ class AsyncFuturesMethods:
         symbol: str,
         position_side: str,
         position_type: str,
-    ) -> Any:
+    ) -> bool:
         """Change Position Type.
 
         ``POST /future/user/v1/position/change-type`` -- signed; parameters in the query string (form content type).
@@ -5306,11 +5343,11 @@ class AsyncFuturesMethods:
                 by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``bool``, decoded from the response's ``result``.
         """
         return await self._call(_F_change_position_type, (symbol, position_side, position_type))
 
-    async def margin_calls(self, *, symbol: str | None = None) -> Any:
+    async def margin_calls(self, *, symbol: str | None = None) -> list[T.FuturesPosition]:
         """Get Margin Call Information.
 
         ``GET /future/user/v1/position/break-list`` -- signed; parameters in the query string.
@@ -5321,7 +5358,7 @@ class AsyncFuturesMethods:
                 (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``list[T.FuturesPosition]``, decoded from the response's ``result``.
         """
         return await self._call(_F_margin_calls, (symbol,))
 
@@ -5334,7 +5371,7 @@ class AsyncFuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         symbol: str | None = None,
-    ) -> Any:
+    ) -> T.Page[T.AdlRecord]:
         """Get Auto Deleverage History.
 
         ``GET /future/user/v1/auto-deleverage/history`` -- signed; parameters in the query string.
@@ -5350,11 +5387,11 @@ class AsyncFuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.AdlRecord]``, decoded from the response's ``result``.
         """
         return await self._call(_F_adl_history, (id, direction, limit, start_time, end_time, symbol))
 
-    async def coin_balance(self, coin: str) -> Any:
+    async def coin_balance(self, coin: str) -> T.FuturesBalance:
         """Get Single Coin Balance.
 
         ``GET /future/user/v1/compat/balance/{coin}`` -- signed; parameters in the query string.
@@ -5364,7 +5401,7 @@ class AsyncFuturesMethods:
             coin: path parameter (wire name ``coin``, in the path, required by the spec)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.FuturesBalance``, decoded from the response's ``result``.
         """
         return await self._call(_F_coin_balance, (coin,))
 
@@ -5377,7 +5414,7 @@ class AsyncFuturesMethods:
         start_time: int | None = None,
         end_time: int | None = None,
         symbol: str | None = None,
-    ) -> Any:
+    ) -> T.Page[T.TakeoverRecord]:
         """Get Taker Over List.
 
         ``GET /future/user/v1/taker-over/list`` -- signed; parameters in the query string.
@@ -5393,6 +5430,6 @@ class AsyncFuturesMethods:
             symbol: Trading pair (wire name ``symbol``)
 
         Returns:
-            The decoded ``result`` of the response.
+            ``T.Page[T.TakeoverRecord]``, decoded from the response's ``result``.
         """
         return await self._call(_F_takeover_history, (id, direction, limit, start_time, end_time, symbol))

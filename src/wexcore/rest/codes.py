@@ -24,19 +24,30 @@ Choices, where the spec leaves room:
   ``WITHDRAW_015``), which raise :class:`~wexcore.InsufficientFundsError`.
 * ``more_than_available`` (futures, "exceeds available quantity") raises
   :class:`~wexcore.InsufficientFundsError`.
+* Codes the tables do not list but servers send (:data:`EXTRA_CODES`):
+  ``insufficient_balance`` is an :class:`~wexcore.InsufficientFundsError`,
+  ``symbol_not_support_trading_via_api`` and
+  ``open_order_min_nominal_value_limit`` are order errors, and an HTTP status
+  written as the code (``"403"``, ``"400"``...) maps like that status.
+
+The classes themselves live in :mod:`wexcore.errors` (one tree); they are
+re-exported here for the code that imported them from this module.
 """
 
 from __future__ import annotations
 
 from wexcore.errors import (
+    AccessDeniedError,
     AuthenticationError,
     InsufficientFundsError,
     InvalidOrderError,
     NotFoundError,
+    OrderNotFoundError,
     RateLimitError,
     ServerError,
+    TransportError,
+    WalletError,
     WexAPIError,
-    WexError,
 )
 
 __all__ = [
@@ -45,39 +56,11 @@ __all__ = [
     "WalletError",
     "TransportError",
     "CODES",
+    "EXTRA_CODES",
+    "NULL_CODE_ENDPOINTS",
     "error_class",
     "status_class",
 ]
-
-
-class OrderNotFoundError(NotFoundError, InvalidOrderError):
-    """The order (or plan, TP/SL, trailing order) id does not exist."""
-
-
-class AccessDeniedError(AuthenticationError):
-    """The key is valid but the action is refused: risk control, country,
-    permission, sub-account rights."""
-
-
-class WalletError(WexAPIError):
-    """A deposit, withdrawal or transfer was refused for a reason other than
-    the balance."""
-
-
-class TransportError(WexError):
-    """The request could not be completed over the network (after the retries
-    allowed for it). Raised for reads, and for writes that provably never left
-    (the connection could not be opened); a write that may have reached the
-    exchange raises :class:`~wexcore.OrderStateUnknownError` instead."""
-
-    def __init__(
-        self, message: str, *, method: str, path: str, cause: BaseException | None = None
-    ) -> None:
-        super().__init__(message)
-        self.method = method
-        self.path = path
-        self.cause = cause
-
 
 _A = AuthenticationError
 _D = AccessDeniedError
@@ -208,7 +191,35 @@ CODES: dict[str, type[WexAPIError]] = {
     "symbol_is_not_trading": _O,
     "symbol_not_support_openapi": _O,
     "the_number_of_orders_has_reached_the_maximum": _O,
+    # Rows whose code is not an identifier: "See Orders by ID" lists ``null``
+    # (order not found), "See Orders" ``invalid state`` (with a space), the
+    # cancel-all endpoints ``fail`` (internal error).
+    "null": _ON,
+    "invalid state": _O,
+    "fail": _S,
 }
+
+#: Codes servers of this API family send although the spec's tables do not
+#: list them, and HTTP statuses some gateways put, as text, in the code field
+#: of an HTTP 200 envelope.
+EXTRA_CODES: dict[str, type[WexAPIError]] = {
+    "insufficient_balance": _F,
+    "symbol_not_support_trading_via_api": _O,
+    "open_order_min_nominal_value_limit": _O,
+    "400": _A,
+    "401": _A,
+    "403": _A,
+    "404": _N,
+    "429": RateLimitError,
+    "500": _S,
+    "502": _S,
+    "503": _S,
+}
+CODES.update(EXTRA_CODES)
+
+#: Endpoints whose error table says a failure without a code (``null``) means
+#: "order not found".
+NULL_CODE_ENDPOINTS = frozenset({"futures:get_order"})
 for _side in ("profit", "stop"):
     for _rel in ("less", "more"):
         for _ref in ("buy_one", "sell_one", "entry", "index", "mark", "order_delegate"):
@@ -245,13 +256,18 @@ def error_class(code: str | None) -> type[WexAPIError]:
     return WexAPIError
 
 
-def status_class(status: int) -> type[WexAPIError]:
-    """The exception class for an HTTP error status without a usable body code."""
+def status_class(status: int, product: str = "spot") -> type[WexAPIError]:
+    """The exception class for an HTTP error status without a usable body code.
+
+    Futures documents 400 as "missing validate-appkey / validate-timestamp
+    headers" (or a blacklisted URL keyword), an authentication failure; spot
+    documents no 400, which stays a plain :class:`~wexcore.WexAPIError`.
+    """
     if status == 429:
         return RateLimitError
     if status == 404:
         return NotFoundError
-    if status in (401, 403):
+    if status in (401, 403) or (status == 400 and product == "futures"):
         return AuthenticationError
     if status >= 500:
         return ServerError

@@ -25,49 +25,87 @@ Checks, in the order the spec lists the filters:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from decimal import Context, Decimal, InvalidOperation, localcontext
 from typing import Any
 
-from wexcore.errors import InvalidOrderError
+import msgspec
 
-__all__ = ["SymbolFilters", "to_decimal"]
+from wexcore.errors import InvalidOrderError, InvalidParameterError
+from wexcore.rest.types import SpotSymbol, SymbolFilter
+
+__all__ = ["SymbolFilters", "to_decimal", "MAX_DIGITS", "MAX_EXPONENT"]
 
 _ZERO = Decimal(0)
+#: Most significant digits a decimal argument may have. No price or quantity
+#: needs more; a longer number is a mistake (and would make arithmetic inexact
+#: in the default 28-digit context).
+MAX_DIGITS = 32
+#: Largest power of ten (either way) a decimal argument may reach: 1e-40..1e40.
+MAX_EXPONENT = 40
+# Filter arithmetic runs in this context: with at most MAX_DIGITS digits and
+# exponents within +-MAX_EXPONENT, 100 digits keep every product and every
+# remainder exact, and any inexact result would trap instead of rounding.
+_EXACT = Context(prec=100, traps=[InvalidOperation])
+
+
+@contextmanager
+def _exact() -> Iterator[None]:
+    with localcontext(_EXACT):
+        yield
 
 
 def to_decimal(value: Any, field: str) -> Decimal:
-    """An exact Decimal from str/int/Decimal (float via ``repr``); ValueError names the field."""
+    """An exact, finite Decimal from str/int/Decimal (a float via ``repr``).
+
+    Raises :class:`~wexcore.errors.InvalidParameterError` naming ``field``
+    for anything else: bools, NaN and infinities, text that is not a number,
+    more than :data:`MAX_DIGITS` significant digits, or a magnitude beyond
+    ``1e+-40``.
+    """
     if isinstance(value, Decimal):
         d = value
     elif isinstance(value, bool):
-        raise TypeError(f"{field}: expected a decimal number, got bool")
+        raise InvalidParameterError(f"{field}: expected a decimal number, got bool", field=field)
     elif isinstance(value, int):
-        return Decimal(value)
+        d = Decimal(value)
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"{field}: {value!r} is not a finite number")
-        return Decimal(repr(value))
+            raise InvalidParameterError(f"{field}: {value!r} is not a finite number", field=field)
+        d = Decimal(repr(value))
     elif isinstance(value, str):
+        if len(value) > 128:
+            raise InvalidParameterError(f"{field}: {value[:20]!r}... is too long", field=field)
         try:
             d = Decimal(value)
         except InvalidOperation:
-            raise ValueError(f"{field}: {value!r} is not a decimal number") from None
+            raise InvalidParameterError(
+                f"{field}: {value!r} is not a decimal number", field=field
+            ) from None
     else:
-        raise TypeError(f"{field}: expected a decimal number, got {type(value).__name__}")
+        raise InvalidParameterError(
+            f"{field}: expected a decimal number, got {type(value).__name__}", field=field
+        )
     if not d.is_finite():
-        raise ValueError(f"{field}: {value!r} is not a finite number")
+        raise InvalidParameterError(f"{field}: {value!r} is not a finite number", field=field)
+    t = d.as_tuple()
+    if len(t.digits) > MAX_DIGITS and d != 0:
+        raise InvalidParameterError(
+            f"{field}: {value!r} has more than {MAX_DIGITS} significant digits", field=field
+        )
+    if d != 0 and abs(d.adjusted()) > MAX_EXPONENT:
+        raise InvalidParameterError(
+            f"{field}: {value!r} is out of range (1e-{MAX_EXPONENT}..1e{MAX_EXPONENT})",
+            field=field,
+        )
     return d
 
 
-def _opt(v: Any) -> Decimal | None:
-    if v is None or v == "":
-        return None
-    return Decimal(str(v))
-
-
-def _fail(code: str, message: str) -> InvalidOrderError:
-    return InvalidOrderError(f"{message} (checked locally, not sent)", code=code, http_status=None)
+def _fail(code: str, message: str, field: str | None = None) -> InvalidOrderError:
+    e = InvalidOrderError(f"{message} (checked locally, not sent)", code=code, http_status=None)
+    e.field = field
+    return e
 
 
 class SymbolFilters:
@@ -80,7 +118,7 @@ class SymbolFilters:
         symbol: str,
         price_precision: int | None,
         quantity_precision: int | None,
-        filters: Mapping[str, Mapping[str, Any]],
+        filters: Mapping[str, SymbolFilter],
     ):
         self.symbol = symbol
         self.price_precision = price_precision
@@ -88,12 +126,13 @@ class SymbolFilters:
         self.filters = filters
 
     @classmethod
-    def from_symbol(cls, info: Mapping[str, Any]) -> SymbolFilters:
-        """Build from one element of ``symbols()["symbols"]``."""
-        filters = {f["filter"]: f for f in info.get("filters") or () if "filter" in f}
-        return cls(
-            info["symbol"], info.get("pricePrecision"), info.get("quantityPrecision"), filters
-        )
+    def from_symbol(cls, info: SpotSymbol | Mapping[str, Any]) -> SymbolFilters:
+        """Build from one :class:`~wexcore.rest.types.SpotSymbol` of
+        ``symbols().symbols`` (or its wire dict)."""
+        if not isinstance(info, SpotSymbol):
+            info = msgspec.convert(info, SpotSymbol, strict=False)
+        filters = {f.filter: f for f in info.filters}
+        return cls(info.symbol, info.price_precision, info.quantity_precision, filters)
 
     def check_order(
         self,
@@ -108,8 +147,16 @@ class SymbolFilters:
         best_ask: Any = None,
         open_price: Any = None,
     ) -> None:
-        """Raise :class:`~wexcore.InvalidOrderError` (with the exchange's code) if
-        the order breaks a filter; return ``None`` if it passes."""
+        """Raise :class:`~wexcore.InvalidOrderError` (with the exchange's code and
+        the ``field`` at fault) if the order breaks a filter; return ``None``
+        if it passes. Arguments that are not exact finite decimals raise
+        :class:`~wexcore.errors.InvalidParameterError`."""
+        with _exact():
+            self._check(side, type, price, quantity, quote_qty, last_price, best_bid, best_ask,
+                        open_price)
+
+    def _check(self, side: str, type: str, price: Any, quantity: Any, quote_qty: Any,
+               last_price: Any, best_bid: Any, best_ask: Any, open_price: Any) -> None:
         side = side.upper()
         type = type.upper()
         p = to_decimal(price, "price") if price is not None else None
@@ -123,6 +170,7 @@ class SymbolFilters:
             raise _fail(
                 "ORDER_008",
                 f"{self.symbol}: price {p} has more than {self.price_precision} decimals",
+                "price",
             )
         if (
             q is not None
@@ -132,6 +180,7 @@ class SymbolFilters:
             raise _fail(
                 "ORDER_008",
                 f"{self.symbol}: quantity {q} has more than {self.quantity_precision} decimals",
+                "quantity",
             )
         if p is not None and "PRICE" in f:
             self._range(f["PRICE"], p, "price", "ORDER_F010")
@@ -139,74 +188,78 @@ class SymbolFilters:
             self._range(f["QUANTITY"], q, "quantity", "ORDER_F020")
         qf = f.get("QUOTE_QTY")
         if qf is not None:
-            mn = _opt(qf.get("min"))
+            mn = qf.min
             if mn is not None:
                 if type == "LIMIT" and p is not None and q is not None and p * q < mn:
                     raise _fail(
-                        "ORDER_F0301", f"{self.symbol}: price*quantity {p * q} < QUOTE_QTY min {mn}"
+                        "ORDER_F0301",
+                        f"{self.symbol}: price*quantity {p * q} < QUOTE_QTY min {mn}",
+                        "quantity",
                     )
                 if type == "MARKET" and side == "BUY" and qq is not None and qq < mn:
-                    raise _fail("ORDER_F0301", f"{self.symbol}: quoteQty {qq} < QUOTE_QTY min {mn}")
+                    raise _fail(
+                        "ORDER_F0301", f"{self.symbol}: quoteQty {qq} < QUOTE_QTY min {mn}",
+                        "quote_qty",
+                    )
 
         last = to_decimal(last_price, "last_price") if last_price is not None else None
         pl = f.get("PROTECTION_LIMIT")
         if pl is not None and type == "LIMIT" and p is not None and last is not None:
             checks = (
-                ("BUY", "buyMaxDeviation", "ORDER_F0501", lambda d: p < last - last * d, "below"),
-                ("SELL", "sellMaxDeviation", "ORDER_F0502", lambda d: p > last + last * d, "above"),
-                (
-                    "BUY",
-                    "buyPriceLimitCoefficient",
-                    "ORDER_F0503",
-                    lambda d: p > last + last * d,
-                    "above",
-                ),
-                (
-                    "SELL",
-                    "sellPriceLimitCoefficient",
-                    "ORDER_F0504",
-                    lambda d: p < last - last * d,
-                    "below",
-                ),
+                ("BUY", pl.buy_max_deviation, "buyMaxDeviation", "ORDER_F0501", "below"),
+                ("SELL", pl.sell_max_deviation, "sellMaxDeviation", "ORDER_F0502", "above"),
+                ("BUY", pl.buy_price_limit_coefficient, "buyPriceLimitCoefficient",
+                 "ORDER_F0503", "above"),
+                ("SELL", pl.sell_price_limit_coefficient, "sellPriceLimitCoefficient",
+                 "ORDER_F0504", "below"),
             )
-            for s, key, code, bad, word in checks:
-                d = _opt(pl.get(key))
-                if s == side and d is not None and bad(d):
+            for s, d, key, code, word in checks:
+                if s != side or d is None:
+                    continue
+                bad = p < last - last * d if word == "below" else p > last + last * d
+                if bad:
                     raise _fail(
                         code,
                         f"{self.symbol}: price {p} too far {word} last price {last} ({key}={d})",
+                        "price",
                     )
         pm = f.get("PROTECTION_MARKET")
         if pm is not None and type == "MARKET" and last is not None:
-            d = _opt(pm.get("maxDeviation"))
+            d = pm.max_deviation
             if d is not None:
                 if side == "BUY" and best_ask is not None:
                     ask = to_decimal(best_ask, "best_ask")
                     if last + last * d < ask:
                         raise _fail(
-                            "ORDER_F0601", f"{self.symbol}: best ask {ask} beyond last {last} + {d}"
+                            "ORDER_F0601",
+                            f"{self.symbol}: best ask {ask} beyond last {last} + {d}", "type",
                         )
                 if side == "SELL" and best_bid is not None:
                     bid = to_decimal(best_bid, "best_bid")
                     if last - last * d > bid:
                         raise _fail(
-                            "ORDER_F0601", f"{self.symbol}: best bid {bid} beyond last {last} - {d}"
+                            "ORDER_F0601",
+                            f"{self.symbol}: best bid {bid} beyond last {last} - {d}", "type",
                         )
         po = f.get("PROTECTION_ONLINE")
         if po is not None and open_price is not None and p is not None:
-            m = _opt(po.get("maxPriceMultiple"))
+            m = po.max_price_multiple
             op = to_decimal(open_price, "open_price")
             if m is not None and p > op * m:
-                raise _fail("ORDER_F0401", f"{self.symbol}: price {p} > open price {op} * {m}")
+                raise _fail(
+                    "ORDER_F0401", f"{self.symbol}: price {p} > open price {op} * {m}", "price"
+                )
 
-    def _range(self, flt: Mapping[str, Any], v: Decimal, field: str, code: str) -> None:
-        mn, mx, step = _opt(flt.get("min")), _opt(flt.get("max")), _opt(flt.get("tickSize"))
+    def _range(self, flt: SymbolFilter, v: Decimal, field: str, code: str) -> None:
+        mn, mx, step = flt.min, flt.max, flt.tick_size
         if mn is not None and v < mn:
-            raise _fail(code + "1", f"{self.symbol}: {field} {v} < min {mn}")
+            raise _fail(code + "1", f"{self.symbol}: {field} {v} < min {mn}", field)
         if mx is not None and v > mx:
-            raise _fail(code + "2", f"{self.symbol}: {field} {v} > max {mx}")
+            raise _fail(code + "2", f"{self.symbol}: {field} {v} > max {mx}", field)
         if step is not None and step > 0 and (v - (mn or _ZERO)) % step != 0:
-            raise _fail(code + "3", f"{self.symbol}: {field} {v} is not min {mn or 0} + k * {step}")
+            raise _fail(
+                code + "3", f"{self.symbol}: {field} {v} is not min {mn or 0} + k * {step}", field
+            )
 
 
 def _places(d: Decimal) -> int:

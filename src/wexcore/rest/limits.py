@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from wexcore.rest.endpoints import Endpoint, Limit
 
@@ -62,7 +63,16 @@ class RateLimiter:
         clock: a monotonic clock in seconds (tests pass a fake one).
     """
 
-    def __init__(self, *, margin: float = 0.05, enabled: bool = True, clock=time.monotonic) -> None:
+    _shared: RateLimiter | None = None
+    _shared_lock = threading.Lock()
+
+    def __init__(
+        self,
+        *,
+        margin: float = 0.05,
+        enabled: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.margin = margin
         self.enabled = enabled
         self.clock = clock
@@ -70,6 +80,17 @@ class RateLimiter:
         # Guards the bookkeeping when sync clients share the limiter between
         # threads; uncontended acquire/release costs ~50 ns.
         self._lock = threading.Lock()
+
+    @classmethod
+    def shared(cls) -> RateLimiter:
+        """The process-wide limiter every client uses by default
+        (``rate_limit=True``): one process is one IP, and clients of the same
+        key share its per-key limits, so their counts must add up in one place
+        (REST calls, stream token fetches and live-book snapshots alike)."""
+        with cls._shared_lock:
+            if cls._shared is None:
+                cls._shared = cls()
+            return cls._shared
 
     def bucket(self, host: str, scope_id: str, group: str, limit: Limit) -> Bucket:
         """The bucket for one limit, created on first use."""
@@ -79,7 +100,9 @@ class RateLimiter:
             b = self._buckets[key] = Bucket(limit.count, limit.per + self.margin, f"{host}|{group}")
         return b
 
-    def buckets_for(self, endpoint: Endpoint, host: str, api_key: str | None) -> tuple[Bucket, ...]:
+    def buckets_for(
+        self, endpoint: Endpoint[Any], host: str, api_key: str | None
+    ) -> tuple[Bucket, ...]:
         """The buckets one request to ``endpoint`` counts against."""
         out = []
         for lim in endpoint.limits:

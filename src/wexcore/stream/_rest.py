@@ -1,12 +1,18 @@
-"""The two REST calls the stream layer needs, behind one small seam each.
+"""The REST calls the stream layer needs, through the REST clients' one request core.
 
 * the depth snapshot that starts (and restarts) a live book;
-* the spot ws token / futures listen key for the private streams.
+* a symbol's price and quantity precisions;
+* the spot ws token / futures listen key of the private streams.
 
-They use :mod:`httpx` directly so that the stream layer does not depend on
-the REST client's internals; both are replaceable by passing a callable
-(``snapshot_fetcher=`` to :class:`~wexcore.LiveBook`, ``token_provider=`` to
-the private stream clients).
+None of these has a request path of its own: they are calls of
+:class:`~wexcore.AsyncSpotClient` / :class:`~wexcore.AsyncFuturesClient`, so
+they share the clients' signer and tracked clock offset (a private stream
+starts under clock skew), the process-wide rate limiter, the retry policy
+(a snapshot survives a burst of 502s) and the error mapping. A
+:class:`RestSession` holds the clients one stream-layer object uses (one per
+product and REST URL) and closes them. The functions still accept an
+``httpx.AsyncClient`` where they used to take one; it then becomes the
+clients' transport.
 
 Which futures depth path: futures-en.txt "Orderbook Management" step 3 says
 ``/future/market/v1/public/depth?symbol=..&level=500``, but the only
@@ -24,80 +30,122 @@ limitation the spec's own note describes for its 500-level spot snapshot.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
-import httpx
-import orjson
+from wexcore.errors import DecodeError, ServerError, WexAPIError
+from wexcore.rest.client import SPOT_URL, USDT_M_URL, AsyncFuturesClient, AsyncSpotClient
 
-from wexcore.errors import AuthenticationError, ServerError, WexAPIError
+__all__ = [
+    "RestSession",
+    "RestClient",
+    "default_rest_url",
+    "fetch_depth_snapshot",
+    "SnapshotSource",
+    "fetch_precision",
+    "fetch_token",
+]
 
-SPOT_REST = "https://sapi.wexex.io"
-FUTURES_REST = "https://fapi.wexex.io"
+SPOT_REST = SPOT_URL
+FUTURES_REST = USDT_M_URL
 
-SPOT_DEPTH_PATH = "/v4/public/depth"
 SPOT_DEPTH_LIMIT = 500
-FUTURES_DEPTH_PATH = "/future/market/v1/public/q/depth"
 FUTURES_DEPTH_LEVEL = 500
 FUTURES_DEPTH_LEVEL_DOCUMENTED_MAX = 50
 
-SPOT_TOKEN_PATH = "/v4/ws-token"
-FUTURES_LISTEN_KEY_PATH = "/future/user/v1/user/listen-key"
+RestClient = AsyncSpotClient | AsyncFuturesClient
 
 
 def default_rest_url(product: str) -> str:
     return SPOT_REST if product == "spot" else FUTURES_REST
 
 
-def _check(resp: httpx.Response, what: str) -> Any:
-    body = resp.content
-    if resp.status_code in (401, 403):
-        raise AuthenticationError(f"{what}: HTTP {resp.status_code}", http_status=resp.status_code,
-                                  body=body)
-    if resp.status_code >= 500:
-        raise ServerError(f"{what}: HTTP {resp.status_code}", http_status=resp.status_code,
-                          body=body)
-    if resp.status_code != 200:
-        raise WexAPIError(f"{what}: HTTP {resp.status_code}", http_status=resp.status_code,
-                          body=body)
-    try:
-        msg = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise WexAPIError(f"{what}: response is not JSON", body=body) from exc
-    # spot envelope: {"rc":0,"mc":"SUCCESS","result":...}; futures: {"returnCode":0,...}
-    rc = msg.get("rc", msg.get("returnCode", 0))
-    if str(rc) != "0":
-        code = msg.get("mc") or (msg.get("error") or {}).get("code") or str(rc)
-        raise WexAPIError(f"{what}: {code} {msg.get('msgInfo') or ''}".strip(), code=str(code),
-                          body=body)
-    return msg.get("result")
+class RestSession:
+    """The public REST clients of one stream-layer object (a live book, a set
+    of live books, a recorder), created on first use per (product, URL) and
+    closed together. Usable as ``async with``.
+
+    Args:
+        http_client: an ``httpx.AsyncClient`` to use as the transport
+            (otherwise wexcore's keep-alive pool).
+        client_options: more keyword arguments for the clients
+            (``timeout=``, ``rate_limit=``, ``max_retries=``...).
+    """
+
+    def __init__(self, *, http_client: Any = None, **client_options: Any) -> None:
+        self._http_client = http_client
+        self._options = client_options
+        self._clients: dict[tuple[str, str], RestClient] = {}
+
+    def client(self, product: str, rest_url: str | None = None) -> RestClient:
+        """The (public, unsigned) client for ``product`` at ``rest_url``."""
+        url = (rest_url or default_rest_url(product)).rstrip("/")
+        key = (product, url)
+        c = self._clients.get(key)
+        if c is None:
+            kw = dict(self._options)
+            if self._http_client is not None:
+                kw["http_client"] = self._http_client
+            if product == "spot":
+                c = AsyncSpotClient(base_url=url, **kw)
+            else:
+                c = AsyncFuturesClient(base_url=url, **kw)
+            self._clients[key] = c
+        return c
+
+    async def aclose(self) -> None:
+        """Close every client (and their connections). An ``http_client``
+        given to the session is its owner's to close."""
+        clients, self._clients = list(self._clients.values()), {}
+        for c in clients:
+            if self._http_client is None:
+                await c.aclose()
+
+    close = aclose
+
+    async def __aenter__(self) -> RestSession:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+# An httpx.AsyncClient passed where a session belongs gets one session of its
+# own, alive as long as the httpx client is.
+_wrapped: weakref.WeakKeyDictionary[Any, RestSession] = weakref.WeakKeyDictionary()
+
+
+def _session(http: Any) -> RestSession:
+    if isinstance(http, RestSession):
+        return http
+    if http is None:
+        raise TypeError("a RestSession (or an httpx.AsyncClient) is required")
+    s = _wrapped.get(http)
+    if s is None:
+        s = _wrapped[http] = RestSession(http_client=http)
+    return s
 
 
 async def fetch_depth_snapshot(
-    client: httpx.AsyncClient, rest_url: str, symbol: str, product: str,
+    client: Any, rest_url: str, symbol: str, product: str,
     level: int | None = None,
 ) -> bytes:
     """GET the depth endpoint; return the raw response body (it goes to the
-    book kernel's ``load_snapshot`` unparsed). Raises :class:`WexAPIError`
-    when the exchange answers with an error."""
+    book kernel's ``load_snapshot`` unparsed). Retried like any GET; raises a
+    :class:`~wexcore.WexAPIError` when the exchange refuses."""
+    rest = _session(client).client(product, rest_url)
     if product == "spot":
-        url = f"{rest_url}{SPOT_DEPTH_PATH}"
-        params: dict[str, str | int] = {"symbol": symbol, "limit": level or SPOT_DEPTH_LIMIT}
+        raw = await rest.raw("depth", symbol=symbol, limit=level or SPOT_DEPTH_LIMIT)
     else:
-        url = f"{rest_url}{FUTURES_DEPTH_PATH}"
-        params = {"symbol": symbol, "level": level or FUTURES_DEPTH_LEVEL}
-    resp = await client.get(url, params=params)
-    body = resp.content
-    head = body[:64]
-    if resp.status_code != 200 or not (b'"rc":0' in head or b'"returnCode":0' in head):
-        _check(resp, f"depth snapshot {symbol}")  # raises on any error envelope
-    return body
+        raw = await rest.raw("depth", symbol=symbol, level=level or FUTURES_DEPTH_LEVEL)
+    return raw.body
 
 
 class SnapshotSource:
     """Fetches depth snapshots for one book, remembering a refused futures level."""
 
-    def __init__(self, client: httpx.AsyncClient, rest_url: str, product: str) -> None:
-        self.client = client
+    def __init__(self, client: Any, rest_url: str, product: str) -> None:
+        self.client = _session(client)
         self.rest_url = rest_url
         self.product = product
         self.level = SPOT_DEPTH_LIMIT if product == "spot" else FUTURES_DEPTH_LEVEL
@@ -115,44 +163,28 @@ class SnapshotSource:
             raise
 
 
-async def fetch_token(
-    client: httpx.AsyncClient, rest_url: str, product: str, api_key: str, secret: str
-) -> str:
-    """Fetch a spot ws token (POST /v4/ws-token) or futures listen key (GET)."""
-    from wexcore import Signer
-
-    signer = Signer(api_key, secret)
-    if product == "spot":
-        path = SPOT_TOKEN_PATH
-        headers = signer.headers("POST", path, product="spot")
-        resp = await client.post(f"{rest_url}{path}", headers=headers)
-        result = _check(resp, "ws token")
-        token = result.get("accessToken") if isinstance(result, dict) else result
-    else:
-        path = FUTURES_LISTEN_KEY_PATH
-        headers = signer.headers("GET", path, product="futures")
-        resp = await client.get(f"{rest_url}{path}", headers=headers)
-        result = _check(resp, "listen key")
-        token = result.get("listenKey") if isinstance(result, dict) else result
-    if not token:
-        raise WexAPIError(f"{product} token response had no token", body=resp.content)
-    return str(token)
-
-
 async def fetch_precision(
-    client: httpx.AsyncClient, rest_url: str, symbol: str, product: str
+    client: Any, rest_url: str, symbol: str, product: str
 ) -> tuple[int, int]:
     """``(pricePrecision, quantityPrecision)`` from the symbol endpoint."""
-    if product == "spot":
-        resp = await client.get(f"{rest_url}/v4/public/symbol", params={"symbol": symbol})
-        result = _check(resp, f"symbol {symbol}")
-        rows = result.get("symbols") if isinstance(result, dict) else result
-        info = next((r for r in rows or [] if r.get("symbol") == symbol), None)
+    rest = _session(client).client(product, rest_url)
+    pp: int | None
+    qp: int | None
+    if isinstance(rest, AsyncSpotClient):
+        info = await rest.symbols(symbol=symbol)
+        row = next((r for r in info.symbols or () if r.symbol == symbol), None)
+        pp, qp = (row.price_precision, row.quantity_precision) if row else (None, None)
     else:
-        resp = await client.get(
-            f"{rest_url}/future/market/v1/public/symbol/detail", params={"symbol": symbol}
-        )
-        info = _check(resp, f"symbol {symbol}")
-    if not isinstance(info, dict) or "pricePrecision" not in info:
-        raise WexAPIError(f"no precision for {product} symbol {symbol!r}", body=resp.content)
-    return int(info["pricePrecision"]), int(info["quantityPrecision"])
+        detail = await rest.symbol_detail(symbol)
+        pp, qp = detail.price_precision, detail.quantity_precision
+    if pp is None or qp is None:
+        raise DecodeError(f"no precision for {product} symbol {symbol!r}", field="pricePrecision")
+    return pp, qp
+
+
+async def fetch_token(rest: RestClient) -> str:
+    """A spot ws token (``POST /v4/ws-token``) or a futures listen key
+    (``GET /future/user/v1/user/listen-key``), through a signed client."""
+    if isinstance(rest, AsyncSpotClient):
+        return (await rest.ws_token()).access_token
+    return await rest.listen_key()

@@ -15,9 +15,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
 from wexcore.errors import WexError
+from wexcore.rest.client import AsyncFuturesClient, AsyncSpotClient
 from wexcore.stream import _rest
 from wexcore.stream.core import (
     DEFAULT_URLS,
@@ -216,7 +215,13 @@ class StreamClient:
             declared dead and replaced (default: ``ping_interval``).
         reconnect: the :class:`ReconnectPolicy` (jittered exponential backoff).
         api_key, secret, rest_url: for private channels, where the ws token /
-            listen key is fetched from.
+            listen key is fetched from. The secret goes straight into a
+            :class:`~wexcore.Signer` (inside a REST client of this stream);
+            the stream keeps no copy of it.
+        rest_client: instead of keys, a signed :class:`~wexcore.AsyncSpotClient`
+            / :class:`~wexcore.AsyncFuturesClient` to fetch the token with
+            (shares its clock offset, rate limiter and connections; not closed
+            by the stream).
         token_provider: instead of keys, an async callable returning a token.
         token_ttl: token validity in seconds (spot 2 days, futures 8 hours).
         token_min_interval: least seconds between two token fetches after a
@@ -246,6 +251,7 @@ class StreamClient:
         api_key: str | None = None,
         secret: str | None = None,
         rest_url: str | None = None,
+        rest_client: _rest.RestClient | None = None,
         token_provider: TokenProvider | None = None,
         token_ttl: float | None = None,
         token_min_interval: float | None = None,
@@ -276,15 +282,22 @@ class StreamClient:
                           else TOKEN_MIN_INTERVAL[self.product]),
         )
         self.rest_url = rest_url or _rest.default_rest_url(self.product)
+        # Tokens come through the REST clients' request core: the signer with
+        # the tracked clock offset, the shared rate limiter, the retries. The
+        # secret lives only in that client's Signer.
+        self._rest: _rest.RestClient | None = rest_client
+        self._own_rest = False
         if self.private and token_provider is None:
-            if not (api_key and secret):
-                raise ValueError(
-                    f"{self.product} {self.channel} stream needs api_key and secret "
-                    "(or a token_provider)"
-                )
+            if self._rest is None:
+                if not (api_key and secret):
+                    raise ValueError(
+                        f"{self.product} {self.channel} stream needs api_key and secret "
+                        "(or a rest_client or a token_provider)"
+                    )
+                rest_cls = AsyncSpotClient if self.product == "spot" else AsyncFuturesClient
+                self._rest = rest_cls(api_key, secret, base_url=self.rest_url)
+                self._own_rest = True
             token_provider = self._fetch_token_with_keys
-        self._api_key = api_key
-        self._secret = secret
         self._token_provider = token_provider
         self.queue_size = queue_size
         self.overflow = overflow
@@ -298,7 +311,6 @@ class StreamClient:
         self._wake: asyncio.Event | None = None
         self._connected: asyncio.Event | None = None
         self._blocked: set[Subscription] = set()
-        self._http: httpx.AsyncClient | None = None
         self.core.on_pong = self._pong
         self.core.on_listen_key_rejected = self._key_rejected
         self._attempt = 0
@@ -365,9 +377,8 @@ class StreamClient:
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        if self._own_rest and self._rest is not None:
+            await self._rest.aclose()
         for sinks in list(self.core._subs.values()):
             for s in sinks:
                 if isinstance(s, Subscription):
@@ -495,12 +506,8 @@ class StreamClient:
                 self._conn.resume_reading()
 
     async def _fetch_token_with_keys(self) -> str:
-        if self._http is None:
-            self._http = httpx.AsyncClient(timeout=10.0)
-        assert self._api_key and self._secret
-        return await _rest.fetch_token(
-            self._http, self.rest_url, self.product, self._api_key, self._secret
-        )
+        assert self._rest is not None
+        return await _rest.fetch_token(self._rest)
 
     async def _renew_token(self) -> bool:
         """Fetch a token; return True if it changed."""
@@ -592,7 +599,7 @@ class StreamClient:
                 if self.private and self.token.needs_renewal(now):
                     try:
                         await self._renew_and_resubscribe(conn)
-                    except (OSError, httpx.HTTPError, WexError) as exc:
+                    except (OSError, WexError) as exc:
                         # the current key may still be good: keep the
                         # connection, try again after the endpoint's interval
                         delay = max(self.token.min_interval, 1.0)

@@ -37,8 +37,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from wexcore._stream import BookFeed, LatencyRing
 from wexcore.errors import DecodeError, PrecisionError, SequenceGap
 from wexcore.stream import _rest
@@ -342,7 +340,7 @@ class LiveBook:
         on_update: Callable[[Any, int], None] | None = None,
         max_buffer: int = 10_000,
         stats: LatencyStats | None = None,
-        http: httpx.AsyncClient | None = None,
+        http: _rest.RestSession | None = None,
         stream_options: dict[str, Any] | None = None,
         snapshot_pacer: RequestPacer | None = None,
         stale_after: float | None = DEFAULT_STALE_AFTER,
@@ -418,7 +416,7 @@ class LiveBook:
         from wexcore import OrderBook
 
         if self._http is None:
-            self._http = httpx.AsyncClient(timeout=10.0)
+            self._http = _rest.RestSession()
         if self.price_precision is None or self.quantity_precision is None:
             pp, qp = await _rest.fetch_precision(self._http, self.rest_url, self.symbol,
                                                  self.product)
@@ -730,7 +728,7 @@ class LiveBooks:
         self.streams: list[StreamClient] = []
         self.books: dict[str, LiveBook] = {}
         self.stats = LatencyStats()
-        self._http: httpx.AsyncClient | None = None
+        self._http: _rest.RestSession | None = None
         # under the depth endpoints' 10 requests / s / IP, shared by all books
         self.pacer = RequestPacer(snapshot_rate)
         self.stale_after = stale_after
@@ -750,7 +748,7 @@ class LiveBooks:
             self._on_resync(ev)
 
     async def start(self) -> None:
-        self._http = httpx.AsyncClient(timeout=10.0)
+        self._http = _rest.RestSession()
         channel = "public" if self.product == "spot" else "market"
         try:
             for i in range(0, len(self.symbols), self.per_connection):
