@@ -147,8 +147,10 @@ async def test_futures_feed_in_process(tmp_path: Path, product: str) -> None:
     from wexcore.bus import Feed
 
     with NatsServer(store_dir=str(tmp_path / "store")) as srv:
+        # futures_depth_limit: the top 50 are compared with the sim's, so the
+        # futures snapshot must reach below them (the spec's default is 50)
         async with Simulator(symbols=["btc_usdt"], step_interval=0.01,
-                             depth_interval=0.02) as sim:
+                             depth_interval=0.02, futures_depth_limit=500) as sim:
             await wait_jetstream(srv.url)
             async with BusBooks(["btc_usdt"], nats_url=srv.url, product=product) as books:
                 async with Feed(["btc_usdt"], nats_url=srv.url, product=product,

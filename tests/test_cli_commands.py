@@ -26,7 +26,9 @@ from wexcore.record import read_records, record, replay, replay_served
 from wexcore.sim import Simulator
 from wexcore.view import wants_plain
 
-FAST = {"step_interval": 0.01, "depth_interval": 0.02}
+# futures_depth_limit: recordings are compared with the sim's whole book, so the
+# futures snapshot must hold all of it (the spec's level 1..50 is the default)
+FAST = {"step_interval": 0.01, "depth_interval": 0.02, "futures_depth_limit": 500}
 
 
 def _field(text: str, label: str) -> str:

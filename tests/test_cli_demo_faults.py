@@ -28,6 +28,8 @@ VALUES = {
     "rest_5xx": "0.3",  # the LiveBooks failed 8 of 8 starts here
     "rest_delay": "0.3",
     "token_ttl": "1",
+    "private_drop": "0.2",
+    "private_disconnect_every": "1",
 }
 # kinds whose injections make a book resync
 RESYNCING = {"drop", "reorder", "disconnect_every"}

@@ -155,24 +155,42 @@ async def test_futures_signature_excludes_the_method(client):
     assert r.status_code == 200 and r.json()["returnCode"] == 0
 
 
-async def test_futures_missing_appkey_is_http_400(client):
-    r = await client.get("/future/user/v1/compat/balance/list",
-                         headers={"validate-timestamp": str(now_ms()),
-                                  "validate-signature": "00"})
+@pytest.mark.parametrize("missing", ["validate-appkey", "validate-timestamp"])
+async def test_futures_missing_key_or_timestamp_header_is_http_400_bad_request(client, missing):
+    # futures-en.txt "Error Code": 400 BAD_REQUEST "missing validate-appkey /
+    # validate-timestamp headers"; the futures product does not use spot's AUTH_* codes
+    from sim_support import futures_headers
+    headers = futures_headers("/future/user/v1/compat/balance/list")
+    del headers[missing]
+    r = await client.get("/future/user/v1/compat/balance/list", headers=headers)
     assert r.status_code == 400
-    assert r.json()["returnCode"] == 1 and r.json()["error"]["code"] == "AUTH_001"
+    body = r.json()
+    assert body["returnCode"] == 1 and body["result"] is None
+    assert body["error"]["code"] == "BAD_REQUEST" and missing in body["error"]["msg"]
 
 
-async def test_futures_bad_signature_is_http_403(client):
-    status, body = await fut(client, "GET", "/future/user/v1/compat/balance/list",
-                             secret="wrong")
-    assert status == 403 and body["error"]["code"] == "AUTH_103"
+@pytest.mark.parametrize("kw,reason", [
+    ({"secret": "wrong"}, "signature verification failed"),
+    ({"key": "not-a-key"}, "AppKey unauthorized"),
+    ({"ts": -5001}, "time window expired"),
+    ({"ts": 3000}, "time window expired"),
+])
+async def test_futures_auth_failures_are_http_403_forbidden(client, kw, reason):
+    # "403 FORBIDDEN: ... time window expired, ... signature verification
+    # failed, or AppKey unauthorized"
+    if "ts" in kw:
+        kw = {"ts": now_ms() + kw["ts"]}
+    status, body = await fut(client, "GET", "/future/user/v1/compat/balance/list", **kw)
+    assert status == 403 and body["returnCode"] == 1
+    assert body["error"] == {"code": "FORBIDDEN", "msg": reason}
 
 
-async def test_futures_stale_timestamp_is_http_403(client):
-    status, body = await fut(client, "GET", "/future/user/v1/compat/balance/list",
-                             ts=now_ms() - 5001)
-    assert status == 403 and body["error"]["code"] == "AUTH_105"
+async def test_futures_missing_signature_is_http_403(client):
+    from sim_support import futures_headers
+    headers = futures_headers("/future/user/v1/compat/balance/list")
+    del headers["validate-signature"]
+    r = await client.get("/future/user/v1/compat/balance/list", headers=headers)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "FORBIDDEN"
 
 
 async def test_futures_recvwindow_above_60s_is_rejected(client):
@@ -180,7 +198,16 @@ async def test_futures_recvwindow_above_60s_is_rejected(client):
     headers = futures_headers("/future/user/v1/compat/balance/list")
     headers["validate-recvwindow"] = "60001"
     r = await client.get("/future/user/v1/compat/balance/list", headers=headers)
-    assert r.status_code == 400 and r.json()["error"]["code"] == "AUTH_004"
+    assert r.status_code == 403 and r.json()["error"]["code"] == "FORBIDDEN"
+    assert "recvwindow" in r.json()["error"]["msg"]
+
+
+async def test_futures_longer_recvwindow_accepts_an_older_timestamp(client):
+    from sim_support import futures_headers
+    headers = futures_headers("/future/user/v1/compat/balance/list", ts=now_ms() - 8000)
+    headers["validate-recvwindow"] = "10000"
+    r = await client.get("/future/user/v1/compat/balance/list", headers=headers)
+    assert r.status_code == 200 and r.json()["returnCode"] == 0
 
 
 # ------------------------------------------------------------------ window edges

@@ -41,7 +41,7 @@ def check(engine: Engine, market: Market) -> None:
     for side in (BUY, SELL):
         for price, level in book.side(side).items():
             assert level.total() > 0
-            for o in level.orders:
+            for o in level.orders or ():
                 assert o.state not in TERMINAL and o.remaining > 0 and o.price == price
     for acct in engine.accounts.values():
         frozen = {"usdt": Decimal(0), "btc": Decimal(0)}

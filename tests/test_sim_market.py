@@ -237,4 +237,4 @@ async def test_malformed_parameters_are_business_errors_not_500(http):
                                                            "fromId": "abc"})
     assert r.status_code == 200 and r.json()["rc"] == 1 and r.json()["mc"] == "FAILURE"
     r = await http.get("/v4/public/depth", params={"symbol": "btc_usdt", "limit": "x"})
-    assert r.json()["mc"] == "FAILURE" and r.json()["ma"] == ["limit must be an integer"]
+    assert r.json()["mc"] == "FAILURE" and r.json()["ma"] == ["limit: is not an integer"]

@@ -15,7 +15,10 @@ from wexcore.stream import ConnectionState
 pytest.importorskip("aiohttp")
 from wexcore.sim import Simulator  # noqa: E402
 
-FAST = dict(seed=3, depth_interval=0.01, step_interval=0.004, rate_limits=False)
+# futures_depth_limit: these tests compare whole books, so the futures snapshot
+# must hold the whole book (the spec documents level 1..50, the sim's default)
+FAST = dict(seed=3, depth_interval=0.01, step_interval=0.004, rate_limits=False,
+            futures_depth_limit=500)
 
 
 @pytest.fixture(params=TRANSPORTS)

@@ -486,7 +486,10 @@ async def run_demo(*, seconds: float = 15.0, plain: bool = False, out: TextIO | 
     round_trips: list[float] = []
     symbols = sorted(set(SPOT_SYMBOLS) | {FUTURES_SYMBOL})
     t_start = time.monotonic()
-    async with Simulator(symbols=symbols, seed=seed, faults=faults or None) as sim:
+    # the demo checks its books level by level against the simulator's, so it
+    # asks for whole futures snapshots (the exchange serves 50 levels at most)
+    async with Simulator(symbols=symbols, seed=seed, faults=faults or None,
+                         futures_depth_limit=500) as sim:
         header = f"wexcore demo: simulator {sim.rest_url}"
         session = LiveSession(out, plain=plain, refresh=refresh, header=header, size=size)
         session.started = t_start

@@ -1,4 +1,5 @@
-"""A local WEX exchange simulator (REST + WebSocket on 127.0.0.1, with fault injection).
+"""A local WEX exchange simulator: every documented spot and futures endpoint,
+REST and WebSocket on 127.0.0.1, with fault injection and a load mode.
 
 Needs the ``sim`` extra (aiohttp)::
 
@@ -7,7 +8,8 @@ Needs the ``sim`` extra (aiohttp)::
     async with Simulator(seed=1, faults="drop=0.01") as sim:
         sim.rest_url, sim.ws_url
 
-Or from a shell: ``wexcore sim --port 8080``.  See docs/simulator.md.
+Or from a shell: ``wexcore sim --port 8080`` (``--symbols 200 --rate 300`` to
+load-test a client). See docs/simulator.md.
 """
 
 from __future__ import annotations

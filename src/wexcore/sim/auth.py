@@ -24,6 +24,8 @@ Decisions where the spec is silent (also in docs/simulator.md):
   maximum; spot's examples use 60000) else AUTH_004.
 - Checks run in the order: headers (AUTH_001..007), key (AUTH_101),
   signature (AUTH_103), time window (AUTH_105).
+- Futures answers in its own form: HTTP 400 ``BAD_REQUEST`` for a missing
+  appkey or timestamp header, HTTP 403 ``FORBIDDEN`` for the rest.
 - Window rule: ``now - timestamp < recvwindow`` (strict, as the FAQ writes it)
   and ``timestamp - now <= 1000`` ("more than 1 second ahead" is invalid).
 """
@@ -70,7 +72,7 @@ def spot_payload(headers: Mapping[str, str], method: str, path: str, query: str,
     y = f"#{method.upper()}#{path}"
     if query:
         y += f"#{query}"
-    raw = (x + y).encode()
+    raw = (x + y).encode("utf-8", "surrogateescape")
     if body:
         raw += b"#" + body
     return raw
@@ -82,56 +84,84 @@ def futures_payload(headers: Mapping[str, str], path: str, query: str, body: byt
            f"&validate-timestamp={headers['validate-timestamp']}#{path}")
     if query:
         raw += f"#{query}"
-    out = raw.encode()
+    out = raw.encode("utf-8", "surrogateescape")
     if body:
         out += b"#" + body
     return out
 
 
+# Futures: the futures "Error Code" table gives HTTP 400 for a missing
+# validate-appkey / validate-timestamp header and HTTP 403 for everything
+# else that fails (time window, signature, unauthorised key); the reason is
+# in error.msg. Spot codes map onto those two answers.
+_FUTURES_400 = {"AUTH_001", "AUTH_002"}
+_FUTURES_REASON = {
+    "AUTH_001": "missing request header validate-appkey",
+    "AUTH_002": "missing request header validate-timestamp",
+    "AUTH_004": "bad request header validate-recvwindow (1..60000 ms)",
+    "AUTH_006": "unsupported validate-algorithms",
+    "AUTH_007": "signature verification failed: missing validate-signature",
+    "AUTH_101": "AppKey unauthorized",
+    "AUTH_103": "signature verification failed",
+    "AUTH_105": "time window expired",
+}
+
+
+def _fail(code: str, product: str) -> SimError:
+    if product == "spot":
+        return SimError(code)
+    status = 400 if code in _FUTURES_400 else 403
+    return SimError("BAD_REQUEST" if status == 400 else "FORBIDDEN", _FUTURES_REASON[code],
+                    status=status)
+
+
 def verify(headers: Mapping[str, str], method: str, path: str, query: str, body: bytes, *,
            product: str, secrets: Mapping[str, str], now_ms: int) -> AuthResult:
-    """Verify a private request; raise :class:`SimError` with the spec's AUTH code."""
-    status = 200 if product == "spot" else 400
+    """Verify a private request; raise :class:`SimError` in the product's own form.
+
+    Spot: HTTP 200 with the spec's ``AUTH_*`` code. Futures: HTTP 400
+    ``BAD_REQUEST`` or 403 ``FORBIDDEN`` (see :mod:`wexcore.sim.codes`).
+    """
     get = headers.get
     appkey = get("validate-appkey")
     if not appkey:
-        raise SimError("AUTH_001", status=status)
+        raise _fail("AUTH_001", product)
     timestamp = get("validate-timestamp")
     if not timestamp:
-        raise SimError("AUTH_002", status=status)
+        raise _fail("AUTH_002", product)
     recv = get("validate-recvwindow")
     if recv is None:
         if product == "spot":
-            raise SimError("AUTH_003", status=status)
+            raise _fail("AUTH_003", product)
         recv_ms = DEFAULT_RECV_WINDOW_MS
     else:
-        if not _is_int(recv) or not 0 < int(recv) <= MAX_RECV_WINDOW_MS:
-            raise SimError("AUTH_004", status=status)
+        if not _is_int(recv) or len(recv) > 9 or not 0 < int(recv) <= MAX_RECV_WINDOW_MS:
+            raise _fail("AUTH_004", product)
         recv_ms = int(recv)
     algorithm = get("validate-algorithms")
     if algorithm is None:
         if product == "spot":
-            raise SimError("AUTH_005", status=status)
+            raise _fail("AUTH_005", product)
         algorithm = "HmacSHA256"
     if algorithm not in ALGORITHMS:
-        raise SimError("AUTH_006", status=status)
+        raise _fail("AUTH_006", product)
     signature = get("validate-signature")
     if not signature:
-        raise SimError("AUTH_007", status=status)
-    if not _is_int(timestamp):
+        raise _fail("AUTH_007", product)
+    if not _is_int(timestamp) or len(timestamp) > 18:
         # A timestamp that is not a number can never be inside the window.
-        raise SimError("AUTH_105", status=200 if product == "spot" else 403)
-    secret = secrets.get(appkey)
+        raise _fail("AUTH_105", product)
+    secret = secrets.get(appkey) if appkey.isascii() else None
     if secret is None:
-        raise SimError("AUTH_101", status=200 if product == "spot" else 403)
+        raise _fail("AUTH_101", product)
     if product == "spot":
         payload = spot_payload(headers, method, path, query, body)
     else:
         payload = futures_payload(headers, path, query, body)
     expected = hmac.new(secret.encode(), payload, ALGORITHMS[algorithm]).hexdigest()
-    if not hmac.compare_digest(expected, signature.lower()):
-        raise SimError("AUTH_103", status=200 if product == "spot" else 403)
+    if not signature.isascii() or not hmac.compare_digest(expected, signature.lower()):
+        raise _fail("AUTH_103", product)
     ts = int(timestamp)
     if not (now_ms - ts < recv_ms and ts - now_ms <= FUTURE_TOLERANCE_MS):
-        raise SimError("AUTH_105", status=200 if product == "spot" else 403)
+        raise _fail("AUTH_105", product)
     return AuthResult(appkey)

@@ -5,6 +5,10 @@
 - ``drop``, ``duplicate``, ``reorder``: probability per depth-update frame per
   connection (``reorder`` holds a frame back and sends it after the next one).
 - ``disconnect_every``: seconds between abrupt closes of one random WebSocket.
+- ``private_drop``: probability per private-stream event (order, trade,
+  balance, position, notify) per connection that it is not sent.
+- ``private_disconnect_every``: seconds between abrupt closes of one random
+  private-stream connection (spot ``/private`` or futures ``/ws/user``).
 - ``rest_5xx``: probability per REST request of a 5xx answer *before* the
   request is processed (nothing is executed).
 - ``rest_delay``: probability per REST request of a ``delay_seconds`` pause
@@ -14,7 +18,7 @@
 
 Every injected fault is counted in :attr:`FaultInjector.counts` under the keys
 ``drop``, ``duplicate``, ``reorder``, ``disconnect``, ``rest_5xx``,
-``rest_delay`` and ``token_expired``.
+``rest_delay``, ``token_expired``, ``private_drop`` and ``private_disconnect``.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from collections import Counter
 from dataclasses import dataclass, fields
 from typing import Any
 
-PROBABILITIES = ("drop", "duplicate", "reorder", "rest_5xx", "rest_delay")
-SECONDS = ("disconnect_every", "token_ttl", "delay_seconds")
+PROBABILITIES = ("drop", "duplicate", "reorder", "rest_5xx", "rest_delay", "private_drop")
+SECONDS = ("disconnect_every", "token_ttl", "delay_seconds", "private_disconnect_every")
 
 
 @dataclass
@@ -38,6 +42,8 @@ class FaultSpec:
     delay_seconds: float = 0.5
     disconnect_every: float = 0.0
     token_ttl: float = 0.0
+    private_drop: float = 0.0
+    private_disconnect_every: float = 0.0
 
     @classmethod
     def parse(cls, text: str | FaultSpec | dict[str, Any] | None) -> FaultSpec:
@@ -67,7 +73,8 @@ class FaultSpec:
                 number = float(value)
             except ValueError:
                 raise ValueError(f"fault {key!r}: {value!r} is not a number") from None
-            if number < 0 or (key in PROBABILITIES and number > 1):
+            if not number >= 0 or number == float("inf") or (key in PROBABILITIES
+                                                              and number > 1):
                 raise ValueError(f"fault {key!r}: {value!r} out of range")
             setattr(spec, key, number)
         return spec

@@ -1,44 +1,68 @@
-"""Accounts, orders and the matching engine (spot and futures).
+"""Orders and the matching engine (spot and futures).
 
 Spot accounting (decisions where the spec is silent):
 
 - A LIMIT BUY freezes ``price * quantity`` quote; a MARKET BUY (by
-  ``quoteQty``) freezes ``quoteQty``; sells freeze the base quantity.  Each fill
+  ``quoteQty``) freezes ``quoteQty``; sells freeze the base quantity. Each fill
   spends from the frozen amount; whatever is left is released when the order
-  ends (FILLED, CANCELED, EXPIRED).
+  ends (FILLED, CANCELED, EXPIRED). ``bizType=LEVER`` orders use the symbol's
+  leverage wallet instead of the spot wallet (no borrowing is modelled).
 - The fee is charged in the currency received (base on a buy, quote on a
   sell) at the taker or maker rate of the symbol.
 - Engine-ended orders: an IOC / MARKET remainder, an unfillable FOK and a GTX
   order that would take liquidity end EXPIRED (the spec's "canceled by the
-  system"); CANCELED is only ever the user's cancel.  Orders failing a filter
+  system"); CANCELED is only ever the user's cancel. Orders failing a filter
   are refused with an error code and never exist (REJECTED is reserved for
   batch items the engine refused).
 - The synthetic liquidity at a level trades before user orders at that level.
 
-Futures accounting, enough to drive the user streams with real events:
-isolated margin at a fixed leverage of 10, hedge-mode LONG/SHORT positions.
-An order's value is ``price * qty * contractSize`` in the quote coin (USDT-M,
-linear) or ``qty * contractSize / price`` in the base coin (COIN-M, inverse);
-opening orders freeze value/leverage; fills move it to position margin;
-closing orders need an open position; realised PnL and fees settle in the
-wallet of the margin coin (linear PnL ``(exit - entry) * qty * cs``, inverse
-``qty * cs * (1/entry - 1/exit)``, sign flipped for shorts).
+Futures: hedge-mode LONG/SHORT positions, leverage per (symbol, side) (10 by
+default), isolated or crossed margin. An order's value is ``price * qty *
+contractSize`` in the quote coin (USDT-M, linear) or ``qty * contractSize /
+price`` in the base coin (COIN-M, inverse); opening orders freeze
+value/leverage; fills move it to position margin; closing orders need an open
+position; realised PnL and fees settle in the wallet of the margin coin
+(linear PnL ``(exit - entry) * qty * cs``, inverse ``qty * cs * (1/entry -
+1/exit)``, sign flipped for shorts). A futures order the user cancels after a
+partial fill ends ``PARTIALLY_CANCELED`` (the futures state list has it);
+the engine's own ends stay ``EXPIRED`` as on spot. Position bookkeeping
+(history, bills, funding, liquidation) is in :mod:`.positions`.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .accounts import Account, Position
 from .codes import SimError
-from .market import BUY, SELL, Fill, Market, PrecisionTooFine, SymbolSpec, dec_str, to_units
+from .market import BUY, SELL, Fill, Market, SymbolSpec, contract_value
+from .numbers import (
+    BadNumber,
+    PrecisionTooFine,
+    amount,
+    amount_up,
+    dec_str,
+    parse_decimal,
+    to_units,
+)
+
+__all__ = ["Engine", "Order", "Account", "Position", "TERMINAL", "order_value",
+           "futures_balance_view", "futures_order_view", "position_view", "spot_order_view"]
 
 ORDER_ID_BASE = 6_216_559_590_087_220_004
+AUX_ID_BASE = 5_316_559_590_087_100_000  # plans, TP/SL, tracks, bills, transfers...
 
-TERMINAL = {"FILLED", "CANCELED", "REJECTED", "EXPIRED"}
+TERMINAL = {"FILLED", "CANCELED", "PARTIALLY_CANCELED", "REJECTED", "EXPIRED"}
+#: futures market orders never trade further than this from the mark price
+#: (the symbol's published ``marketTakeBound``)
+MARKET_TAKE_BOUND = Decimal("0.1")
+#: limit price bounds around the index price (published multiplierUp/Down)
+MULTIPLIER = Decimal("0.1")
+DEFAULT_LEVERAGE = 10
 
 
 @dataclass(eq=False)
@@ -64,36 +88,19 @@ class Order:
     state: str = "NEW"
     updated: int = 0
     ip: str = "127.0.0.1"
-    leverage: int = 10
+    leverage: int = DEFAULT_LEVERAGE
+    biz: str = "SPOT"
+    position_type: str = "ISOLATED"
+    source_type: str = "DEFAULT"  # futures: DEFAULT, ENTRUST, PROFIT, TRACK, LIQUIDATION
+    source_id: int | None = None
+    force_close: bool = False
+    close_profit: Decimal = Decimal(0)
+    tpsl: dict[str, Any] | None = None  # TP/SL attached at creation (futures)
+    canceled_qty: int = 0
 
     @property
     def symbol(self) -> str:
         return self.market.spec.symbol
-
-
-@dataclass
-class Position:
-    coin: str = "usdt"  # margin coin
-    size: int = 0  # contracts
-    entry: Decimal = Decimal(0)
-    margin: Decimal = Decimal(0)
-    realized: Decimal = Decimal(0)
-    close_frozen: int = 0  # contracts held by open closing orders
-
-
-@dataclass
-class Account:
-    api_key: str
-    secret: str
-    account_id: int
-    balances: dict[str, list[Decimal]] = field(default_factory=dict)  # ccy -> [avail, frozen]
-    futures_wallet: dict[str, Decimal] = field(default_factory=dict)  # coin -> balance
-    futures_order_frozen: dict[str, Decimal] = field(default_factory=dict)
-    positions: dict[tuple[str, str], Position] = field(default_factory=dict)
-    orders: dict[int, Order] = field(default_factory=dict)
-
-    def bal(self, ccy: str) -> list[Decimal]:
-        return self.balances.setdefault(ccy, [Decimal(0), Decimal(0)])
 
 
 Event = tuple[int, str, str, dict[str, Any]]  # (account_id, product, topic, data)
@@ -102,21 +109,33 @@ Event = tuple[int, str, str, dict[str, Any]]  # (account_id, product, topic, dat
 class Engine:
     """All accounts and the matching logic for every market."""
 
-    def __init__(self, clock_ms: Callable[[], int]) -> None:
+    def __init__(self, clock_ms: Callable[[], int], *, futures_biz: str = "FUTURES_U") -> None:
+        from .positions import PositionDesk
+        from .triggers import TriggerDesk
+
         self.clock_ms = clock_ms
+        self.futures_biz = futures_biz
         self.accounts: dict[str, Account] = {}
         self.by_id: dict[int, Account] = {}
         self.ids = itertools.count(ORDER_ID_BASE)
+        self.aux_ids = itertools.count(AUX_ID_BASE)
         self.events: list[Event] = []
         self.user_trades: list[dict[str, Any]] = []
+        self.markets: dict[str, dict[str, Market]] = {"spot": {}, "futures": {}}
+        self.positions = PositionDesk(self)
+        self.triggers = TriggerDesk(self)
 
     def add_account(self, api_key: str, secret: str, balances: dict[str, str] | None,
-                    futures_balances: dict[str, str] | None = None) -> Account:
-        acct = Account(api_key, secret, 2_146_285_322_559 + len(self.accounts))
-        for ccy, amount in (balances or {}).items():
-            acct.bal(ccy)[0] = Decimal(amount)
-        for coin, amount in (futures_balances or {"usdt": "100000"}).items():
-            acct.futures_wallet[coin] = Decimal(amount)
+                    futures_balances: dict[str, str] | None = None, *,
+                    user_id: int | None = None, quant: bool = True,
+                    futures_open: bool = True) -> Account:
+        acct = Account(api_key, secret, 2_146_285_322_559 + len(self.accounts),
+                       user_id=user_id or 0, quant=quant, futures_open=futures_open,
+                       opened_time=self.clock_ms())
+        for ccy, text in (balances or {}).items():
+            acct.bal(ccy)[0] = parse_decimal(text, "balance")
+        for coin, text in (futures_balances or {"usdt": "100000"}).items():
+            acct.futures_wallet[coin] = parse_decimal(text, "futures balance")
             acct.futures_order_frozen[coin] = Decimal(0)
         self.accounts[api_key] = acct
         self.by_id[acct.account_id] = acct
@@ -128,15 +147,10 @@ class Engine:
         side = _enum(p, "side", (BUY, SELL))
         otype = _enum(p, "type", ("LIMIT", "MARKET"))
         tif = _enum(p, "timeInForce", ("GTC", "IOC", "FOK", "GTX"))
-        biz = p.get("bizType", "SPOT")
-        if str(biz).upper() not in ("SPOT", "LEVER"):
+        biz = str(p.get("bizType") or "SPOT").upper()
+        if biz not in ("SPOT", "LEVER"):
             raise SimError("ORDER_001", "bizType must be SPOT or LEVER")
-        client_id = p.get("clientOrderId")
-        if client_id is not None:
-            client_id = str(client_id)
-            if not (4 <= len(client_id) <= 32 and client_id.replace("_", "").isalnum()
-                    and client_id.isascii()):
-                raise SimError("ORDER_001", "clientOrderId must match ^[a-zA-Z0-9_]{4,32}$")
+        client_id = _client_id(p.get("clientOrderId"), "ORDER_001")
         price = qty = quote = None
         if otype == "LIMIT":
             if p.get("price") is None or p.get("quantity") is None:
@@ -152,11 +166,10 @@ class Engine:
             if p.get("quoteQty") is not None or p.get("quantity") is None:
                 raise SimError("ORDER_001", "MARKET SELL needs quantity and no quoteQty")
             qty = _units(p["quantity"], spec.quantity_precision, "quantity")
-        self._check_filters(market, side, otype, price, qty, quote)
+        self.check_spot_filters(market, side, otype, price, qty, quote)
         now = self.clock_ms()
         order = Order(next(self.ids), acct, "spot", market, side, otype, tif, price, qty, quote,
-                      client_id, now, remaining=qty or 0, updated=now, ip=ip)
-        # freeze
+                      client_id, now, remaining=qty or 0, updated=now, ip=ip, biz=biz)
         if side == BUY:
             if otype == "LIMIT":
                 assert price is not None and qty is not None
@@ -169,7 +182,7 @@ class Engine:
             assert qty is not None
             need = Decimal(qty).scaleb(-spec.quantity_precision)
             ccy = spec.base
-        bal = acct.bal(ccy)
+        bal = self.spot_wallet(order, ccy)
         if bal[0] < need:
             raise SimError("ORDER_002")
         bal[0] -= need
@@ -177,16 +190,20 @@ class Engine:
         order.frozen = need
         acct.orders[order.id] = order
         self._emit_order(order)
-        self._emit_balance(acct, ccy, market)
+        self._emit_balance(acct, ccy, market, biz)
         self._execute(order)
         return order
 
-    def _check_filters(self, market: Market, side: str, otype: str, price: int | None,
-                       qty: int | None, quote: int | None) -> None:
+    @staticmethod
+    def spot_wallet(order: Order, ccy: str) -> list[Decimal]:
+        return order.account.wallet(order.biz, ccy, order.symbol if order.biz == "LEVER"
+                                    else None)
+
+    def check_spot_filters(self, market: Market, side: str, otype: str, price: int | None,
+                           qty: int | None, quote: int | None) -> None:
         spec = market.spec
-        if price is not None:
-            if price <= 0:
-                raise SimError("ORDER_F0101")
+        if price is not None and price <= 0:
+            raise SimError("ORDER_F0101")
         if qty is not None:
             min_q = to_units(spec.min_quantity, spec.quantity_precision) \
                 if spec.min_quantity else 1
@@ -234,16 +251,18 @@ class Engine:
         book = market.book
         opposite = SELL if order.side == BUY else BUY
         best = book.best(opposite)
+        limit = order.price
+        if order.type == "MARKET" and order.product == "futures":
+            limit = market_bound(market, order.side)
         crosses = best is not None and (
-            order.price is None
-            or (order.price >= best if order.side == BUY else order.price <= best))
+            limit is None or (limit >= best if order.side == BUY else limit <= best))
         if order.tif == "GTX" and crosses:
             self._end(order, "EXPIRED")
             return
         # FOK needs a known quantity; a MARKET BUY by amount cannot be FOK-checked
         # against levels and is treated as IOC.
         if order.tif == "FOK" and order.orig_qty is not None and not book.fillable(
-                order.side, order.price, order.remaining):
+                order.side, limit, order.remaining):
             self._end(order, "EXPIRED")
             return
         fills: list[Fill] = []
@@ -251,7 +270,7 @@ class Engine:
             if order.orig_quote is not None:
                 fills = book.take(order.side, None, None, order.orig_quote - order.executed_quote)
             else:
-                fills = book.take(order.side, order.price, order.remaining)
+                fills = book.take(order.side, limit, order.remaining)
         now = self.clock_ms()
         trades = market.record_fills(fills, order.side, now, order.id)
         for fill, trade in zip(fills, trades, strict=True):
@@ -286,15 +305,15 @@ class Engine:
         rate = Decimal(spec.taker_fee_rate if taker else spec.maker_fee_rate)
         if order.side == BUY:
             order.frozen -= quote
-            acct.bal(spec.quote)[1] -= quote
+            self.spot_wallet(order, spec.quote)[1] -= quote
             fee = qty * rate
-            acct.bal(spec.base)[0] += qty - fee
+            self.spot_wallet(order, spec.base)[0] += qty - fee
             fee_ccy = spec.base
         else:
             order.frozen -= qty
-            acct.bal(spec.base)[1] -= qty
+            self.spot_wallet(order, spec.base)[1] -= qty
             fee = quote * rate
-            acct.bal(spec.quote)[0] += quote - fee
+            self.spot_wallet(order, spec.quote)[0] += quote - fee
             fee_ccy = spec.quote
         order.fee += fee
         order.executed += fill.qty
@@ -310,7 +329,7 @@ class Engine:
         self.user_trades.append({
             "account": acct.account_id, "symbol": spec.symbol, "tradeId": trade_id,
             "orderId": order.id, "orderSide": order.side, "orderType": order.type,
-            "time": now, "price": market.price_str(fill.price),
+            "bizType": order.biz, "time": now, "price": market.price_str(fill.price),
             "quantity": market.qty_str(fill.qty),
             "quoteQty": market.quote_str(fill.price * fill.qty),
             "baseCurrency": spec.base, "quoteCurrency": spec.quote,
@@ -326,8 +345,8 @@ class Engine:
         if order.state == "FILLED":
             self._release(order)
         self._emit_order(order)
-        self._emit_balance(acct, spec.base, market)
-        self._emit_balance(acct, spec.quote, market)
+        self._emit_balance(acct, spec.base, market, order.biz)
+        self._emit_balance(acct, spec.quote, market, order.biz)
 
     def _release(self, order: Order) -> None:
         if order.product == "futures":
@@ -339,26 +358,32 @@ class Engine:
         spec = order.market.spec
         ccy = spec.quote if order.side == BUY else spec.base
         if order.frozen:
-            bal = order.account.bal(ccy)
+            bal = self.spot_wallet(order, ccy)
             bal[1] -= order.frozen
             bal[0] += order.frozen
             order.frozen = Decimal(0)
 
     def _end(self, order: Order, state: str) -> None:
+        if order.product == "futures" and state == "CANCELED" and order.executed:
+            state = "PARTIALLY_CANCELED"
         order.state = state
         order.updated = self.clock_ms()
+        if state in ("CANCELED", "PARTIALLY_CANCELED", "EXPIRED"):
+            order.canceled_qty = order.remaining
         if order.product == "futures" and order.position_side is not None:
             pos = order.account.positions.get((order.symbol, order.position_side))
-            if pos is not None and _is_close(order):
+            if pos is not None and is_close(order):
                 pos.close_frozen -= order.remaining
         self._release(order)
         self._emit_order(order)
         if order.product == "spot":
             spec = order.market.spec
             self._emit_balance(order.account, spec.quote if order.side == BUY else spec.base,
-                               order.market)
+                               order.market, order.biz)
         else:
             self._emit_futures_balance(order.account, order.market.spec.margin_coin)
+            if order.position_side is not None and is_close(order):
+                self._emit_position(order.account, order.market, order.position_side)
 
     def cancel(self, order: Order) -> bool:
         if order.state in TERMINAL:
@@ -371,65 +396,104 @@ class Engine:
 
     def market_step_fills(self, market: Market) -> None:
         """Apply a synthetic taker's fills to the user orders it hit."""
-        mf = getattr(market, "market_fills", None)
-        if not mf:
-            return
-        taker_side, fills = mf
-        trades = list(market.trades)[-len(fills):] if fills else []
-        for fill, trade in zip(fills, trades, strict=True):
-            if fill.maker is not None:
-                self._fill(fill.maker, fill, trade.id, taker=False)
+        hits = market.market_fills
         market.market_fills = None
+        for fill, trade in hits or ():
+            self._fill(fill.maker, fill, trade.id, taker=False)
 
     # --------------------------------------------------------------- futures
-    def place_futures(self, acct: Account, market: Market, p: dict[str, Any], ip: str) -> Order:
+    def parse_futures_order(self, market: Market, p: dict[str, Any]) -> dict[str, Any]:
+        """Validate one futures order's parameters (nothing is changed)."""
         spec = market.spec
         side = _enum(p, "orderSide", (BUY, SELL), code="invalid_params")
-        otype = _enum(p, "orderType", ("LIMIT", "MARKET"), code="invalid_params")
+        otype = _enum(p, "orderType", ("LIMIT", "MARKET"), code="invalid_order_type")
         tif = str(p.get("timeInForce") or "GTC").upper()
         if tif not in ("GTC", "IOC", "FOK", "GTX"):
-            raise SimError("invalid_params", "timeInForce")
-        pside = _enum(p, "positionSide", ("LONG", "SHORT"), code="invalid_params")
-        try:
-            qty = to_units(p.get("origQty"), 0)
-        except PrecisionTooFine:
-            raise SimError("invalid_quantity_scale", "origQty must be an integer") from None
-        except ValueError:
-            raise SimError("invalid_params", "origQty") from None
-        if qty <= 0:
-            raise SimError("invalid_params", "origQty")
+            raise SimError("invalid_time_in_force", "timeInForce must be GTC, IOC, FOK or GTX")
+        if otype == "MARKET" and tif in ("GTC", "GTX"):
+            tif = "IOC"  # a market order never rests
+        pside = _enum(p, "positionSide", ("LONG", "SHORT"), code="invalid_position_side")
+        qty = contracts(p.get("origQty"))
         price = None
         if otype == "LIMIT":
-            try:
-                price = to_units(p.get("price"), spec.price_precision)
-            except ValueError:
-                raise SimError("invalid_params", "price") from None
-            if price <= 0:
-                raise SimError("invalid_params", "price")
-        now = self.clock_ms()
-        order = Order(next(self.ids), acct, "futures", market, side, otype, tif, price, qty,
-                      None, p.get("clientOrderId"), now, position_side=pside, remaining=qty,
-                      updated=now, ip=ip)
+            if p.get("price") in (None, ""):
+                raise SimError("invalid_price", "LIMIT orders need a price")
+            price = _fut_price(market, p.get("price"), "price")
+            # published multiplierUp / multiplierDown: a buy no more than 10 %
+            # above the index price, a sell no more than 10 % below it
+            index = Decimal(market.index_price())
+            if side == BUY and price > index + index * MULTIPLIER:
+                raise SimError("invalid_price", "buy price above the index price by more "
+                               "than multiplierUp (0.1)")
+            if side == SELL and price < index - index * MULTIPLIER:
+                raise SimError("invalid_price", "sell price below the index price by more "
+                               "than multiplierDown (0.1)")
+        elif p.get("price") not in (None, "", "0"):
+            _fut_price(market, p.get("price"), "price")  # still a valid number
+        client_id = _client_id(p.get("clientOrderId"), "invalid_params")
+        close = (side == SELL) == (pside == "LONG")
+        tpsl = None
+        if p.get("triggerProfitPrice") not in (None, "") or \
+                p.get("triggerStopPrice") not in (None, ""):
+            if close:
+                raise SimError("invalid_params", "take-profit/stop-loss attach to opening "
+                               "orders only")
+            tpsl = self.triggers.parse_attached(market, p, side, pside, otype, price)
+        return {"side": side, "otype": otype, "tif": tif, "pside": pside, "qty": qty,
+                "price": price, "client_id": client_id, "close": close, "tpsl": tpsl,
+                "spec": spec}
+
+    def margin_needed(self, acct: Account, market: Market, o: dict[str, Any]) -> Decimal:
+        lev = acct.leverage.get((market.spec.symbol, o["pside"]), DEFAULT_LEVERAGE)
+        ref = o["price"] if o["price"] is not None else market.mark_price()
+        return amount_up(order_value(market.spec, ref, o["qty"], per=lev))
+
+    def free_margin(self, acct: Account, coin: str) -> Decimal:
+        return acct.futures_wallet.get(coin, Decimal(0)) \
+            - acct.futures_order_frozen.get(coin, Decimal(0)) \
+            - self.position_margin(acct, coin)
+
+    def place_futures(self, acct: Account, market: Market, p: dict[str, Any], ip: str, *,
+                      parsed: dict[str, Any] | None = None, source_type: str = "DEFAULT",
+                      source_id: int | None = None, force_close: bool = False) -> Order:
+        self.markets["futures"].setdefault(market.spec.symbol, market)
+        if not acct.futures_open:
+            raise SimError("contract_not_open", "open the futures account first "
+                           "(/future/user/v1/account/open)")
+        o = parsed or self.parse_futures_order(market, p)
+        spec = market.spec
+        qty, pside = o["qty"], o["pside"]
+        key = (spec.symbol, pside)
         coin = spec.margin_coin
-        if _is_close(order):
-            pos = acct.positions.get((spec.symbol, pside))
+        if o["close"]:
+            pos = acct.positions.get(key)
             if pos is None or pos.size - pos.close_frozen < qty:
-                raise SimError("invalid_params", "close quantity exceeds the position")
-            pos.close_frozen += qty
+                raise SimError("more_than_available",
+                               "close quantity exceeds the available position")
+            margin = Decimal(0)
         else:
-            ref = price if price is not None else market.mark_price()
-            margin = order_value(spec, ref, qty) / order.leverage
-            free = acct.futures_wallet.get(coin, Decimal(0)) \
-                - acct.futures_order_frozen.get(coin, Decimal(0)) \
-                - self.position_margin(acct, coin)
-            if free < margin:
-                raise SimError("insufficient_balance", "insufficient balance")
+            margin = self.margin_needed(acct, market, o)
+            if self.free_margin(acct, coin) < margin:
+                raise SimError("more_than_available", "insufficient available margin")
+        now = self.clock_ms()
+        order = Order(next(self.ids), acct, "futures", market, o["side"], o["otype"], o["tif"],
+                      o["price"], qty, None, o["client_id"], now, position_side=pside,
+                      remaining=qty, updated=now, ip=ip,
+                      leverage=acct.leverage.get(key, DEFAULT_LEVERAGE),
+                      position_type=acct.position_type.get(key, "ISOLATED"),
+                      source_type=source_type, source_id=source_id, force_close=force_close,
+                      tpsl=o["tpsl"])
+        if o["close"]:
+            acct.positions[key].close_frozen += qty
+        else:
             acct.futures_order_frozen[coin] = acct.futures_order_frozen.get(coin, Decimal(0)) \
                 + margin
             order.frozen = margin
         acct.orders[order.id] = order
         self._emit_order(order)
         self._emit_futures_balance(acct, coin)
+        if o["close"]:
+            self._emit_position(acct, market, pside)
         self._execute(order)
         return order
 
@@ -446,55 +510,68 @@ class Engine:
         px = Decimal(fill.price).scaleb(-spec.price_precision)
         value = order_value(spec, fill.price, fill.qty)
         rate = Decimal(spec.taker_fee_rate if taker else spec.maker_fee_rate)
-        fee = value * rate
+        fee = amount_up(order_value(spec, fill.price, fill.qty, times=rate))
         pside = order.position_side
         assert pside is not None
         key = (spec.symbol, pside)
+        now = self.clock_ms()
         pos = acct.positions.setdefault(key, Position(coin=coin))
         acct.futures_wallet.setdefault(coin, Decimal(0))
         acct.futures_order_frozen.setdefault(coin, Decimal(0))
         margin_unfrozen = Decimal(0)
-        if _is_close(order):
+        if is_close(order):
             direction = 1 if order.position_side == "LONG" else -1
             if spec.inverse:
-                pnl = _qz(fill.qty * cs * (1 / pos.entry - 1 / px) * direction)
+                pnl = amount(fill.qty * cs * (1 / pos.entry - 1 / px) * direction)
             else:
-                pnl = (px - pos.entry) * fill.qty * cs * direction
-            released = pos.margin if fill.qty >= pos.size else _qz(pos.margin * fill.qty / pos.size)
+                pnl = amount((px - pos.entry) * fill.qty * cs * direction)
+            released = pos.margin if fill.qty >= pos.size else amount(pos.margin * fill.qty
+                                                                       / pos.size)
             pos.margin -= released
             pos.size -= fill.qty
             pos.close_frozen -= fill.qty
             pos.realized += pnl
+            pos.cycle_realized += pnl
+            pos.closed_qty += fill.qty
+            pos.close_value += px * fill.qty
             acct.futures_wallet[coin] += pnl
-            if pos.size == 0:
-                pos.entry = Decimal(0)
+            order.close_profit += pnl
+            self.positions.bill(acct, coin, spec.symbol, "CLOSE_POSITION", pnl)
         else:
             before = order.remaining if taker else order.remaining + fill.qty
-            share = order.frozen if fill.qty >= before else _qz(order.frozen * fill.qty / before)
+            share = order.frozen if fill.qty >= before else amount(order.frozen * fill.qty
+                                                                   / before)
             order.frozen -= share
             acct.futures_order_frozen[coin] -= share
             margin_unfrozen = share
+            if pos.size == 0:
+                self.positions.open_cycle(pos, order, now)
             if spec.inverse:  # the average entry of inverse contracts is harmonic
                 pos.entry = (pos.size + fill.qty) / (
                     (pos.size / pos.entry if pos.size else 0) + fill.qty / px)
             else:
                 pos.entry = (pos.entry * pos.size + px * fill.qty) / (pos.size + fill.qty)
             pos.size += fill.qty
-            pos.margin += value / order.leverage
+            pos.max_size = max(pos.max_size, pos.size)
+            pos.margin += amount_up(order_value(spec, fill.price, fill.qty, per=order.leverage))
+        pos.updated = now
         acct.futures_wallet[coin] -= fee
+        pos.fees += fee
+        acct.traded_value += value
+        self.positions.bill(acct, coin, spec.symbol, "FEE", -fee)
         order.fee += fee
         order.executed += fill.qty
         order.executed_quote += fill.price * fill.qty
         if taker:
             order.remaining -= fill.qty
-        now = self.clock_ms()
         order.updated = now
         order.state = "FILLED" if order.remaining == 0 else "PARTIALLY_FILLED"
         self.user_trades.append({
             "account": acct.account_id, "symbol": spec.symbol, "tradeId": trade_id,
             "orderId": order.id, "orderSide": order.side, "positionSide": order.position_side,
             "time": now, "price": market.price_str(fill.price), "quantity": str(fill.qty),
-            "fee": dec_str(fee), "takerMaker": "taker" if taker else "maker",
+            "fee": dec_str(fee), "feeCoin": coin, "takerMaker": "taker" if taker else "maker",
+            "quoteQty": dec_str(value), "contractSize": spec.contract_size,
             "product": "futures",
         })
         self.events.append((acct.account_id, "futures", "trade", {
@@ -506,9 +583,13 @@ class Engine:
         }))
         if order.state == "FILLED":
             self._release(order)
+        if order.tpsl is not None and not is_close(order):
+            self.triggers.attached_filled(order, fill.qty)
         self._emit_order(order)
         self._emit_position(acct, market, pside)
         self._emit_futures_balance(acct, coin)
+        if pos.size == 0 and is_close(order):
+            self.positions.close_cycle(acct, market, pside, pos, now)
 
     # ---------------------------------------------------------------- events
     def _emit_order(self, order: Order) -> None:
@@ -529,12 +610,14 @@ class Engine:
             self.events.append((order.account.account_id, "futures", "order",
                                 futures_order_view(order, stream=True)))
 
-    def _emit_balance(self, acct: Account, ccy: str, market: Market) -> None:
-        bal = acct.bal(ccy)
+    def _emit_balance(self, acct: Account, ccy: str, market: Market | None,
+                      biz: str = "SPOT", symbol: str | None = None) -> None:
+        sym = symbol or (market.spec.symbol if market is not None else None)
+        bal = acct.wallet(biz, ccy, sym if biz == "LEVER" else None)
         self.events.append((acct.account_id, "spot", "balance", {
             "a": str(acct.account_id), "t": self.clock_ms(), "c": ccy,
-            "b": dec_str(bal[0] + bal[1]), "f": dec_str(bal[1]), "z": "SPOT",
-            "s": market.spec.symbol,
+            "b": dec_str(bal[0] + bal[1]), "f": dec_str(bal[1]), "z": biz,
+            "s": sym,
         }))
 
     def _emit_futures_balance(self, acct: Account, coin: str) -> None:
@@ -544,48 +627,69 @@ class Engine:
     def _emit_position(self, acct: Account, market: Market, pside: str) -> None:
         pos = acct.positions.get((market.spec.symbol, pside), Position())
         self.events.append((acct.account_id, "futures", "position",
-                            position_view(market, pside, pos)))
+                            position_view(market, pside, pos, acct)))
+
+    def notify(self, acct: Account, market: Market, pside: str, size: int, kind: str) -> None:
+        pos = acct.positions.get((market.spec.symbol, pside))
+        self.events.append((acct.account_id, "futures", "notify", {
+            "symbol": market.spec.symbol,
+            "positionType": acct.position_type.get((market.spec.symbol, pside), "ISOLATED"),
+            "positionSide": pside, "positionSize": str(size if pos is None else size),
+            "notifyType": kind,
+        }))
 
 
-def order_value(spec: SymbolSpec, price_ticks: int, qty: int) -> Decimal:
-    """Value of ``qty`` contracts at ``price`` in the margin coin."""
-    px = Decimal(price_ticks).scaleb(-spec.price_precision)
-    cs = Decimal(spec.contract_size)
-    return _qz(qty * cs / px) if spec.inverse else px * qty * cs
+def order_value(spec: SymbolSpec, price_ticks: int, qty: int, *, times: Decimal | int = 1,
+                per: Decimal | int = 1) -> Decimal:
+    """Value of ``qty`` contracts at ``price`` in the margin coin (see
+    :func:`~wexcore.sim.market.contract_value`)."""
+    return contract_value(spec, Decimal(price_ticks).scaleb(-spec.price_precision), qty,
+                          times, per)
 
 
-#: Inverse (COIN-M) values are rounded to 18 decimals, like a coin's smallest
-#: unit, so every later sum and difference is exact in Decimal's 28 digits.
-QUANTUM = Decimal("1e-18")
-
-
-def _qz(x: Decimal) -> Decimal:
-    return x.quantize(QUANTUM)
+def market_bound(market: Market, side: str) -> int:
+    """How far a futures market order may trade (``marketTakeBound`` from the mark)."""
+    mark = Decimal(market.mark_price())
+    if side == BUY:
+        return int(mark + mark * MARKET_TAKE_BOUND)
+    return int(mark - mark * MARKET_TAKE_BOUND) + 1
 
 
 def futures_balance_view(acct: Account, coin: str, isolated: Decimal) -> dict[str, Any]:
     wallet = acct.futures_wallet.get(coin, Decimal(0))
     frozen = acct.futures_order_frozen.get(coin, Decimal(0))
+    crossed = sum((p.margin for (s, side), p in acct.positions.items()
+                   if p.coin == coin and acct.position_type.get((s, side)) == "CROSSED"),
+                  Decimal(0))
     return {
         "coin": coin, "underlyingType": 2 if coin in ("usdt", "usdc") else 1,
         "walletBalance": dec_str(wallet), "openOrderMarginFrozen": dec_str(frozen),
-        "isolatedMargin": dec_str(isolated), "crossedMargin": "0",
+        "isolatedMargin": dec_str(isolated - crossed), "crossedMargin": dec_str(crossed),
     }
 
 
-def position_view(market: Market, pside: str, pos: Position) -> dict[str, Any]:
+def position_view(market: Market, pside: str, pos: Position,
+                  acct: Account | None = None) -> dict[str, Any]:
+    key = (market.spec.symbol, pside)
+    lev = acct.leverage.get(key, DEFAULT_LEVERAGE) if acct is not None else DEFAULT_LEVERAGE
+    ptype = acct.position_type.get(key, "ISOLATED") if acct is not None else "ISOLATED"
+    frozen = Decimal(0)
+    if acct is not None:
+        frozen = sum((o.frozen for o in acct.orders.values()
+                      if o.product == "futures" and o.state not in TERMINAL
+                      and o.symbol == key[0] and o.position_side == pside), Decimal(0))
     return {
         "symbol": market.spec.symbol, "contractType": "PERPETUAL",
-        "positionType": "ISOLATED", "positionSide": pside,
+        "positionType": ptype, "positionSide": pside,
         "positionSize": str(pos.size), "closeOrderSize": str(pos.close_frozen),
         "availableCloseSize": str(pos.size - pos.close_frozen),
         "realizedProfit": dec_str(pos.realized), "entryPrice": dec_str(pos.entry),
-        "isolatedMargin": dec_str(pos.margin), "openOrderMarginFrozen": "0",
-        "underlyingType": "COIN_BASED" if market.spec.inverse else "U_BASED", "leverage": 10,
+        "isolatedMargin": dec_str(pos.margin), "openOrderMarginFrozen": dec_str(frozen),
+        "underlyingType": "COIN_BASED" if market.spec.inverse else "U_BASED", "leverage": lev,
     }
 
 
-def _is_close(order: Order) -> bool:
+def is_close(order: Order) -> bool:
     return (order.side == SELL) == (order.position_side == "LONG")
 
 
@@ -604,7 +708,7 @@ def spot_order_view(order: Order) -> dict[str, Any]:
     return {
         "symbol": spec.symbol, "orderId": str(order.id), "clientOrderId": order.client_id,
         "baseCurrency": spec.base, "quoteCurrency": spec.quote, "side": order.side,
-        "type": order.type, "timeInForce": order.tif,
+        "type": order.type, "timeInForce": order.tif, "bizType": order.biz,
         "price": m.price_str(order.price) if order.price is not None else None,
         "origQty": m.qty_str(order.orig_qty) if order.orig_qty is not None else None,
         "origQuoteQty": m.quote_str(order.orig_quote) if order.orig_quote is not None
@@ -623,7 +727,7 @@ def spot_order_view(order: Order) -> dict[str, Any]:
 
 def futures_order_view(order: Order, *, stream: bool = False) -> dict[str, Any]:
     m = order.market
-    view = {
+    view: dict[str, Any] = {
         "symbol": m.spec.symbol, "orderId": str(order.id), "clientOrderId": order.client_id,
         "origQty": str(order.orig_qty), "avgPrice": avg_price(order),
         "price": m.price_str(order.price) if order.price is not None else "0",
@@ -631,14 +735,29 @@ def futures_order_view(order: Order, *, stream: bool = False) -> dict[str, Any]:
         "timeInForce": order.tif, "positionSide": order.position_side,
         "marginFrozen": dec_str(order.frozen), "state": order.state,
         "createdTime": order.time, "leverage": order.leverage,
-        "positionType": "ISOLATED", "orderType": order.type,
+        "positionType": order.position_type, "orderType": order.type,
     }
     if stream:
-        view.update({"sourceType": "default", "type": "ORDER"})
-    else:
-        view.update({"updatedTime": order.updated, "closePosition": False,
-                     "contractSize": m.spec.contract_size, "sourceId": None,
-                     "triggerProfitPrice": None, "triggerStopPrice": None})
+        view.update({"sourceType": order.source_type.lower(), "type": "ORDER"})
+        return view
+    tp = order.tpsl or {}
+    view.update({
+        "updatedTime": order.updated, "closePosition": is_close(order),
+        "closeProfit": dec_str(order.close_profit), "forceClose": order.force_close,
+        "contractSize": m.spec.contract_size,
+        "sourceId": str(order.source_id) if order.source_id is not None else None,
+        "sourceType": order.source_type, "remark": None, "openPrice": None,
+        "welfareAccount": False, "markPrice": m.price_str(m.mark_price()), "desc": None,
+        "triggerPriceType": tp.get("triggerPriceType"),
+        "triggerProfitPrice": tp.get("triggerProfitPrice"),
+        "triggerStopPrice": tp.get("triggerStopPrice"),
+        "profitDelegateOrderType": tp.get("profitDelegateOrderType"),
+        "profitDelegateTimeInForce": tp.get("profitDelegateTimeInForce"),
+        "profitDelegatePrice": tp.get("profitDelegatePrice"),
+        "stopDelegateOrderType": tp.get("stopDelegateOrderType"),
+        "stopDelegateTimeInForce": tp.get("stopDelegateTimeInForce"),
+        "stopDelegatePrice": tp.get("stopDelegatePrice"),
+    })
     return view
 
 
@@ -654,13 +773,52 @@ def _enum(p: dict[str, Any], name: str, allowed: tuple[str, ...], *,
     return value.upper()
 
 
+def _client_id(value: object, code: str) -> str | None:
+    if value is None or value == "":
+        return None
+    cid = str(value)
+    if not (4 <= len(cid) <= 32 and cid.isascii() and cid.replace("_", "").isalnum()):
+        raise SimError(code, "clientOrderId must match ^[a-zA-Z0-9_]{4,32}$")
+    return cid
+
+
 def _units(value: object, precision: int, name: str) -> int:
     try:
-        units = to_units(value, precision)
+        units = to_units(value, precision, name)
     except PrecisionTooFine:
         raise SimError("ORDER_008", f"{name} has more than {precision} decimals") from None
-    except ValueError:
-        raise SimError("ORDER_001", f"{name} is not a decimal number") from None
+    except BadNumber as exc:
+        raise SimError("ORDER_001", str(exc)) from None
     if units <= 0:
         raise SimError("ORDER_F0101" if name == "price" else "ORDER_F0201")
     return units
+
+
+def contracts(value: object, field: str = "origQty", *,
+              scale_code: str = "invalid_quantity_scale") -> int:
+    """A futures quantity: a positive whole number of contracts."""
+    try:
+        qty = to_units(value, 0, field)
+    except PrecisionTooFine:
+        raise SimError(scale_code, f"{field} must be an integer") from None
+    except BadNumber as exc:
+        raise SimError("invalid_params", str(exc)) from None
+    if qty < 1:
+        raise SimError("quantity_can_not_less_than", f"{field} must be at least 1")
+    if qty > 10**12:
+        raise SimError("invalid_params", f"{field} is too large")
+    return qty
+
+
+def _fut_price(market: Market, value: object, field: str,
+               code: str = "invalid_price") -> int:
+    try:
+        ticks = to_units(value, market.spec.price_precision, field)
+    except BadNumber as exc:
+        raise SimError(code, str(exc)) from None
+    if ticks <= 0:
+        raise SimError(code, f"{field} must be positive")
+    return ticks
+
+
+fut_price = _fut_price

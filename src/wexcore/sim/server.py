@@ -1,158 +1,82 @@
-"""The simulator's aiohttp application: REST routes, WebSocket streams, the loops.
+"""The simulator: options, lifecycle, the REST request pipeline and the market loop.
 
 One process, one port, all products:
 
-- spot REST ``/v4/...``, futures REST ``/future/...``
+- spot REST ``/v4/...``, futures REST ``/future/...`` (USDT-M, or COIN-M with
+  ``coin_m=True``; the same paths serve either, as on the two real hosts)
 - spot WebSocket ``/public`` and ``/private``; futures ``/ws/market`` and ``/ws/user``
 
 Requests are decoded with orjson and verified by :mod:`wexcore.sim.auth`
-(stdlib ``hmac``); nothing from the client's code paths is used here.
+(stdlib ``hmac``); nothing from the client's code paths is used here. The
+route handlers are in :mod:`.routes_spot` and :mod:`.routes_futures`, the
+WebSocket side in :mod:`.streams`.
+
+The market loop works only for what someone watches: a market is advanced
+continuously while it has public subscribers, resting user orders, open
+positions or live triggers; any other market catches up (at most
+``MAX_CATCH_UP`` events) when a request or a periodic stream reads it. With
+``rate`` set, every market event of a subscribed symbol is published as its
+own depth-update frame, at up to ``rate`` frames per second per symbol and
+``total_rate`` in all; asked for more than the machine can do, the loop runs
+flat out (a bounded batch per market per pass) instead of falling behind.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
+import math
+import re
 import secrets as _secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from . import auth
-from .codes import FUTURES_AUTH_STATUS, SPOT_MESSAGES, SimError
+from .accounts import Account, Position
+from .codes import FUTURES_GATEWAY, SPOT_MESSAGES, SimError
 from .faults import FaultInjector, FaultSpec
+from .ledger import Ledger
 from .limits import Limit, RateLimiter
-from .market import BUY, SELL, Market, dec_str, fmt, futures_spec, spot_spec, to_units
-from .matching import (
-    TERMINAL,
-    Account,
-    Engine,
-    Order,
-    Position,
-    futures_balance_view,
-    futures_order_view,
-    position_view,
-    spot_order_view,
-)
+from .market import Market, SymbolSpec, as_futures, generate_specs, spot_spec, to_units
+from .matching import TERMINAL, Engine
+from .numbers import BadNumber, parse_decimal
+from .routes_futures import FUTURES_ROUTES, FuturesRoutes
+from .routes_spot import SPOT_ROUTES, SpotRoutes
+from .streams import StreamHub
+from .wire import Conn
 
 log = logging.getLogger("wexcore.sim")
+_SYMBOL = re.compile(r"^[a-z0-9]{1,20}_[a-z0-9]{1,20}$")
 
 DEMO_API_KEY = "3976eb88-76d0-4f6e-a6b2-a57980770085"
 DEMO_SECRET = "bc6630d0231fda5cd98794f52c4998659beda290"
 
-INTERVAL_MS = {
-    "1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000,
-    "1h": 3_600_000, "2h": 7_200_000, "4h": 14_400_000, "6h": 21_600_000,
-    "8h": 28_800_000, "12h": 43_200_000, "1d": 86_400_000, "3d": 259_200_000,
-    "1w": 604_800_000, "1M": 2_592_000_000,
-}
-
-IP10 = (Limit(10, 1.0, "ip"),)
-# "Other endpoints: ... 1000 requests per minute per IP" - one budget for all futures.
+#: "Other endpoints: ... 1000 requests per minute per IP" - one budget for all futures.
 FUT_IP = Limit(1000, 60.0, "ip", group="futures")
-
-
-def _key(n: int, period: float = 1.0) -> tuple[Limit, ...]:
-    return (Limit(n, period, "apikey"),)
-
-
-# The spot spec often does not name the HTTP method; it is inferred from the
-# operation's name (English and Chinese): get/query -> GET, submit -> POST,
-# update -> PUT, cancel -> DELETE; ws-token is POST per the spec's curl
-# example.  (method, path) -> (handler, private, limits).  Mirrored in
-# docs/simulator.md.
-SPOT_ROUTES: dict[tuple[str, str], tuple[str, bool, tuple[Limit, ...]]] = {
-    ("GET", "/v4/public/time"): ("time", False, ()),
-    ("GET", "/v4/public/client"): ("client", False, ()),
-    ("GET", "/v4/public/symbol"): ("symbol", False, IP10),
-    ("GET", "/v4/public/depth"): ("depth", False, IP10),
-    ("GET", "/v4/public/kline"): ("kline", False, IP10),
-    ("GET", "/v4/public/trade/recent"): ("trade_recent", False, IP10),
-    ("GET", "/v4/public/trade/history"): ("trade_history", False, IP10),
-    ("GET", "/v4/public/ticker"): ("ticker_full", False, IP10),
-    ("GET", "/v4/public/ticker/price"): ("ticker_price", False, IP10),
-    ("GET", "/v4/public/ticker/book"): ("ticker_book", False, IP10),
-    ("GET", "/v4/public/ticker/24h"): ("ticker_24h", False, IP10),
-    ("GET", "/v4/public/currencies"): ("currencies", False, ()),
-    ("GET", "/v4/public/wallet/support/currency"): ("wallet_currencies", False, ()),
-    ("GET", "/v4/order/{orderId}"): ("order_get", True, _key(10)),
-    ("GET", "/v4/order"): ("order_query", True, _key(50)),
-    ("POST", "/v4/order"): ("order_submit", True, _key(20)),
-    ("DELETE", "/v4/order/{orderId}"): ("order_cancel", True, ()),
-    ("PUT", "/v4/order/{orderId}"): ("order_update", True, _key(50)),
-    ("GET", "/v4/batch-order"): ("batch_get", True, ()),
-    ("POST", "/v4/batch-order"): ("batch_submit", True, _key(30)),
-    ("DELETE", "/v4/batch-order"): ("batch_cancel", True, ()),
-    ("GET", "/v4/open-order"): ("open_orders", True, _key(10)),
-    ("DELETE", "/v4/open-order"): ("open_orders_cancel", True, _key(10)),
-    ("GET", "/v4/history-order"): ("history_orders", True, _key(10)),
-    ("GET", "/v4/trade"): ("trades", True, ()),
-    ("GET", "/v4/balance"): ("balance", True, ()),
-    ("GET", "/v4/balances"): ("balances", True, _key(10)),
-    ("POST", "/v4/ws-token"): ("ws_token", True, _key(1, 10.0)),
-}
-
-_F = "/future/market/v1/public"
-FUTURES_ROUTES: dict[tuple[str, str], tuple[str, bool, tuple[Limit, ...]]] = {
-    ("GET", "/future/public/client"): ("f_client", False, ()),
-    ("GET", f"{_F}/symbol/coins"): ("f_coins", False, ()),
-    ("GET", f"{_F}/symbol/detail"): ("f_symbol_detail", False, ()),
-    ("GET", "/future/market/v3/public/symbol/list"): ("f_symbol_list", False, ()),
-    ("GET", f"{_F}/q/ticker"): ("f_ticker", False, ()),
-    ("GET", f"{_F}/q/tickers"): ("f_tickers", False, ()),
-    ("GET", f"{_F}/q/deal"): ("f_deal", False, ()),
-    ("GET", f"{_F}/q/depth"): ("f_depth", False, IP10),
-    ("GET", f"{_F}/q/symbol-index-price"): ("f_index_price", False, ()),
-    ("GET", f"{_F}/q/index-price"): ("f_index_prices", False, ()),
-    ("GET", f"{_F}/q/symbol-mark-price"): ("f_mark_price", False, ()),
-    ("GET", f"{_F}/q/mark-price"): ("f_mark_prices", False, ()),
-    ("GET", f"{_F}/q/kline"): ("f_kline", False, ()),
-    ("GET", f"{_F}/q/agg-ticker"): ("f_agg_ticker", False, ()),
-    ("GET", f"{_F}/q/agg-tickers"): ("f_agg_tickers", False, ()),
-    ("GET", f"{_F}/q/funding-rate"): ("f_funding_rate", False, (Limit(1, 1.0, "ip"),)),
-    ("GET", f"{_F}/q/ticker/book"): ("f_ticker_book", False, ()),
-    ("GET", f"{_F}/q/ticker/books"): ("f_ticker_books", False, ()),
-    ("POST", "/future/trade/v1/order/create"): ("f_order_create", True, _key(200)),
-    ("POST", "/future/trade/v1/order/cancel"): ("f_order_cancel", True, _key(200)),
-    ("POST", "/future/trade/v1/order/cancel-all"): ("f_order_cancel_all", True, _key(200)),
-    ("GET", "/future/trade/v1/order/detail"): ("f_order_detail", True, _key(200)),
-    ("GET", "/future/trade/v1/order/list"): ("f_order_list", True, _key(200)),
-    ("GET", "/future/trade/v1/order/list-open-order"): ("f_open_orders", True, _key(10)),
-    ("GET", "/future/trade/v1/order/list-history"): ("f_order_history", True, _key(10)),
-    ("GET", "/future/trade/v1/order/trade-list"): ("f_trade_list", True, _key(10)),
-    ("GET", "/future/user/v1/user/listen-key"): ("f_listen_key", True, _key(200)),
-    ("GET", "/future/user/v1/compat/balance/list"): ("f_balance_list", True, _key(200)),
-    ("GET", "/future/user/v1/balance/list"): ("f_balance_list", True, _key(3)),
-    ("GET", "/future/user/v1/balance/detail"): ("f_balance_detail", True, _key(3)),
-    ("GET", "/future/user/v1/position"): ("f_positions", True, _key(200)),
-    ("GET", "/future/user/v1/position/list"): ("f_positions", True, _key(200)),
-    ("GET", "/future/trade/v1/position/list/active"): ("f_positions", True, _key(200)),
-}
+#: requests that fail authentication are limited per IP (never charged to the
+#: key they name: that would let anyone lock a victim's key out)
+UNAUTHENTICATED = (Limit(50, 1.0, "ip", group="unauthenticated"),)
+MAX_CATCH_UP = 2000  # events a market that nobody watched may replay when read
+BURST = 8  # events per market per pass at most (more is dropped, not owed)
+#: a pass of the market loop stops stepping after this long, so the sockets
+#: are written between passes instead of after one long burst
+PASS_BUDGET = 0.008
+#: how often the set of markets to advance is recomputed (subscriptions, user state)
+HOT_REFRESH = 0.02
+MAX_BODY = 1024 * 1024
 
 #: (method, path) -> handler name, for the docs and for the REST client's cross-check.
 ENDPOINT_METHODS = {k: v[0] for k, v in {**SPOT_ROUTES, **FUTURES_ROUTES}.items()}
-
-
-@dataclass(eq=False)
-class Conn:
-    ws: web.WebSocketResponse
-    request: web.Request
-    product: str  # "spot" or "futures"
-    private: bool
-    subs: set[str] = field(default_factory=set)
-    account: Account | None = None
-    token: str | None = None
-    held: dict[str, str] = field(default_factory=dict)  # reorder fault: symbol -> frame
-    closed: bool = False
 
 
 @dataclass
@@ -170,15 +94,23 @@ class Simulator:
 
     Args:
         host, port: where to listen (port 0 picks a free port).
-        symbols: spot and futures symbols to simulate.
+        symbols: spot and futures symbols to simulate, or a number N for N
+            generated plausible symbols (``btc_usdt``, ``eth_usdt``, ... then
+            made-up names).
         seed: makes the market data deterministic.
         api_key, secret: the demo account (more with :meth:`add_account`).
         balances: the demo account's spot balances (currency -> decimal string).
         faults: fault spec, e.g. ``"drop=0.01,rest_5xx=0.02"`` (see faults.py).
-        step_interval: seconds between market events.
-        depth_interval: seconds between depth-update frames (spec: 0.1).
+        step_interval: seconds between market events (per watched symbol).
+        depth_interval: seconds between depth-update frames (spec: 0.1); 0
+            publishes every market event as its own frame.
+        rate: depth-update frames per second per subscribed symbol, each one
+            market event (sets ``step_interval`` to ``1/rate`` and
+            ``depth_interval`` to 0); ``float("inf")`` for as fast as possible.
+        total_rate: a cap on frames per second over all subscribed symbols.
         stream_interval: seconds between the 1000 ms streams (depth@N, kline, tickers).
         funding_interval: seconds between fund_rate pushes (spec: 60).
+        funding_period: seconds between funding settlements (spec: 8 h).
         spot_heartbeat, futures_heartbeat: seconds without a client ``ping``
             before the server closes a connection (spec: 60 and 30).
         rate_limits: enforce the documented per-endpoint limits.
@@ -186,56 +118,123 @@ class Simulator:
             in the base coin) instead of USDT-M; run two instances for both.
         paused: start with the market paused (no synthetic events).
         clock: optional callable returning epoch milliseconds.
+        clock_offset_ms: the server's clock runs this far ahead of ``clock``
+            (negative: behind), to test clients under clock skew.
+        withdraw_seconds: how long a withdrawal takes from REVIEW to SUCCESS.
+        futures_depth_limit: the largest ``level`` the futures REST depth
+            serves; the spec documents 1..50. A test that wants the whole
+            futures book in a snapshot (as the spec's Orderbook procedure
+            asks, with ``level=500``) can raise it.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
-                 symbols: tuple[str, ...] | list[str] = ("btc_usdt", "eth_usdt"),
+                 symbols: Sequence[str] | int = ("btc_usdt", "eth_usdt"),
                  seed: int = 0, api_key: str = DEMO_API_KEY, secret: str = DEMO_SECRET,
                  balances: dict[str, str] | None = None, faults: str | FaultSpec | None = None,
                  step_interval: float = 0.05, depth_interval: float = 0.1,
+                 rate: float | None = None, total_rate: float | None = None,
                  stream_interval: float = 1.0, funding_interval: float = 60.0,
+                 funding_period: float = 8 * 3600.0,
                  spot_heartbeat: float = 60.0, futures_heartbeat: float = 30.0,
                  rate_limits: bool = True, paused: bool = False, depth_levels: int = 200,
-                 coin_m: bool = False, clock: Callable[[], int] | None = None) -> None:
+                 coin_m: bool = False, clock: Callable[[], int] | None = None,
+                 clock_offset_ms: int = 0, withdraw_seconds: float = 1.5,
+                 futures_depth_limit: int = 50) -> None:
         self.host = host
         self.port = port
         self.seed = seed
-        self.symbols = [s.strip().lower() for s in symbols if s.strip()]
-        self.clock_ms = clock or (lambda: time.time_ns() // 1_000_000)
+        if isinstance(symbols, int):
+            specs = generate_specs(symbols, "usd" if coin_m else "usdt")
+        else:
+            names = [s.strip().lower() for s in symbols if s.strip()]
+            if not names:
+                raise ValueError("symbols: need at least one")
+            for name in names:
+                if not _SYMBOL.match(name):
+                    raise ValueError(f"symbol {name!r}: use base_quote in lower-case letters "
+                                     "and digits, e.g. btc_usdt")
+            specs = [spot_spec(s) for s in dict.fromkeys(names)]
+        self.symbols = [s.symbol for s in specs]
+        self._base_clock = clock or (lambda: time.time_ns() // 1_000_000)
+        self.clock_offset_ms = int(clock_offset_ms)
         self.fault_spec = FaultSpec.parse(faults)
         self.faults = FaultInjector(self.fault_spec, seed)
+        if rate is not None:
+            if not rate > 0:
+                raise ValueError("rate must be positive")
+            step_interval = 1.0 / rate
+            depth_interval = 0.0
+        if total_rate is not None and not total_rate > 0:
+            raise ValueError("total_rate must be positive")
         self.step_interval = step_interval
         self.depth_interval = depth_interval
+        self.total_rate = total_rate
         self.stream_interval = stream_interval
         self.funding_interval = funding_interval
+        self.funding_period = funding_period
         self.heartbeat = {"spot": spot_heartbeat, "futures": futures_heartbeat}
         self.limiter = RateLimiter() if rate_limits else None
         self.paused = paused
+        self.coin_m = coin_m
+        self.futures_depth_limit = futures_depth_limit
         self.markets: dict[str, dict[str, Market]] = {"spot": {}, "futures": {}}
-        for sym in self.symbols:
-            self.markets["spot"][sym] = Market(spot_spec(sym), seed, depth_levels=depth_levels)
-            self.markets["futures"][sym] = Market(futures_spec(sym, coin_m), seed,
-                                                  depth_levels=depth_levels, product="futures")
-        self.engine = Engine(self.clock_ms)
+        for spec in specs:
+            self._add_market(spec, seed, depth_levels)
+        self.engine = Engine(self.clock_ms, futures_biz="FUTURES_C" if coin_m else "FUTURES_U")
+        self.engine.markets = self.markets
+        currencies: dict[str, None] = {}
+        for m in self.markets["spot"].values():
+            currencies[m.spec.base] = None
+            currencies[m.spec.quote] = None
+        self.ledger = Ledger(self.engine, list(currencies), withdraw_seconds)
         default_bal = {"usdt": "1000000"}
-        for sym in self.symbols:
-            default_bal.setdefault(sym.split("_")[0], "100")
+        for spec in specs:
+            default_bal.setdefault(spec.base, "100")
         self.api_key = api_key
         self.secret = secret
-        self.coin_m = coin_m
         self.engine.add_account(api_key, secret,
                                 balances if balances is not None else default_bal,
                                 self._futures_balances())
-        self.conns: set[Conn] = set()
+        self.hub = StreamHub(self)
         self.tokens: dict[str, Token] = {}
-        self._tasks: list[asyncio.Task[None]] = []
+        self.spot_routes = SpotRoutes(self)
+        self.futures_routes = FuturesRoutes(self)
+        self._due: dict[Market, float] = {}
+        self._tasks: list[asyncio.Task[Any]] = []
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # set in synchronous use
         self._thread: threading.Thread | None = None
         self.requests_seen = 0
         #: completed passes of the depth publisher (lets tests wait for "all sent").
         self.depth_cycles = 0
-        self._dispatch_lock = asyncio.Lock()
+        self._next_disconnect = 0.0
+        self._next_private_disconnect = 0.0
+        self._next_funding: float | None = None
+        self._hot_count = 0
+        self._hot_list: list[tuple[Market, str]] = []
+        self._hot_until = 0.0
+        self._positions_cache: set[str] = set()
+        self._rotation = 0
+        #: market loop counters: passes, passes skipped for a backlogged consumer
+        self.stats: Counter[str] = Counter()
+        self._next_fund_push: float | None = None
+
+    def _add_market(self, spec: SymbolSpec, seed: int, depth_levels: int) -> None:
+        spot = Market(spec, seed, depth_levels=depth_levels)
+        fut = Market(as_futures(spec, self.coin_m), seed, depth_levels=depth_levels,
+                     product="futures")
+
+        def index() -> int:
+            # the index of a futures pair is the mid of its spot book
+            return self.touch(spot).mark_price()
+
+        fut.index_ref = index
+        self.markets["spot"][spec.symbol] = spot
+        self.markets["futures"][spec.symbol] = fut
+
+    def clock_ms(self) -> int:
+        """The server's clock (epoch ms), ``clock_offset_ms`` included."""
+        return self._base_clock() + self.clock_offset_ms
 
     # -- lifecycle -----------------------------------------------------------
     async def __aenter__(self) -> Simulator:
@@ -246,7 +245,7 @@ class Simulator:
         await self.stop()
 
     # Synchronous use (e.g. tests of a blocking client): the simulator runs on
-    # its own event loop in a daemon thread.  Methods that read or change the
+    # its own event loop in a daemon thread. Methods that read or change the
     # market (book_snapshot, step, set_faults, ...) hop onto that loop, so they
     # are safe to call from the caller's thread.
     def __enter__(self) -> Simulator:
@@ -277,61 +276,75 @@ class Simulator:
             thread.join(30)
             self._loop = self._thread = None
 
-    def _on_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
+    def _on_loop(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         """Run ``fn`` on the simulator's loop thread when called from another thread."""
         loop = self._loop
         if loop is None or threading.current_thread() is self._thread:
-            return fn(*args)
+            return fn(*args, **kw)
 
         async def call() -> Any:
-            result = fn(*args)
+            result = fn(*args, **kw)
             if asyncio.iscoroutine(result):
                 result = await result
             return result
 
         return asyncio.run_coroutine_threadsafe(call(), loop).result(30)
 
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run a coroutine on the simulator's loop; it is cancelled by :meth:`stop`."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.append(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            if t in self._tasks:
+                self._tasks.remove(t)
+
+        task.add_done_callback(done)
+
     async def start(self) -> None:
-        app = web.Application(client_max_size=4 * 1024 * 1024)
-        for table, product in ((SPOT_ROUTES, "spot"), (FUTURES_ROUTES, "futures")):
+        app = web.Application(client_max_size=MAX_BODY)
+        for table, routes in ((SPOT_ROUTES, self.spot_routes),
+                              (FUTURES_ROUTES, self.futures_routes)):
+            product = "spot" if routes is self.spot_routes else "futures"
             for (method, path), (name, private, limits) in table.items():
-                app.router.add_route(method, path,
-                                     self._make_handler(product, name, private, limits, path))
-        app.router.add_get("/public", self._ws_handler("spot", False))
-        app.router.add_get("/private", self._ws_handler("spot", True))
-        app.router.add_get("/ws/market", self._ws_handler("futures", False))
-        app.router.add_get("/ws/user", self._ws_handler("futures", True))
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+                app.router.add_route(method, path, self._make_handler(
+                    product, getattr(routes, "h_" + name), private, limits, path))
+        app.router.add_get("/public", self.hub.handler("spot", False))
+        app.router.add_get("/private", self.hub.handler("spot", True))
+        app.router.add_get("/ws/market", self.hub.handler("futures", False))
+        app.router.add_get("/ws/user", self.hub.handler("futures", True))
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                                     max_line_size=8190, max_field_size=8190, max_headers=64)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         sock = site._server.sockets[0]  # type: ignore[union-attr]
         self.port = sock.getsockname()[1]
-        loops = [self._step_loop(), self._depth_loop(), self._slow_loop(),
-                 self._funding_loop(), self._token_loop()]
-        if self.fault_spec.disconnect_every > 0:
-            loops.append(self._disconnect_loop())
-        self._tasks = [asyncio.create_task(c) for c in loops]
+        self._tasks = [asyncio.create_task(self._market_loop())]
 
     async def stop(self) -> None:
-        for t in self._tasks:
+        for t in list(self._tasks):
             t.cancel()
-        for t in self._tasks:
+        for t in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
         self._tasks = []
-        for conn in list(self.conns):
+        for conn in list(self.hub.conns):
             conn.closed = True
             try:
                 await asyncio.wait_for(conn.ws.close(), 1.0)
             except Exception:
-                if conn.request.transport is not None:
-                    conn.request.transport.abort()
+                conn.abort()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
 
     # -- public helpers ------------------------------------------------------
+    @property
+    def conns(self) -> set[Conn]:
+        """The open WebSocket connections (each with ``subs``, ``private``, ``token``)."""
+        return self.hub.conns
+
     @property
     def rest_url(self) -> str:
         return f"http://{self._host_for_url()}:{self.port}"
@@ -351,22 +364,25 @@ class Simulator:
 
     def set_faults(self, faults: str | FaultSpec | dict[str, Any] | None) -> None:
         """Change the fault spec of a running simulator (counts are kept)."""
-        if self._loop is not None and threading.current_thread() is not self._thread:
-            self._on_loop(self.set_faults, faults)
-            return
         spec = FaultSpec.parse(faults)
-        for name, value in vars(spec).items():
-            setattr(self.fault_spec, name, value)
-        if spec.disconnect_every > 0 and not any(
-                getattr(t.get_coro(), "__name__", "") == "_disconnect_loop" for t in self._tasks):
-            self._tasks.append(asyncio.create_task(self._disconnect_loop()))
+
+        def apply() -> None:
+            for name, value in vars(spec).items():
+                setattr(self.fault_spec, name, value)
+
+        self._on_loop(apply)
 
     def pause(self) -> None:
         """Stop the synthetic market (user orders still trade)."""
         self.paused = True
 
     def resume(self) -> None:
-        self.paused = False
+        """Restart the synthetic market (without a burst making up for the pause)."""
+        def run() -> None:
+            self.paused = False
+            self._due.clear()  # no burst to make up for the pause
+
+        self._on_loop(run)
 
     def _futures_balances(self) -> dict[str, str]:
         # USDT-M margin in usdt; COIN-M margin in each base coin.
@@ -377,12 +393,63 @@ class Simulator:
 
     def add_account(self, api_key: str, secret: str,
                     balances: dict[str, str] | None = None,
-                    futures_balances: dict[str, str] | None = None) -> Account:
-        """Another account (spot balances default to 1,000,000 usdt)."""
-        acct: Account = self._on_loop(self.engine.add_account, api_key, secret,
-                                      balances or {"usdt": "1000000"},
-                                      futures_balances or self._futures_balances())
+                    futures_balances: dict[str, str] | None = None, *,
+                    sub_of: str | None = None, quant: bool = True,
+                    futures_open: bool = True) -> Account:
+        """Another account (spot balances default to 1,000,000 usdt).
+
+        ``sub_of`` names the API key of an account whose user this one belongs
+        to (sub-account transfers work between them); ``quant=False`` makes the
+        quant endpoints refuse it; ``futures_open=False`` leaves its futures
+        account to be opened (``/future/user/v1/account/open``).
+        """
+        def add() -> Account:
+            user = self.engine.accounts[sub_of].user_id if sub_of else None
+            return self.engine.add_account(api_key, secret, balances or {"usdt": "1000000"},
+                                           futures_balances or self._futures_balances(),
+                                           user_id=user, quant=quant,
+                                           futures_open=futures_open)
+
+        acct: Account = self._on_loop(add)
         return acct
+
+    def account(self, api_key: str | None = None) -> Account:
+        """The simulator's own record of an account (the demo account by default)."""
+        return self.engine.accounts[api_key or self.api_key]
+
+    def deposit(self, currency: str, amount: str, *, api_key: str | None = None,
+                chain: str | None = None) -> dict[str, Any]:
+        """Credit a deposit to an account's spot wallet (status SUCCESS); returns the record."""
+        def run() -> dict[str, Any]:
+            rec = self.ledger.deposit(self.account(api_key), currency.lower(),
+                                      parse_decimal(amount, "amount"), chain)
+            self.dispatch()
+            return rec
+
+        rec: dict[str, Any] = self._on_loop(run)
+        return rec
+
+    def add_reverse_plan(self, symbol: str, position_side: str, stop_price: str, *,
+                         trigger_price_type: str = "LATEST_PRICE", close_type: str = "ALL",
+                         quantity: int | None = None, api_key: str | None = None) -> int:
+        """A reverse plan on an open position (the spec has no endpoint creating one).
+
+        When the ``trigger_price_type`` price reaches ``stop_price`` (a LONG's
+        when it falls to it, a SHORT's when it rises to it) the position is
+        closed (``close_type`` ALL, or FIXED ``quantity``) and the same
+        quantity opened on the other side. Returns the plan's id.
+        """
+        def run() -> int:
+            market = self.market(symbol, "futures")
+            stop = to_units(stop_price, market.spec.price_precision, "stop_price")
+            t = self.engine.triggers.add_reverse(self.account(api_key), market,
+                                                 position_side.upper(), stop,
+                                                 trigger_price_type.upper(),
+                                                 close_type.upper(), quantity)
+            return t.id
+
+        tid: int = self._on_loop(run)
+        return tid
 
     def market(self, symbol: str, product: str = "spot") -> Market:
         return self.markets[_product(product)][symbol]
@@ -409,410 +476,41 @@ class Simulator:
         while self.depth_cycles < start + 2:
             if loop.time() > deadline:
                 raise TimeoutError("depth publisher did not run")
-            await asyncio.sleep(self.depth_interval / 2)
+            await asyncio.sleep(max(self.depth_interval, 0.001) / 2)
 
     def step(self, n: int = 1) -> None:
         """Advance every market by ``n`` events by hand (handy while paused)."""
         def run() -> None:
+            now = self.clock_ms()
             for _ in range(n):
-                self._step_markets()
+                for product in ("spot", "futures"):
+                    for m in self.markets[product].values():
+                        self._one_step(m, product, now, per_step=False)
+            self.after_change()
 
         self._on_loop(run)
 
     async def disconnect(self, product: str | None = None) -> int:
         """Close WebSocket connections abruptly (counted as ``disconnect``)."""
         n = 0
-        for conn in list(self.conns):
+        for conn in list(self.hub.conns):
             if product is None or conn.product == _product(product):
-                self._abort(conn)
+                self.faults.count("disconnect")
+                conn.abort()
                 n += 1
         return n
 
     def expire_tokens(self) -> None:
         """Expire every ws-token and listen key now (counted as ``token_expired``)."""
-        if self._loop is not None and threading.current_thread() is not self._thread:
-            self._on_loop(self.expire_tokens)
-            return
-        for tok in self.tokens.values():
-            tok.expires = 0
-            tok.fault_ttl = True
+        def run() -> None:
+            for tok in self.tokens.values():
+                tok.expires = 0
+                tok.fault_ttl = True
 
-    # -- REST ----------------------------------------------------------------
-    def _make_handler(self, product: str, name: str, private: bool,
-                      limits: tuple[Limit, ...], route: str
-                      ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        fn = getattr(self, "h_" + name)
-        if product == "futures":
-            limits = (*limits, FUT_IP)
+        self._on_loop(run)
 
-        async def handler(request: web.Request) -> web.StreamResponse:
-            self.requests_seen += 1
-            if self.faults.roll("rest_5xx"):
-                status = self.faults.rng.choice((500, 502, 503))
-                return _error(product, SimError("COMMON_002", status=status))
-            if self.faults.roll("rest_delay"):
-                await asyncio.sleep(self.fault_spec.delay_seconds)
-            ip = request.remote or "127.0.0.1"
-            if self.limiter is not None and limits and not self.limiter.allow(
-                    f"{request.method} {route}", limits, ip,
-                    request.headers.get("validate-appkey"), time.monotonic()):
-                return _error(product, SimError("TOO_MANY_REQUESTS", "too many requests",
-                                                status=429))
-            body = await request.read()
-            raw_path, _, raw_query = request.raw_path.partition("?")
-            try:
-                acct = None
-                if private:
-                    res = auth.verify(request.headers, request.method, raw_path, raw_query,
-                                      body, product=product, secrets=self._secrets(),
-                                      now_ms=self.clock_ms())
-                    acct = self.engine.accounts[res.api_key]
-                params = dict(request.query)
-                params.update(request.match_info)
-                if body:
-                    params.update(_parse_body(body, request.content_type))
-                result = fn(params, acct, ip)
-            except SimError as exc:
-                if product == "futures" and exc.code in FUTURES_AUTH_STATUS:
-                    exc.status = FUTURES_AUTH_STATUS[exc.code]
-                await self._dispatch()
-                return _error(product, exc)
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                # A parameter of the wrong shape (e.g. fromId="abc"): a business
-                # error naming the problem, not a 500.
-                log.debug("bad parameters for %s: %r", route, exc)
-                await self._dispatch()
-                code = "FAILURE" if product == "spot" else "invalid_params"
-                return _error(product, SimError(code, f"invalid parameter: {exc}"))
-            await self._dispatch()
-            return _ok(product, result)
-
-        return handler
-
-    def _secrets(self) -> dict[str, str]:
-        return {k: a.secret for k, a in self.engine.accounts.items()}
-
-    def _spot(self, params: dict[str, Any], required: bool = True) -> Market:
-        sym = params.get("symbol")
-        if not sym:
-            if required:
-                raise SimError("SYMBOL_001", "symbol is required")
-            return None  # type: ignore[return-value]
-        m = self.markets["spot"].get(str(sym).lower())
-        if m is None:
-            raise SimError("SYMBOL_001")
-        return m
-
-    def _spot_list(self, params: dict[str, Any]) -> list[Market]:
-        names = params.get("symbols")
-        if isinstance(names, str) and names:
-            names = names.split(",")
-        if names:
-            out = []
-            for n in names:
-                m = self.markets["spot"].get(str(n).strip().lower())
-                if m is None:
-                    raise SimError("SYMBOL_001")
-                out.append(m)
-            return out
-        if params.get("symbol"):
-            return [self._spot(params)]
-        return list(self.markets["spot"].values())
-
-    # public spot
-    def h_time(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return {"serverTime": self.clock_ms()}
-
-    def h_client(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return {"ip": ip}
-
-    def h_symbol(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        markets = self._spot_list(p)
-        symbols = [spot_symbol_info(m) for m in markets]
-        version = hashlib.md5(orjson.dumps(symbols)).hexdigest()
-        return {"time": self.clock_ms(), "version": version,
-                "symbols": None if p.get("version") == version else symbols}
-
-    def h_depth(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        m = self._spot(p)
-        limit = _int(p, "limit", 100, 1, 500)
-        book = m.book
-        return {
-            "timestamp": self.clock_ms(), "lastUpdateId": book.update_id,
-            "bids": [[m.price_str(px), m.qty_str(q)] for px, q in book.levels(BUY, limit)],
-            "asks": [[m.price_str(px), m.qty_str(q)] for px, q in book.levels(SELL, limit)],
-        }
-
-    def h_kline(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        m = self._spot(p)
-        interval = p.get("interval")
-        if interval not in INTERVAL_MS:
-            raise SimError("FAILURE", "interval")
-        limit = _int(p, "limit", 100, 1, 1000)
-        return [{"t": k["t"], "o": k["o"], "c": k["c"], "h": k["h"], "l": k["l"],
-                 "q": k["q"], "v": k["v"]}
-                for k in klines(m, interval, p.get("startTime"), p.get("endTime"), limit)]
-
-    def _trade_view(self, m: Market, t: Any) -> dict[str, Any]:
-        return {"i": t.id, "t": t.time, "p": m.price_str(t.price), "q": m.qty_str(t.qty),
-                "v": m.quote_str(t.price * t.qty), "b": t.buyer_maker}
-
-    def h_trade_recent(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        m = self._spot(p)
-        limit = _int(p, "limit", 200, 1, 1000)
-        trades = list(m.trades)[-limit:]
-        return [self._trade_view(m, t) for t in reversed(trades)]
-
-    def h_trade_history(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        m = self._spot(p)
-        limit = _int(p, "limit", 200, 1, 1000)
-        direction = str(p.get("direction") or "").upper()
-        if direction not in ("PREV", "NEXT"):
-            raise SimError("FAILURE", "direction must be PREV or NEXT")
-        # Pages are newest first, so NEXT walks back in time (ids below
-        # fromId) and PREV forward, the same reading as the private history
-        # endpoints (_page_by_id); see docs/simulator.md.
-        trades = list(m.trades)
-        from_id = p.get("fromId")
-        if from_id is not None:
-            fid = _int(p, "fromId", 0, 0, 2**63 - 1)
-            trades = [t for t in trades if (t.id > fid if direction == "PREV" else t.id < fid)]
-        trades = trades[:limit] if direction == "PREV" and from_id is not None else trades[-limit:]
-        return [self._trade_view(m, t) for t in reversed(trades)]
-
-    def h_ticker_full(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        out = []
-        for m in self._spot_list(p):
-            t = ticker_24h(m, self.clock_ms())
-            t.update(book_ticker(m))
-            out.append(t)
-        return out
-
-    def h_ticker_price(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return [{"s": m.spec.symbol, "t": m.last_trade_time or self.clock_ms(),
-                 "p": m.price_str(m.last)} for m in self._spot_list(p)]
-
-    def h_ticker_book(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return [{"s": m.spec.symbol, "t": self.clock_ms(), **book_ticker(m)}
-                for m in self._spot_list(p)]
-
-    def h_ticker_24h(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return [ticker_24h(m, self.clock_ms()) for m in self._spot_list(p)]
-
-    def _currencies(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for m in self.markets["spot"].values():
-            seen[m.spec.base] = None
-            seen[m.spec.quote] = None
-        return list(seen)
-
-    def h_currencies(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return [{"id": i + 1, "currency": c, "fullName": c, "logo": None, "cmcLink": None,
-                 "weight": 100 - i, "maxPrecision": 8, "depositStatus": 1, "withdrawStatus": 1,
-                 "convertEnabled": 1, "transferEnabled": 1}
-                for i, c in enumerate(self._currencies())]
-
-    def h_wallet_currencies(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return [{"currency": c.upper(), "supportChains": [{
-            "chain": c.upper(), "depositEnabled": True, "withdrawEnabled": True,
-            "withdrawFeeAmount": "0.2", "withdrawMinAmount": "10", "depositFeeRate": "0"}]}
-            for c in self._currencies()]
-
-    # private spot
-    def _order(self, acct: Account, oid: Any, product: str = "spot") -> Order:
-        try:
-            order = acct.orders.get(int(oid))
-        except (TypeError, ValueError):
-            order = None
-        if order is None or order.product != product:
-            raise SimError("ORDER_005" if product == "spot" else "invalid_params",
-                           None if product == "spot" else "order not found")
-        return order
-
-    def h_order_get(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        return spot_order_view(self._order(a, p.get("orderId")))
-
-    def h_order_query(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        if p.get("orderId"):
-            return spot_order_view(self._order(a, p["orderId"]))
-        cid = p.get("clientOrderId")
-        if cid:
-            for o in reversed(list(a.orders.values())):
-                if o.client_id == cid and o.product == "spot":
-                    return spot_order_view(o)
-            raise SimError("ORDER_005")
-        raise SimError("FAILURE", "orderId or clientOrderId is required")
-
-    def h_order_submit(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        m = self._spot(p)
-        order = self.engine.place_spot(a, m, p, ip)
-        return {"orderId": str(order.id), "ip": ip}
-
-    def h_order_cancel(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        order = self._order(a, p.get("orderId"))
-        if not self.engine.cancel(order):
-            raise SimError("ORDER_005", "order already finished")
-        return {"cancelId": str(order.id)}
-
-    def h_order_update(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        order = self._order(a, p.get("orderId"))
-        if order.state in TERMINAL or order.type != "LIMIT":
-            raise SimError("ORDER_005", "only open LIMIT orders can be updated")
-        # Modelled as cancel-and-replace under the same order id: the order
-        # loses its queue position and may take liquidity at the new price.
-        spec = order.market.spec
-        from .matching import _units
-        price = _units(p.get("price"), spec.price_precision, "price")
-        qty = _units(p.get("quantity"), spec.quantity_precision, "quantity")
-        if qty <= order.executed:
-            raise SimError("ORDER_001", "quantity must exceed the executed quantity")
-        self.engine._check_filters(order.market, order.side, "LIMIT", price, qty, None)
-        book = order.market.book
-        acct = order.account
-        remaining = qty - order.executed
-        if order.side == BUY:
-            need = Decimal(price * remaining).scaleb(-(spec.price_precision
-                                                       + spec.quantity_precision))
-            ccy = spec.quote
-        else:
-            need = Decimal(remaining).scaleb(-spec.quantity_precision)
-            ccy = spec.base
-        bal = acct.bal(ccy)
-        if bal[0] + order.frozen < need:
-            raise SimError("ORDER_002")
-        if order.price is not None:
-            book.remove_order(order.side, order.price, order)
-        bal[0] += order.frozen - need
-        bal[1] += need - order.frozen
-        order.frozen = need
-        order.price, order.orig_qty, order.remaining = price, qty, remaining
-        order.updated = self.clock_ms()
-        self.engine._emit_order(order)
-        self.engine._emit_balance(acct, ccy, order.market)
-        self.engine._execute(order)
-        return {"orderId": str(order.id), "modifyId": str(next(self.engine.ids))}
-
-    def h_batch_get(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        ids = p.get("orderIds") or ""
-        ids = ids.split(",") if isinstance(ids, str) else ids
-        out = []
-        for oid in ids:
-            with contextlib.suppress(SimError):
-                out.append(spot_order_view(self._order(a, str(oid).strip())))
-        return out
-
-    def h_batch_submit(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        items = p.get("items")
-        if not isinstance(items, list) or not items:
-            raise SimError("FAILURE", "items is required")
-        out = []
-        for i, item in enumerate(items):
-            entry: dict[str, Any] = {"index": str(i), "clientOrderId": item.get("clientOrderId")}
-            try:
-                m = self._spot(item)
-                order = self.engine.place_spot(a, m, item, ip)
-                entry.update(orderId=str(order.id), reject="false", reason=None)
-            except SimError as exc:
-                entry.update(orderId=None, reject="true", reason=exc.code)
-            out.append(entry)
-        return {"batchId": str(p.get("clientBatchId") or next(self.engine.ids)), "items": out}
-
-    def h_batch_cancel(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        ids = p.get("orderIds") or []
-        if isinstance(ids, str):
-            ids = ids.split(",")
-        for oid in ids:
-            with contextlib.suppress(SimError):
-                self.engine.cancel(self._order(a, str(oid).strip()))
-        return {}
-
-    def _filter_orders(self, a: Account, p: dict[str, Any], *, open_only: bool) -> list[Order]:
-        out = []
-        sym = p.get("symbol")
-        side = p.get("side")
-        for o in a.orders.values():
-            if o.product != "spot" or (open_only and o.state in TERMINAL):
-                continue
-            if not open_only and o.state not in TERMINAL:
-                continue
-            if sym and o.symbol != str(sym).lower():
-                continue
-            if side and o.side != str(side).upper():
-                continue
-            out.append(o)
-        return out
-
-    def h_open_orders(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        if p.get("symbol"):
-            self._spot(p)
-        return [spot_order_view(o) for o in self._filter_orders(a, p, open_only=True)]
-
-    def h_open_orders_cancel(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        if p.get("symbol"):
-            self._spot(p)
-        for o in self._filter_orders(a, p, open_only=True):
-            self.engine.cancel(o)
-        return {}
-
-    def h_history_orders(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        orders = self._filter_orders(a, p, open_only=False)
-        if p.get("state"):
-            orders = [o for o in orders if o.state == str(p["state"]).upper()]
-        if p.get("type"):
-            orders = [o for o in orders if o.type == str(p["type"]).upper()]
-        if str(p.get("hiddenCanceled", "")).lower() == "true":
-            orders = [o for o in orders if o.state != "CANCELED"]
-        orders = _page_by_id(orders, p, lambda o: o.id)
-        limit = _int(p, "limit", 20, 1, 100)
-        return {"hasPrev": False, "hasNext": len(orders) > limit,
-                "items": [spot_order_view(o) for o in reversed(orders[-limit:])]}
-
-    def h_trades(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        rows = [t for t in self.engine.user_trades
-                if t["account"] == a.account_id and t.get("product") != "futures"]
-        if p.get("symbol"):
-            rows = [t for t in rows if t["symbol"] == str(p["symbol"]).lower()]
-        if p.get("orderId"):
-            rows = [t for t in rows if str(t["orderId"]) == str(p["orderId"])]
-        if p.get("orderSide"):
-            rows = [t for t in rows if t["orderSide"] == str(p["orderSide"]).upper()]
-        rows = _page_by_id(rows, p, lambda t: t["tradeId"])
-        limit = _int(p, "limit", 20, 1, 100)
-        items = []
-        for t in reversed(rows[-limit:]):
-            item = {k: v for k, v in t.items() if k != "account"}
-            item.update(tradeId=str(t["tradeId"]), orderId=str(t["orderId"]), bizType="SPOT",
-                        deductType=None, deductFee=None, couponAmount=None,
-                        couponCurrency=None)
-            items.append(item)
-        return {"hasPrev": False, "hasNext": len(rows) > limit, "items": items}
-
-    def _asset(self, a: Account, ccy: str, idx: int) -> dict[str, Any]:
-        avail, frozen = a.bal(ccy)
-        return {"currency": ccy, "currencyId": idx, "frozenAmount": dec_str(frozen),
-                "availableAmount": dec_str(avail), "totalAmount": dec_str(avail + frozen),
-                "convertBtcAmount": "0"}
-
-    def h_balance(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        ccy = str(p.get("currency") or "").lower()
-        if not ccy:
-            raise SimError("CURRENCY_001", "currency is required")
-        known = self._currencies()
-        return self._asset(a, ccy, known.index(ccy) + 1 if ccy in known else 0)
-
-    def h_balances(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        known = self._currencies()
-        wanted = p.get("currencies")
-        names = [c.strip().lower() for c in wanted.split(",")] if wanted else \
-            sorted(set(known) | set(a.balances))
-        assets = [self._asset(a, c, known.index(c) + 1 if c in known else 0) for c in names]
-        return {"totalBtcAmount": "0", "assets": assets}
-
-    def h_ws_token(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        tok = self._issue_token(a, "spot", 2 * 86400.0)
-        return {"accessToken": tok.value, "refreshToken": _secrets.token_hex(24)}
-
-    def _issue_token(self, a: Account, product: str, lifetime: float) -> Token:
+    def issue_token(self, a: Account, product: str, lifetime: float) -> Token:
+        """A ws-token / listen key for ``a`` (the route modules' helper)."""
         ttl = self.fault_spec.token_ttl
         fault = 0 < ttl < lifetime
         expires = time.monotonic() + (ttl if fault else lifetime)
@@ -826,705 +524,356 @@ class Simulator:
         self.tokens[tok.value] = tok
         return tok
 
-    # public futures
-    def _fut(self, p: dict[str, Any]) -> Market:
-        sym = p.get("symbol")
-        m = self.markets["futures"].get(str(sym or "").lower())
-        if m is None:
-            raise SimError("invalid_symbol", "symbol does not exist")
+    # -- the market loop ---------------------------------------------------------
+    def touch(self, m: Market) -> Market:
+        """Bring a market nobody watches up to date before it is read."""
+        if not self.paused and self._loop_running():
+            self._catch_up(m, m.product, asyncio.get_running_loop().time(),
+                           self._base_rate(), MAX_CATCH_UP, per_step=False)
         return m
 
-    def h_f_client(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return {"ip": ip}
-
-    def h_f_coins(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return sorted({m.spec.base for m in self.markets["futures"].values()})
-
-    def h_f_symbol_detail(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return futures_symbol_info(self._fut(p))
-
-    def h_f_symbol_list(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return [futures_symbol_info(m) for m in self.markets["futures"].values()]
-
-    def _f_ticker(self, m: Market) -> dict[str, Any]:
-        return {"s": m.spec.symbol, "t": self.clock_ms(), "o": m.price_str(m.open_price),
-                "c": m.price_str(m.last), "h": m.price_str(m.high), "l": m.price_str(m.low),
-                "a": str(m.volume), "v": m.quote_str(m.quote_volume),
-                "r": _rate(m.last - m.open_price, m.open_price)}
-
-    def h_f_ticker(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return self._f_ticker(self._fut(p))
-
-    def h_f_tickers(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return [self._f_ticker(m) for m in self.markets["futures"].values()]
-
-    def h_f_deal(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        m = self._fut(p)
-        num = _int(p, "num", 50, 1, 1000)
-        return [{"s": m.spec.symbol, "p": m.price_str(t.price), "a": str(t.qty),
-                 "m": "ASK" if t.buyer_maker else "BID", "t": t.time}
-                for t in reversed(list(m.trades)[-num:])]
-
-    def h_f_depth(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        m = self._fut(p)
-        # The spec bounds level to 1..50 but its own Orderbook procedure asks
-        # for 500; accept up to 500.
-        level = _int(p, "level", 50, 1, 500)
-        book = m.book
-        return {"s": m.spec.symbol, "t": self.clock_ms(), "u": book.update_id,
-                "a": [[m.price_str(px), m.qty_str(q)] for px, q in book.levels(SELL, level)],
-                "b": [[m.price_str(px), m.qty_str(q)] for px, q in book.levels(BUY, level)]}
-
-    def _price_obj(self, m: Market, ticks: int) -> dict[str, Any]:
-        return {"s": m.spec.symbol, "p": m.price_str(ticks), "t": self.clock_ms()}
-
-    def h_f_index_price(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        m = self._fut(p)
-        return self._price_obj(m, m.mid)
-
-    def h_f_index_prices(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return [self._price_obj(m, m.mid) for m in self.markets["futures"].values()]
-
-    def h_f_mark_price(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        m = self._fut(p)
-        return self._price_obj(m, m.mark_price())
-
-    def h_f_mark_prices(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return [self._price_obj(m, m.mark_price()) for m in self.markets["futures"].values()]
-
-    def h_f_kline(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        m = self._fut(p)
-        interval = p.get("interval")
-        if interval not in INTERVAL_MS:
-            raise SimError("invalid_params", "interval")
-        limit = _int(p, "limit", 100, 1, 1500)
-        return [{"s": m.spec.symbol, "t": k["t"], "o": k["o"], "c": k["c"], "h": k["h"],
-                 "l": k["l"], "a": k["n"], "v": k["v"]}
-                for k in klines(m, interval, p.get("startTime"), p.get("endTime"), limit)]
-
-    def _agg(self, m: Market) -> dict[str, Any]:
-        t = self._f_ticker(m)
-        bk = book_ticker(m)
-        t.update(i=m.price_str(m.mid), m=m.price_str(m.mark_price()), ap=bk["ap"], bp=bk["bp"])
-        return t
-
-    def h_f_agg_ticker(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return self._agg(self._fut(p))
-
-    def h_f_agg_tickers(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return [self._agg(m) for m in self.markets["futures"].values()]
-
-    def h_f_funding_rate(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        m = self._fut(p)
-        return {"hasNext": False, "hasPrev": False, "items": [{
-            "collectionInternal": 8, "createdTime": self.clock_ms(),
-            "fundingRate": dec_str(m.funding_rate), "id": 1, "symbol": m.spec.symbol}]}
-
-    def h_f_ticker_book(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        m = self._fut(p)
-        return {"s": m.spec.symbol, "t": self.clock_ms(), **book_ticker(m)}
-
-    def h_f_ticker_books(self, p: dict[str, Any], a: Any, ip: str) -> Any:
-        return [{"s": m.spec.symbol, "t": self.clock_ms(), **book_ticker(m)}
-                for m in self.markets["futures"].values()]
-
-    # private futures
-    def h_f_order_create(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        m = self._fut(p)
-        order = self.engine.place_futures(a, m, p, ip)
-        # The spec shows an empty object; a real client needs the id, so the
-        # result is the order id as a string (as on the live exchange).
-        return str(order.id)
-
-    def h_f_order_cancel(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        order = self._order(a, p.get("orderId"), "futures")
-        if not self.engine.cancel(order):
-            raise SimError("invalid_params", "order already finished")
-        return str(order.id)
-
-    def h_f_order_cancel_all(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        sym = str(p.get("symbol") or "").lower()
-        if sym and sym not in self.markets["futures"]:
-            raise SimError("invalid_symbol", "symbol does not exist")
-        for o in list(a.orders.values()):
-            if o.product == "futures" and o.state not in TERMINAL and (not sym or o.symbol == sym):
-                self.engine.cancel(o)
+    @staticmethod
+    def _loop_running() -> bool:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
         return True
 
-    def h_f_order_detail(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        return futures_order_view(self._order(a, p.get("orderId"), "futures"))
+    def _base_rate(self) -> float:
+        return 1.0 / self.step_interval if self.step_interval > 0 else math.inf
 
-    def _f_orders(self, a: Account, p: dict[str, Any],
-                  pred: Callable[[Order], bool]) -> list[Order]:
-        sym = str(p.get("symbol") or "").lower()
-        return [o for o in a.orders.values() if o.product == "futures" and pred(o)
-                and (not sym or o.symbol == sym)]
+    def _hot(self) -> list[tuple[Market, str]]:
+        """Markets advanced every pass: watched, or holding user state."""
+        self._positions_cache = self._position_symbols()
+        seen: dict[int, tuple[Market, str]] = {}
+        for product, sym in self.hub.watched():
+            m = self.markets[product][sym]
+            seen[id(m)] = (m, product)
+        for product in ("spot", "futures"):
+            for m in self.markets[product].values():
+                if m.book.user_orders:
+                    seen[id(m)] = (m, product)
+        for sym in self.engine.triggers.symbols():
+            m = self.markets["futures"][sym]
+            seen[id(m)] = (m, "futures")
+        for sym in self._positions_cache:
+            m = self.markets["futures"][sym]
+            seen[id(m)] = (m, "futures")
+        return list(seen.values())
 
-    def h_f_order_list(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        state = str(p.get("state") or "NEW").upper()
-        if state == "NEW":
-            pred = lambda o: o.state in ("NEW", "PARTIALLY_FILLED")  # noqa: E731
-        elif state == "UNFINISHED":
-            pred = lambda o: o.state not in TERMINAL  # noqa: E731
-        elif state == "HISTORY":
-            pred = lambda o: o.state in TERMINAL  # noqa: E731
+    def _position_symbols(self) -> set[str]:
+        return {s for a in self.engine.accounts.values()
+                for (s, _side), p in a.positions.items() if p.size}
+
+    def _catch_up(self, m: Market, product: str, now: float, rate: float, cap: int, *,
+                  per_step: bool) -> int:
+        due = self._due.get(m)
+        if due is None:
+            self._due[m] = now
+            return 0
+        if math.isinf(rate):
+            n = cap
+            self._due[m] = now
         else:
-            pred = lambda o: o.state == state  # noqa: E731
-        orders = self._f_orders(a, p, pred)
-        if p.get("clientOrderId"):
-            orders = [o for o in orders if o.client_id == p["clientOrderId"]]
-        page = _int(p, "page", 1, 1, 10**6)
-        size = _int(p, "size", 10, 1, 1000)
-        chunk = list(reversed(orders))[(page - 1) * size: page * size]
-        return {"items": [futures_order_view(o) for o in chunk], "page": page, "ps": size,
-                "total": len(orders)}
+            n = int((now - due) * rate)
+            if n <= 0:
+                return 0
+            if n > cap:
+                n = cap
+                self._due[m] = now  # what cannot be done is dropped, not owed
+            else:
+                self._due[m] = due + n / rate
+        ms = self.clock_ms()
+        for _ in range(n):
+            self._one_step(m, product, ms, per_step=per_step)
+        return n
 
-    def h_f_open_orders(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        return [futures_order_view(o) for o in self._f_orders(a, p, lambda o: o.state not in
-                                                               TERMINAL)]
+    def _one_step(self, m: Market, product: str, now_ms: int, *, per_step: bool) -> None:
+        m.step(now_ms)
+        if m.market_fills is not None:
+            self.engine.market_step_fills(m)
+        if per_step:
+            frame = m.book.flush()
+            if frame is not None:
+                self.hub.publish_depth(m, product, frame)
+        if m.new_trades:
+            trades, m.new_trades = m.new_trades, []
+            self.hub.publish_trades(m, product, trades)
+        if product == "futures" and self.engine.triggers.active.get(m.spec.symbol):
+            self.engine.triggers.evaluate(m)
 
-    def h_f_order_history(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        orders = self._f_orders(a, p, lambda o: o.state in TERMINAL)
-        limit = _int(p, "limit", 10, 1, 100)
-        # Newest first; `id` is the cursor: NEXT pages back in time from it,
-        # PREV forward (the spot history endpoints read direction the same way).
-        older = str(p.get("direction") or "NEXT").upper() != "PREV"
-        if p.get("id") not in (None, ""):
-            fid = _int(p, "id", 0, 0, 2**63 - 1)
-            orders = [o for o in orders if (o.id < fid if older else o.id > fid)]
-        chunk = orders[-limit:] if older else orders[:limit]
-        more = len(orders) > limit
-        return {"hasPrev": more and not older, "hasNext": more and older,
-                "items": [futures_order_view(o) for o in reversed(chunk)]}
+    def _advance(self, now: float) -> bool:
+        """Step the watched markets; True if the pass ran out of time (more is due)."""
+        if now >= self._hot_until:
+            self._hot_list = self._hot()
+            self._hot_until = now + HOT_REFRESH
+        hot = self._hot_list
+        self._hot_count = len(hot)
+        if not hot:
+            return False
+        rate = self._base_rate()
+        if self.total_rate is not None:
+            rate = min(rate, self.total_rate / len(hot))
+        per_step = self.depth_interval <= 0
+        # start where the last pass stopped, so that a pass cut short by the
+        # budget does not always starve the same markets
+        start = self._rotation % len(hot)
+        deadline = time.perf_counter() + PASS_BUDGET
+        cut = False
+        for i in range(len(hot)):
+            m, product = hot[(start + i) % len(hot)]
+            self._catch_up(m, product, now, rate, BURST, per_step=per_step)
+            if time.perf_counter() > deadline:
+                self._rotation = start + i + 1
+                cut = True
+                break
+        positions = self._positions_cache
+        if positions:
+            for m, product in hot:
+                if product == "futures" and m.spec.symbol in positions:
+                    self.engine.positions.check_risk(m)
+        return cut
 
-    def h_f_trade_list(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        rows = [t for t in self.engine.user_trades
-                if t["account"] == a.account_id and t.get("product") == "futures"]
-        if p.get("orderId"):
-            rows = [t for t in rows if str(t["orderId"]) == str(p["orderId"])]
-        return {"page": 1, "ps": len(rows), "total": len(rows), "items": [
-            {"orderId": str(t["orderId"]), "execId": str(t["tradeId"]), "symbol": t["symbol"],
-             "quantity": t["quantity"], "price": t["price"], "fee": t["fee"],
-             "feeCoin": "usdt", "timestamp": t["time"], "takerMaker": t["takerMaker"].upper()}
-            for t in reversed(rows)]}
-
-    def h_f_listen_key(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        return self._issue_token(a, "futures", 8 * 3600.0).value
-
-    def _f_balance(self, a: Account, coin: str) -> dict[str, Any]:
-        iso = self.engine.position_margin(a, coin)
-        view = futures_balance_view(a, coin, iso)
-        wallet = a.futures_wallet.get(coin, Decimal(0))
-        avail = wallet - a.futures_order_frozen.get(coin, Decimal(0)) - iso
-        view.update({"accountId": a.account_id, "userId": a.account_id,
-                     "availableBalance": dec_str(avail), "amount": dec_str(wallet),
-                     "totalAmount": dec_str(wallet), "convertBtcAmount": "0",
-                     "convertUsdtAmount": "0", "profit": "0", "notProfit": "0", "bonus": "0",
-                     "coupon": "0"})
-        return view
-
-    def h_f_balance_list(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        return [self._f_balance(a, coin) for coin in sorted(a.futures_wallet)]
-
-    def h_f_balance_detail(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        coin = str(p.get("coin") or "usdt").lower()
-        if coin not in a.futures_wallet:
-            raise SimError("invalid_params", f"no {coin} futures wallet")
-        return self._f_balance(a, coin)
-
-    def h_f_positions(self, p: dict[str, Any], a: Account, ip: str) -> Any:
-        sym = str(p.get("symbol") or "").lower()
-        out = []
-        for (s, side), pos in a.positions.items():
-            if sym and s != sym:
+    def _flush_depth(self) -> None:
+        for (product, key), conns in list(self.hub.topics.items()):
+            if not conns or not key.startswith("depth_update@"):
                 continue
-            if pos.size or pos.close_frozen:
-                out.append(position_view(self.markets["futures"][s], side, pos))
-        return out
+            m = self.markets[product][key.partition("@")[2]]
+            frame = m.book.flush()
+            if frame is not None:
+                self.hub.publish_depth(m, product, frame)
 
-    # -- loops ---------------------------------------------------------------
-    def _step_markets(self) -> None:
-        now = self.clock_ms()
-        for product in ("spot", "futures"):
-            for m in self.markets[product].values():
-                m.step(now)
-                self.engine.market_step_fills(m)
+    def dispatch(self, *, trades: bool = True) -> None:
+        """Send new public trades and private events, then write every queue.
 
-    async def _step_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.step_interval)
-            if not self.paused:
-                self._step_markets()
-            await self._dispatch()
-
-    async def _dispatch(self) -> None:
-        """Send new public trades and private events to their subscribers.
-
-        Serialised by a lock: handlers and the market loop call it concurrently,
-        and a later batch must never overtake an earlier one on the wire.
+        The market loop publishes its own trades as it steps
+        (``trades=False``); requests look for the trades their orders made.
         """
-        async with self._dispatch_lock:
-            await self._dispatch_locked()
-
-    async def _dispatch_locked(self) -> None:
-        for product in ("spot", "futures"):
-            for m in self.markets[product].values():
-                if not m.new_trades:
-                    continue
-                trades, m.new_trades = m.new_trades, []
-                topic = f"trade@{m.spec.symbol}"
-                targets = [c for c in self.conns if c.product == product and not c.private
-                           and topic in c.subs]
-                if not targets:
-                    continue
-                for t in trades:
-                    if product == "spot":
-                        data = {"s": m.spec.symbol, "i": t.id, "t": t.time, "oi": t.order_id,
-                                "p": m.price_str(t.price), "q": m.qty_str(t.qty),
-                                "v": m.quote_str(t.price * t.qty), "b": t.buyer_maker}
-                    else:
-                        data = {"s": m.spec.symbol, "p": m.price_str(t.price), "a": str(t.qty),
-                                "m": "ASK" if t.buyer_maker else "BID", "t": t.time}
-                    msg = _frame("trade", topic, data)
-                    for c in targets:
-                        await self._send(c, msg)
-        events, self.engine.events = self.engine.events, []
-        for account_id, product, topic, data in events:
-            for c in list(self.conns):
-                if c.private and c.product == product and c.account is not None \
-                        and c.account.account_id == account_id and topic in c.subs:
-                    event = topic if product == "spot" else f"{topic}@{account_id}"
-                    await self._send(c, _frame(topic, event, data))
-
-    async def _depth_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.depth_interval)
+        if trades:
             for product in ("spot", "futures"):
                 for m in self.markets[product].values():
-                    frame = m.book.flush()
-                    if frame is None:
-                        continue
-                    first, last, asks, bids = frame
-                    sym = m.spec.symbol
-                    data: dict[str, Any] = {"s": sym}
-                    if product == "spot":
-                        data.update(fi=first, i=last)
-                    else:
-                        data.update(pu=first - 1, fu=first, u=last)
-                    data["a"] = [[m.price_str(p), m.qty_str(q)] for p, q in asks]
-                    data["b"] = [[m.price_str(p), m.qty_str(q)] for p, q in bids]
-                    if product == "futures":
-                        data["t"] = self.clock_ms()
-                    msg = _frame("depth_update", f"depth_update@{sym}", data)
-                    for c in list(self.conns):
-                        if c.product == product and not c.private \
-                                and f"depth_update@{sym}" in c.subs:
-                            await self._send_depth(c, sym, msg)
-            self.depth_cycles += 1
+                    if m.new_trades:
+                        new, m.new_trades = m.new_trades, []
+                        self.hub.publish_trades(m, product, new)
+        events, self.engine.events = self.engine.events, []
+        self.hub.publish_private(events)
+        self.hub.flush()
 
-    async def _send_depth(self, c: Conn, sym: str, msg: str) -> None:
-        if self.faults.roll("drop"):
-            return
-        if sym not in c.held and self.faults.roll("reorder"):
-            c.held[sym] = msg
-            return
-        await self._send(c, msg)
-        if self.faults.roll("duplicate"):
-            await self._send(c, msg)
-        held = c.held.pop(sym, None)
-        if held is not None:
-            await self._send(c, held)
+    def after_change(self) -> None:
+        """After a request or a manual step: triggers, risk, then the pushes."""
+        engine = self.engine
+        for sym in engine.triggers.symbols():
+            engine.triggers.evaluate(self.markets["futures"][sym])
+        for sym in self._position_symbols():
+            engine.positions.check_risk(self.markets["futures"][sym])
+        self.dispatch()
 
-    async def _slow_loop(self) -> None:
+    async def _market_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        next_depth = next_slow = next_house = start
+        self._next_funding = start + self.funding_period
+        self._next_fund_push = start + self.funding_interval
         while True:
-            await asyncio.sleep(self.stream_interval)
-            now = self.clock_ms()
-            for c in list(self.conns):
-                if c.private:
-                    continue
-                for sub in list(c.subs):
-                    msg = self._periodic(c.product, sub, now)
-                    if msg is not None:
-                        await self._send(c, msg)
-
-    def _periodic(self, product: str, sub: str, now: int) -> str | None:
-        topic, _, args = sub.partition("@")
-        parts = args.split(",") if args else []
-        if topic == "tickers" and product == "spot":
-            return _frame("tickers", "tickers",
-                          [ticker_24h(m, now) for m in self.markets["spot"].values()])
-        if not parts:
-            return None
-        m = self.markets[product].get(parts[0])
-        if m is None:
-            return None
-        sym = m.spec.symbol
-        if topic == "depth":
-            n = int(parts[1])
-            bids = [[m.price_str(p), m.qty_str(q)] for p, q in m.book.levels(BUY, n)]
-            asks = [[m.price_str(p), m.qty_str(q)] for p, q in m.book.levels(SELL, n)]
-            if product == "spot":
-                data = {"s": sym, "i": m.book.update_id, "a": asks, "b": bids}
-            else:
-                data = {"id": str(m.book.update_id), "s": sym, "a": asks, "b": bids, "t": now}
-            return _frame("depth", f"depth@{sym},{n}", data)
-        if topic == "kline":
-            interval = parts[1]
-            ks = klines(m, interval, None, None, 1, now=now)
-            k = ks[-1]
-            if product == "spot":
-                data = {"s": sym, "t": k["t"], "i": interval, "o": k["o"], "c": k["c"],
-                        "h": k["h"], "l": k["l"], "q": k["q"], "v": k["v"]}
-            else:
-                o = to_units(k["o"], m.spec.price_precision)
-                c_ = to_units(k["c"], m.spec.price_precision)
-                data = {"s": sym, "o": k["o"], "c": k["c"], "h": k["h"], "l": k["l"],
-                        "a": k["n"], "v": k["v"], "ch": _rate(c_ - o, o), "t": k["t"]}
-            return _frame("kline", f"kline@{sym},{interval}", data)
-        if topic == "ticker" and product == "spot":
-            return _frame("ticker", f"ticker@{sym}", ticker_24h(m, now))
-        if topic == "agg_ticker":
-            t = self._agg(m)
-            t["ch"] = t.pop("r")
-            return _frame("agg_ticker", f"agg_ticker@{sym}", t)
-        if topic == "index_price":
-            return _frame("index_price", f"index_price@{sym}",
-                          {"s": sym, "p": m.price_str(m.mid), "t": now})
-        if topic == "mark_price":
-            return _frame("mark_price", f"mark_price@{sym}",
-                          {"s": sym, "p": m.price_str(m.mark_price()), "t": now})
-        return None
-
-    async def _funding_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.funding_interval)
-            now = self.clock_ms()
-            for c in list(self.conns):
-                if c.product != "futures" or c.private:
-                    continue
-                for sub in list(c.subs):
-                    topic, _, sym = sub.partition("@")
-                    m = self.markets["futures"].get(sym)
-                    if topic == "fund_rate" and m is not None:
-                        await self._send(c, _frame("fund_rate", sub, {
-                            "s": sym, "r": dec_str(m.funding_rate), "t": now}))
-
-    async def _token_loop(self) -> None:
-        while True:
-            await asyncio.sleep(0.05)
-            now = time.monotonic()
-            for tok in list(self.tokens.values()):
-                if tok.expires > now:
-                    continue
-                if tok.fault_ttl and not tok.expired_reported:
-                    tok.expired_reported = True
-                    self.faults.count("token_expired")
-                for c in list(self.conns):
-                    if c.token == tok.value and not c.closed:
-                        await self._token_expired(c)
-                del self.tokens[tok.value]
-
-    async def _token_expired(self, c: Conn) -> None:
-        if c.product == "spot":
-            await self._send(c, orjson.dumps({"code": 401, "msg": "token expire"}).decode())
-        else:
-            for topic in sorted(c.subs) or ["order"]:
-                await self._send(c, orjson.dumps(
-                    {"code": 1, "msg": f"{topic}@invalid_listenkey"}).decode())
-        c.closed = True
-        with contextlib.suppress(Exception):
-            await c.ws.close(code=4001, message=b"listen key expired")
-
-    async def _disconnect_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.fault_spec.disconnect_every or 1.0)
-            if not self.fault_spec.disconnect_every:
-                continue
-            live = sorted((c for c in self.conns if not c.closed), key=id)
-            if live:
-                self._abort(self.faults.rng.choice(live))
-
-    def _abort(self, c: Conn) -> None:
-        """Drop the TCP connection without a close frame."""
-        self.faults.count("disconnect")
-        c.closed = True
-        transport = c.request.transport
-        if transport is not None:
-            transport.abort()
-
-    async def _send(self, c: Conn, msg: str) -> None:
-        if c.closed or c.ws.closed:
-            return
-        try:
-            # A client that stops reading must not stall every other subscriber.
-            await asyncio.wait_for(c.ws.send_str(msg), 2.0)
-        except (TimeoutError, ConnectionError, RuntimeError):
-            c.closed = True
-            if c.request.transport is not None:
-                c.request.transport.abort()
-
-    # -- WebSocket -----------------------------------------------------------
-    def _ws_handler(self, product: str, private: bool
-                    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        async def handler(request: web.Request) -> web.StreamResponse:
-            ws = web.WebSocketResponse(autoping=True, compress=True)
-            await ws.prepare(request)
-            conn = Conn(ws, request, product, private)
-            self.conns.add(conn)
-            window = self.heartbeat[product]
-            deadline = time.monotonic() + window
+            busy = False
             try:
-                while not conn.closed:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        # No ping within the documented window: close (spec Heartbeat).
-                        await ws.close(code=1000, message=b"heartbeat timeout")
-                        break
+                now = loop.time()
+                if self.paused:
+                    pass
+                elif self.hub.backlogged(now):
+                    self.stats["backlogged_passes"] += 1
+                else:
+                    busy = self._advance(now)
+                    self.stats["passes"] += 1
+                    self.stats["cut_passes"] += busy
+                if now >= next_depth:
+                    # (with per-event frames, markets flush as they step; this
+                    # pass picks up what requests changed)
+                    self._flush_depth()
+                    next_depth = now + (self.depth_interval if self.depth_interval > 0
+                                        else 0.01)
+                    self.depth_cycles += 1
+                if now >= next_slow:
+                    self.hub.periodic(self.clock_ms())
+                    next_slow = now + self.stream_interval
+                if now >= next_house:
+                    self._housekeeping(now)
+                    next_house = now + 0.05
+                self.dispatch(trades=False)
+            except Exception:  # never let one bad pass stop the market
+                log.exception("market loop pass failed")
+                next_house = loop.time() + 0.05
+            wake = min(next_slow, next_house, next_depth)
+            if not self.paused and self._hot_count:
+                wake = min(wake, loop.time() + min(self.step_interval, 0.05))
+            # behind schedule: only yield to the sockets, then go on
+            await asyncio.sleep(0.0 if busy else max(0.0, wake - loop.time()))
+
+    def _housekeeping(self, now: float) -> None:
+        ms = self.clock_ms()
+        self.ledger.advance(ms)
+        for sym in self.engine.triggers.symbols():
+            self.engine.triggers.evaluate(self.markets["futures"][sym])
+        if self._next_funding is not None and now >= self._next_funding:
+            self._next_funding = now + self.funding_period
+            for m in self.markets["futures"].values():
+                self.engine.positions.settle_funding(self.touch(m), ms, self.funding_period)
+        if self._next_fund_push is not None and now >= self._next_fund_push:
+            self._next_fund_push = now + self.funding_interval
+            self.hub.funding(ms)
+        self._expire_tokens_due()
+        spec = self.fault_spec
+        if spec.disconnect_every > 0 and now >= self._next_disconnect:
+            if self._next_disconnect:
+                live = sorted((c for c in self.hub.conns if not c.closed), key=id)
+                if live:
+                    self.faults.count("disconnect")
+                    self.faults.rng.choice(live).abort()
+            self._next_disconnect = now + spec.disconnect_every
+        if spec.private_disconnect_every > 0 and now >= self._next_private_disconnect:
+            if self._next_private_disconnect:
+                live = sorted((c for c in self.hub.conns if not c.closed and c.private),
+                              key=id)
+                if live:
+                    self.faults.count("private_disconnect")
+                    self.faults.rng.choice(live).abort()
+            self._next_private_disconnect = now + spec.private_disconnect_every
+
+    def _expire_tokens_due(self) -> None:
+        mono = time.monotonic()
+        for tok in list(self.tokens.values()):
+            if tok.expires > mono:
+                continue
+            if tok.fault_ttl and not tok.expired_reported:
+                tok.expired_reported = True
+                self.faults.count("token_expired")
+            for c in list(self.hub.conns):
+                if c.token == tok.value and not c.closed:
+                    self.hub.token_expired(c)
+            del self.tokens[tok.value]
+
+    # -- REST ----------------------------------------------------------------
+    def _make_handler(self, product: str, fn: Callable[..., Any], private: bool,
+                      limits: tuple[Limit, ...], route: str
+                      ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        if product == "futures":
+            limits = (*limits, FUT_IP)
+        rule = route
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            self.requests_seen += 1
+            if self.faults.roll("rest_5xx"):
+                status = self.faults.rng.choice((500, 502, 503))
+                return _error(product, SimError(
+                    "COMMON_002" if product == "spot" else FUTURES_GATEWAY[status],
+                    status=status))
+            if self.faults.roll("rest_delay"):
+                await asyncio.sleep(self.fault_spec.delay_seconds)
+            ip = request.remote or "127.0.0.1"
+            try:
+                body = await request.read()
+            except web.HTTPRequestEntityTooLarge:
+                return _error(product, SimError(
+                    "FAILURE" if product == "spot" else "BAD_REQUEST",
+                    f"request body larger than {MAX_BODY} bytes", status=413))
+            raw_path, _, raw_query = request.raw_path.partition("?")
+            try:
+                acct = None
+                key = None
+                if private:
                     try:
-                        msg = await ws.receive(timeout=remaining)
-                    except TimeoutError:
-                        continue
-                    if msg.type == WSMsgType.TEXT:
-                        if msg.data == "ping":
-                            deadline = time.monotonic() + window
-                            await self._send(conn, "pong")
-                            continue
-                        await self._on_ws_message(conn, msg.data)
-                    elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED,
-                                      WSMsgType.ERROR):
-                        break
-            finally:
-                conn.closed = True
-                self.conns.discard(conn)
-            return ws
+                        res = auth.verify(request.headers, request.method, raw_path, raw_query,
+                                          body, product=product, secrets=self._secrets(),
+                                          now_ms=self.clock_ms())
+                    except SimError:
+                        if self.limiter is not None and not self.limiter.allow(
+                                "unauthenticated", UNAUTHENTICATED, ip, None,
+                                time.monotonic()):
+                            return _too_many(product)
+                        raise
+                    acct = self.engine.accounts[res.api_key]
+                    key = res.api_key
+                if self.limiter is not None and limits and not self.limiter.allow(
+                        f"{request.method} {rule}", limits, ip, key, time.monotonic()):
+                    return _too_many(product)
+                params = _params(request, body, product)
+                result = fn(params, acct, ip)
+            except SimError as exc:
+                self.after_change()
+                return _error(product, exc)
+            except BadNumber as exc:
+                self.after_change()
+                return _error(product, SimError(
+                    "FAILURE" if product == "spot" else "invalid_params", str(exc)))
+            except Exception:
+                # Every input problem is a SimError; this is a simulator bug.
+                # Answer without a traceback, log it, keep serving.
+                log.exception("unexpected error in %s %s", request.method, route)
+                self.after_change()
+                return _error(product, SimError(
+                    "FAILURE" if product == "spot" else "INTERNAL_SERVER_ERROR",
+                    "internal error", status=500))
+            self.after_change()
+            return _ok(product, result)
 
         return handler
 
-    async def _on_ws_message(self, c: Conn, text: str) -> None:
-        try:
-            req = orjson.loads(text)
-            method = str(req.get("method", "")).lower()
-            params = req.get("params") or []
-            if method not in ("subscribe", "unsubscribe") or not isinstance(params, list):
-                raise ValueError
-        except (orjson.JSONDecodeError, ValueError, AttributeError):
-            code = 400 if c.product == "futures" else 1
-            await self._send(c, orjson.dumps({"id": None, "code": code,
-                                              "msg": "invalid request"}).decode())
-            return
-        rid = req.get("id")
-        if c.private:
-            key = req.get("listenKey")
-            if key is None and c.product == "futures" and params:
-                # The futures user section shows no request shape; clients
-                # (and the error text "{topic}@invalid_listenkey") put the key
-                # in each topic, "order@<listenKey>". Accept that form too.
-                in_topics = {str(x).partition("@")[2] for x in params}
-                if len(in_topics) == 1:
-                    key = in_topics.pop()
-                    params = [str(x).partition("@")[0] for x in params]
-            tok = self.tokens.get(str(key or ""))
-            if tok is None or tok.expires <= time.monotonic() or tok.product != c.product:
-                if c.product == "spot":
-                    reply = {"id": rid, "code": 2, "msg": "listenKey invalid"}
-                else:
-                    topic = params[0] if params else "order"
-                    reply = {"id": rid, "code": 1, "msg": f"{topic}@invalid_listenkey"}
-                await self._send(c, orjson.dumps(reply).decode())
-                return
-            c.account = tok.account
-            c.token = tok.value
-        keys = []
-        for raw in params:
-            key = self._normalise_topic(c, str(raw))
-            if key is None:
-                code = 400 if c.product == "futures" else 1
-                await self._send(c, orjson.dumps({"id": rid, "code": code,
-                                                  "msg": f"invalid topic {raw}"}).decode())
-                return
-            keys.append(key)
-        if method == "subscribe":
-            c.subs.update(keys)
-        else:
-            c.subs.difference_update(keys)
-        await self._send(c, orjson.dumps({"id": rid, "code": 0, "msg": "success"}).decode())
+    def _secrets(self) -> dict[str, str]:
+        return {k: a.secret for k, a in self.engine.accounts.items()}
 
-    def _normalise_topic(self, c: Conn, raw: str) -> str | None:
-        topic, _, args = raw.partition("@")
-        parts = [x.strip() for x in args.split(",")] if args else []
-        if c.private:
-            allowed = ("balance", "order", "trade") if c.product == "spot" else \
-                ("balance", "order", "trade", "position", "notify")
-            return topic if topic in allowed and not parts else None
-        if topic == "tickers" and c.product == "spot" and not parts:
-            return "tickers"
-        if not parts or parts[0].lower() not in self.markets[c.product]:
+    # helpers for the route modules
+    def spot_market(self, name: object, *, required: bool = True) -> Market | None:
+        """The spot market a request names, brought up to date (``SYMBOL_001`` if none)."""
+        if not name:
+            if required:
+                raise SimError("SYMBOL_001", "symbol is required")
             return None
-        sym = parts[0].lower()
-        if topic == "depth_update":
-            # futures may name an interval (100ms..1000ms); frames follow the
-            # simulator's depth_interval whichever is asked.
-            return f"depth_update@{sym}"
-        if topic == "depth":
-            if len(parts) < 2 or parts[1] not in ("5", "10", "20", "50"):
-                return None
-            return f"depth@{sym},{parts[1]}"
-        if topic == "kline":
-            if len(parts) != 2 or parts[1] not in INTERVAL_MS:
-                return None
-            return f"kline@{sym},{parts[1]}"
-        spot_topics = ("trade", "ticker")
-        fut_topics = ("trade", "agg_ticker", "index_price", "mark_price", "fund_rate")
-        if topic in (spot_topics if c.product == "spot" else fut_topics) and len(parts) == 1:
-            return f"{topic}@{sym}"
-        return None
+        m = self.markets["spot"].get(str(name).lower())
+        if m is None:
+            raise SimError("SYMBOL_001")
+        return self.touch(m)
+
+    def futures_market(self, name: object, *, required: bool = True) -> Market | None:
+        """The futures market a request names, brought up to date (``invalid_symbol``)."""
+        if not name:
+            if required:
+                raise SimError("invalid_symbol", "symbol is required")
+            return None
+        m = self.markets["futures"].get(str(name).lower())
+        if m is None:
+            raise SimError("invalid_symbol", "symbol does not exist")
+        return self.touch(m)
 
 
-# ---------------------------------------------------------------- views
-def spot_symbol_info(m: Market) -> dict[str, Any]:
-    s = m.spec
-    tick = fmt(1, s.price_precision)
-    lot = fmt(1, s.quantity_precision)
-    return {
-        "symbol": s.symbol, "state": "ONLINE", "tradingEnabled": True, "openapiEnabled": True,
-        "nextStateTime": None, "nextState": None, "depthMergePrecision": s.price_precision,
-        "baseCurrency": s.base, "baseCurrencyPrecision": s.quantity_precision,
-        "quoteCurrency": s.quote, "quoteCurrencyPrecision": s.price_precision + 2,
-        "pricePrecision": s.price_precision, "quantityPrecision": s.quantity_precision,
-        "takerFeeRate": s.taker_fee_rate, "makerFeeRate": s.maker_fee_rate,
-        "orderTypes": ["LIMIT", "MARKET"], "timeInForces": ["GTC", "FOK", "IOC", "GTX"],
-        "displayWeight": 1, "displayLevel": "FULL",
-        "filters": [
-            {"filter": "PROTECTION_LIMIT", "buyMaxDeviation": "0.8",
-             "buyPriceLimitCoefficient": "4", "sellMaxDeviation": "4",
-             "sellPriceLimitCoefficient": "0.8"},
-            {"filter": "PROTECTION_MARKET", "maxDeviation": "0.1"},
-            {"filter": "PROTECTION_ONLINE", "durationSeconds": "300", "maxPriceMultiple": "5"},
-            {"filter": "PRICE", "min": tick, "max": None, "tickSize": tick},
-            {"filter": "QUANTITY", "min": s.min_quantity or lot, "max": s.max_quantity,
-             "tickSize": lot},
-            {"filter": "QUOTE_QTY", "min": s.min_notional},
-        ],
-    }
-
-
-def futures_symbol_info(m: Market) -> dict[str, Any]:
-    s = m.spec
-    tick = fmt(1, s.price_precision)
-    return {
-        "symbol": s.symbol, "pair": s.symbol, "contractType": "PERPETUAL",
-        "productType": "perpetual",
-        "underlyingType": "COIN_BASED" if s.inverse else "U_BASED",
-        "contractSize": s.contract_size, "tradeSwitch": True, "isDisplay": True,
-        "isOpenApi": True, "state": 0, "initLeverage": 10, "initPositionType": "ISOLATED",
-        "baseCoin": s.base, "quoteCoin": s.quote, "baseCoinPrecision": 8,
-        "baseCoinDisplayPrecision": 4, "quoteCoinPrecision": 8,
-        "quoteCoinDisplayPrecision": 4, "quantityPrecision": s.quantity_precision,
-        "pricePrecision": s.price_precision, "supportOrderType": "LIMIT,MARKET",
-        "supportTimeInForce": "GTC,FOK,IOC,GTX", "supportEntrustType": "",
-        "supportPositionType": "ISOLATED", "minQty": "1", "minNotional": "0",
-        "maxNotional": "100000000", "multiplierDown": "0.1", "multiplierUp": "0.1",
-        "maxOpenOrders": 200, "maxEntrusts": 120, "makerFee": s.maker_fee_rate,
-        "takerFee": s.taker_fee_rate, "liquidationFee": "0.01", "marketTakeBound": "0.1",
-        "depthPrecisionMerge": s.price_precision, "labels": [], "onboardDate": 0,
-        "enName": s.symbol.upper(), "cnName": s.symbol.upper(), "minStepPrice": tick,
-        "minPrice": None, "maxPrice": None, "deliveryDate": None, "deliveryPrice": None,
-        "deliveryCompletion": False, "symbolGroupId": 1, "plates": [],
-    }
-
-
-def book_ticker(m: Market) -> dict[str, Any]:
-    bid, ask = m.book.best(BUY), m.book.best(SELL)
-    return {
-        "ap": m.price_str(ask) if ask is not None else None,
-        "aq": m.qty_str(m.book.qty(SELL, ask)) if ask is not None else None,
-        "bp": m.price_str(bid) if bid is not None else None,
-        "bq": m.qty_str(m.book.qty(BUY, bid)) if bid is not None else None,
-    }
-
-
-def _rate(change: int, base: int) -> str:
-    if not base:
-        return "0.0000"
-    return str((Decimal(change) / Decimal(base)).quantize(Decimal("0.0001")))
-
-
-def ticker_24h(m: Market, now: int) -> dict[str, Any]:
-    return {"s": m.spec.symbol, "t": m.last_trade_time or now,
-            "cv": m.price_str(m.last - m.open_price), "cr": _rate(m.last - m.open_price,
-                                                                  m.open_price),
-            "o": m.price_str(m.open_price), "l": m.price_str(m.low), "h": m.price_str(m.high),
-            "c": m.price_str(m.last), "q": m.qty_str(m.volume),
-            "v": m.quote_str(m.quote_volume)}
-
-
-def klines(m: Market, interval: str, start: Any, end: Any, limit: int,
-           now: int | None = None) -> list[dict[str, Any]]:
-    """Candles built from the simulator's own trade record."""
-    span = INTERVAL_MS[interval]
-    buckets: dict[int, list[Any]] = {}
-    for t in m.trades:
-        if start is not None and t.time < int(start):
-            continue
-        if end is not None and t.time > int(end):
-            continue
-        b = t.time - t.time % span
-        k = buckets.get(b)
-        if k is None:
-            buckets[b] = [t.price, t.price, t.price, t.price, t.qty, t.qty * t.price]
-        else:
-            k[1] = t.price
-            k[2] = max(k[2], t.price)
-            k[3] = min(k[3], t.price)
-            k[4] += t.qty
-            k[5] += t.qty * t.price
-    if now is not None:
-        b = now - now % span
-        buckets.setdefault(b, [m.last, m.last, m.last, m.last, 0, 0])
-    out = []
-    for b in sorted(buckets)[-limit:]:
-        o, c, h, low, q, v = buckets[b]
-        out.append({"t": b, "o": m.price_str(o), "c": m.price_str(c), "h": m.price_str(h),
-                    "l": m.price_str(low), "q": m.qty_str(q), "n": str(q) if
-                    m.spec.quantity_precision == 0 else m.qty_str(q), "v": m.quote_str(v)})
-    return out
-
-
-def _page_by_id(rows: list[Any], p: dict[str, Any], key: Callable[[Any], int]) -> list[Any]:
-    from_id = p.get("fromId")
-    if from_id is None:
-        return rows
-    fid = int(from_id)
-    if str(p.get("direction") or "NEXT").upper() == "PREV":
-        return [r for r in rows if key(r) > fid]
-    return [r for r in rows if key(r) < fid]
-
-
-def _int(p: dict[str, Any], name: str, default: int, lo: int, hi: int) -> int:
-    raw = p.get(name)
-    if raw is None or raw == "":
-        return default
+def _params(request: web.Request, body: bytes, product: str) -> dict[str, Any]:
     try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise SimError("FAILURE", f"{name} must be an integer") from None
-    return max(lo, min(hi, value))
+        params: dict[str, Any] = dict(request.query)
+    except (UnicodeDecodeError, ValueError):
+        raise SimError("FAILURE" if product == "spot" else "invalid_params",
+                       "malformed query string") from None
+    params.update(request.match_info)
+    if body:
+        params.update(_parse_body(body, request.content_type, product))
+    return params
 
 
-def _parse_body(body: bytes, content_type: str) -> dict[str, Any]:
+def _parse_body(body: bytes, content_type: str, product: str) -> dict[str, Any]:
+    code = "FAILURE" if product == "spot" else "invalid_params"
     if content_type == "application/x-www-form-urlencoded":
-        return dict(parse_qsl(body.decode(), keep_blank_values=True))
+        try:
+            return dict(parse_qsl(body.decode(), keep_blank_values=True))
+        except (UnicodeDecodeError, ValueError):
+            raise SimError(code, "malformed form body") from None
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise SimError("FAILURE", "body is not valid JSON") from None
+        raise SimError(code, "body is not valid JSON") from None
+    if isinstance(data, list):
+        return {"__body__": data}
     if not isinstance(data, dict):
-        raise SimError("FAILURE", "body must be a JSON object")
+        raise SimError(code, "body must be a JSON object")
     return data
-
-
-def _frame(topic: str, event: str, data: Any) -> str:
-    return orjson.dumps({"topic": topic, "event": event, "data": data}).decode()
 
 
 def _ok(product: str, result: Any) -> web.Response:
@@ -1538,7 +887,7 @@ def _ok(product: str, result: Any) -> web.Response:
 def _error(product: str, exc: SimError) -> web.Response:
     if product == "spot":
         ma = [] if exc.message == SPOT_MESSAGES.get(exc.code) else [exc.message]
-        body = {"rc": 1, "mc": exc.code, "ma": ma, "result": None}
+        body: dict[str, Any] = {"rc": 1, "mc": exc.code, "ma": ma, "result": None}
     else:
         body = {"returnCode": 1, "msgInfo": "failure",
                 "error": {"code": exc.code, "msg": exc.message}, "result": None}
@@ -1546,14 +895,18 @@ def _error(product: str, exc: SimError) -> web.Response:
                         content_type="application/json")
 
 
+def _too_many(product: str) -> web.Response:
+    return _error(product, SimError("TOO_MANY_REQUESTS", "too many requests", status=429))
+
+
 def _product(product: str) -> str:
     p = product.lower()
     if p in ("spot",):
         return "spot"
-    if p in ("futures", "future", "usdt_m", "usdt-m", "perp"):
+    if p in ("futures", "future", "usdt_m", "usdt-m", "coin_m", "coin-m", "perp"):
         return "futures"
     raise ValueError(f"unknown product {product!r}: use 'spot' or 'futures'")
 
 
 __all__ = ["Simulator", "DEMO_API_KEY", "DEMO_SECRET", "ENDPOINT_METHODS", "to_units",
-           "Position"]
+           "Position", "TERMINAL", "Decimal"]
