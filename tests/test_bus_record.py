@@ -256,3 +256,94 @@ def test_feed_many_validates_before_applying() -> None:
     with pytest.raises(DecodeError, match="field=magic"):
         f.feed_many([good, b"XXXX" + good[4:]])
     assert f.book.last_update_id == 10 and f.synced and f.seq == 1
+
+
+# ---- two paths: the live subscription and the stream bring the same records ----
+
+def test_follower_skips_records_it_already_has() -> None:
+    """A consumer fed by the live path and the stream sees records twice:
+    the second copy changes nothing, whichever kind it is."""
+    f = follower()
+    f.feed(snap(7, 1, 10))
+    d2, d3 = delta(7, 2, 11, 11, [(2999000, 1)]), delta(7, 3, 12, 12, [(2999001, 2)])
+    assert f.feed(d2) == FOLLOW_APPLIED and f.feed(d3) == FOLLOW_APPLIED
+    before = (f.book.checksum(50), f.seq, f.applied)
+    assert f.feed(d2) == FOLLOW_IGNORED and f.feed(snap(7, 1, 10)) == FOLLOW_IGNORED
+    assert f.feed_many([d2, d3]) == FOLLOW_APPLIED
+    assert (f.book.checksum(50), f.seq, f.applied) == before and f.synced
+    # a run that starts with copies and goes on applies only the new ones
+    d4 = delta(7, 4, 13, 13, [(2999002, 3)])
+    assert f.feed_many([d3, d4]) == FOLLOW_APPLIED and f.seq == 4 and f.applied == 3
+    # a newer snapshot of the same owner still loads
+    assert f.feed(snap(7, 9, 20)) == FOLLOW_SNAPSHOT and f.book.last_update_id == 20
+
+
+def test_position_says_what_feed_would_do_and_changes_nothing() -> None:
+    from wexcore._record import POSITION_AHEAD, POSITION_BEHIND, POSITION_NEXT
+
+    f = follower()
+    assert f.position(delta(7, 2, 11, 11)) == POSITION_AHEAD      # no book yet
+    assert f.position(snap(7, 1, 10)) == POSITION_NEXT
+    f.feed(snap(7, 1, 10))
+    cases = [(delta(7, 2, 11, 11), POSITION_NEXT), (delta(7, 1, 10, 10), POSITION_BEHIND),
+             (delta(7, 3, 12, 12), POSITION_AHEAD), (delta(6, 9, 11, 11), POSITION_BEHIND),
+             (delta(8, 1, 11, 11), POSITION_AHEAD), (snap(7, 1, 10), POSITION_BEHIND),
+             (snap(7, 2, 11), POSITION_NEXT), (snap(8, 1, 11), POSITION_NEXT),
+             (encode_trade("btc_usdt", 2, 4, 7, 1, 1, 100, 1, 0, 0, False), POSITION_BEHIND)]
+    for rec, want in cases:
+        assert f.position(rec) == want, Record(rec).seq
+    assert (f.seq, f.epoch, f.synced, f.ignored, f.book.last_update_id) == (1, 7, True, 0, 10)
+    with pytest.raises(DecodeError, match="field=magic"):
+        f.position(b"XXXX" + delta(7, 2, 11, 11)[4:])
+
+
+# ---- the feed's encoder: frame bytes -> record bytes -------------------------------
+
+def _frame(data: dict) -> bytes:
+    import orjson
+
+    return orjson.dumps({"topic": "depth_update", "event": "depth_update@btc_usdt",
+                         "data": {"s": "btc_usdt", **data}})
+
+
+@pytest.mark.parametrize("futures", [False, True])
+@pytest.mark.parametrize("n", [0, 1, 17, 3000])
+def test_delta_encoder_equals_the_reference_layout(futures: bool, n: int) -> None:
+    """Frame -> record in one call, against the struct layout built from the
+    frame's own decimal text (3,000 levels grows the encoder's arrays)."""
+    from wexcore._record import DeltaEncoder
+
+    bids = [(300000 - i, (i * 7) % 5000) for i in range(n)]
+    asks = [(300100 + i, 1 + i) for i in range(n // 2)]
+    text = {"b": [[str(Decimal(p).scaleb(-2)), str(Decimal(q).scaleb(-4))] for p, q in bids],
+            "a": [[str(Decimal(p).scaleb(-2)), str(Decimal(q).scaleb(-4))] for p, q in asks]}
+    ids = {"fu": 100, "u": 104, "pu": 99} if futures else {"fi": 100, "i": 104}
+    enc = DeltaEncoder("btc_usdt", 2, 4, futures)
+    assert enc.decode(_frame({**ids, **text})) == len(bids) + len(asks)
+    assert (enc.first_id, enc.last_id) == (100, 104)
+    assert enc.previous_id == (99 if futures else None)
+    got = enc.record(3, 8, 12345)
+    assert got == ref_record(KIND_DELTA, "btc_usdt", 2, 4, 3, 8, 100, 104,
+                             99 if futures else None, 12345, bids, asks, futures=futures)
+
+
+def test_delta_encoder_refuses_bad_frames_by_field() -> None:
+    from wexcore._record import DeltaEncoder
+    from wexcore.errors import PrecisionError
+
+    enc = DeltaEncoder("btc_usdt", 2, 4)
+    with pytest.raises(ValueError, match="no decoded frame"):
+        enc.record(1, 1, 0)
+    with pytest.raises(PrecisionError):
+        enc.decode(_frame({"fi": 1, "i": 1, "b": [["1.001", "1"]], "a": []}))
+    with pytest.raises(DecodeError):
+        enc.decode(b'{"data": {"b": [["1", ')
+    with pytest.raises(TypeError):
+        enc.decode(bytearray(b"{}"))  # type: ignore[arg-type]
+    assert enc.decode(_frame({"b": [["1.00", "1"]], "a": []})) == 1
+    assert enc.first_id is None
+    with pytest.raises(ValueError, match="no update ids"):
+        enc.record(1, 1, 0)
+    enc.decode(_frame({"fi": 5, "i": 5, "b": [["0", "1"]], "a": []}))
+    with pytest.raises(ValueError, match="bids"):
+        enc.record(1, 1, 0)

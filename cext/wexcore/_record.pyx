@@ -45,6 +45,9 @@ from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcmp, memcpy, memset
 
+from wexcore._book cimport wex_depth_decode, wex_error_exception
+from wexcore._types cimport WEX_E_CAPACITY, wex_depth_frame, wex_error
+
 import sys
 
 from wexcore.errors import DecodeError, SequenceGap
@@ -59,6 +62,11 @@ FLAG_FUTURES = 1
 FLAG_PREVIOUS = 2
 FLAG_BUYER_MAKER = 4
 HEADER_SIZE = 80
+
+#: :meth:`BookFollower.position` results
+POSITION_BEHIND = -1
+POSITION_NEXT = 0
+POSITION_AHEAD = 1
 
 #: :meth:`BookFollower.feed` results
 FOLLOW_STALE = 0
@@ -287,6 +295,131 @@ def encode_levels(int kind, str symbol, int price_precision, int quantity_precis
         memcpy(body, &ap[0], na * 8)
         memcpy(body + na * 8, &aq[0], na * 8)
     return out
+
+
+@cython.final
+cdef class DeltaEncoder:
+    """A feed's per-frame path: depth frames straight into delta records.
+
+    :meth:`decode` runs the book kernel's depth scanner over the frame into
+    reusable tick arrays (no numpy arrays, no per-level objects) and exposes
+    its update ids; :meth:`record` then writes the delta record from them —
+    the same bytes as :func:`encode_levels` over ``DepthParser``'s arrays.
+
+    Args:
+        symbol, price_precision, quantity_precision: the symbol's, as in
+            every record.
+        futures: futures records (their ``pu`` travels as ``previous_id``).
+    """
+
+    cdef bytes _sym
+    cdef int _pp, _qp
+    cdef bint _futures
+    cdef int64_t *_lv            # bid prices, bid quantities, ask prices, ask quantities
+    cdef size_t _cap             # levels per array
+    cdef size_t _nb, _na
+    cdef int64_t _first, _last, _prev
+    cdef bint _ready
+
+    def __cinit__(self):
+        self._lv = NULL
+
+    def __init__(self, str symbol, int price_precision, int quantity_precision,
+                 bint futures=False):
+        if price_precision < 0 or price_precision > _MAX_PREC or quantity_precision < 0 \
+                or quantity_precision > _MAX_PREC:
+            raise ValueError(f"precisions must be 0..{_MAX_PREC}")
+        self._sym = _symbol_bytes(symbol)
+        self._pp = price_precision
+        self._qp = quantity_precision
+        self._futures = futures
+        self._grow(256)
+        self._ready = False
+
+    def __dealloc__(self):
+        free(self._lv)
+
+    cdef int _grow(self, size_t cap) except -1:
+        cdef int64_t *lv = <int64_t *>malloc(4 * cap * sizeof(int64_t))
+        if lv is NULL:
+            raise MemoryError()
+        free(self._lv)
+        self._lv = lv
+        self._cap = cap
+        return 0
+
+    def decode(self, frame):
+        """Decode one depth frame (bytes); returns its number of levels.
+        Raises ``DecodeError``/``PrecisionError`` as the book kernel does."""
+        cdef Py_ssize_t n
+        cdef const char *buf = _data(frame, &n)
+        cdef wex_depth_frame out
+        cdef wex_error err
+        self._ready = False
+        while True:
+            out.bid_prices = self._lv
+            out.bid_quantities = self._lv + self._cap
+            out.ask_prices = self._lv + 2 * self._cap
+            out.ask_quantities = self._lv + 3 * self._cap
+            out.bid_capacity = out.ask_capacity = self._cap
+            if wex_depth_decode(buf, <size_t>n, self._pp, self._qp, &out, &err) == 0:
+                break
+            if err.code == WEX_E_CAPACITY and self._cap < (1 << 24):
+                self._grow(self._cap * 8)   # a message bigger than any before
+                continue
+            raise wex_error_exception(NULL, &err)
+        self._nb = out.bid_count
+        self._na = out.ask_count
+        self._first = out.first_id
+        self._last = out.last_id
+        self._prev = out.previous_id
+        self._ready = True
+        return <Py_ssize_t>(self._nb + self._na)
+
+    @property
+    def first_id(self):
+        """The decoded frame's first update id (``fi``/``fu``), or None."""
+        return self._first if self._ready and self._first >= 0 else None
+
+    @property
+    def last_id(self):
+        """The decoded frame's last update id (``i``/``u``...), or None."""
+        return self._last if self._ready and self._last >= 0 else None
+
+    @property
+    def previous_id(self):
+        """The decoded frame's ``pu`` (futures), or None."""
+        return self._prev if self._ready and self._prev >= 0 else None
+
+    def record(self, uint64_t epoch, uint64_t seq, int64_t time_ns):
+        """The delta record of the last decoded frame."""
+        cdef char *body
+        cdef int flags = _F_FUTURES if self._futures else 0
+        cdef int64_t prev = -1
+        cdef size_t nb = self._nb, na = self._na, j
+        cdef int64_t *lv = self._lv
+        if not self._ready:
+            raise ValueError("no decoded frame")
+        if self._first < 0 or self._last < 0:
+            raise ValueError("the frame carries no update ids")
+        for j in range(nb):
+            if lv[j] <= 0 or lv[self._cap + j] < 0:
+                raise ValueError(f"bids[{j}]: ticks {lv[j]}/{lv[self._cap + j]}")
+        for j in range(na):
+            if lv[2 * self._cap + j] <= 0 or lv[3 * self._cap + j] < 0:
+                raise ValueError(f"asks[{j}]: ticks {lv[2 * self._cap + j]}/"
+                                 f"{lv[3 * self._cap + j]}")
+        if self._futures and self._prev >= 0:
+            prev = self._prev
+            flags |= _F_PREVIOUS
+        out = _header(_K_DELTA, flags, self._sym, self._pp, self._qp, epoch, seq, self._first,
+                      self._last, prev, time_ns, 0, nb, na, (nb + na) * 16, &body)
+        memcpy(body, lv, nb * 8)
+        memcpy(body + nb * 8, lv + self._cap, nb * 8)
+        body += nb * 16
+        memcpy(body, lv + 2 * self._cap, na * 8)
+        memcpy(body + na * 8, lv + 3 * self._cap, na * 8)
+        return out
 
 
 def encode_trade(str symbol, int price_precision, int quantity_precision, uint64_t epoch,
@@ -557,7 +690,10 @@ cdef class BookFollower:
     a snapshot, or says why the book cannot follow (a negative result; the
     follower is then out of sync and ignores deltas until the next snapshot,
     from the stream or handed to :meth:`load`). Records of an older epoch
-    (a publisher that lost its lease) are ignored.
+    (a publisher that lost its lease) are ignored, and so are records the
+    book is already past (the same epoch, a record number not above the
+    last one): a consumer fed by two paths (the live subscription and the
+    stream) sees most records twice.
 
     Args:
         book: an ``OrderBook`` of the symbol (its ``apply_levels`` and
@@ -604,6 +740,32 @@ cdef class BookFollower:
                               f"{self._pp}/{self._qp}", field="price_precision", offset=6)
         return 0
 
+    cdef int _position(self, _Hdr *h) noexcept:
+        if h.kind == _K_TRADE or h.epoch < self.epoch:
+            return -1
+        if h.kind == _K_SNAPSHOT:
+            if self.synced and h.epoch == self.epoch and h.seq <= self.seq:
+                return -1
+            return 0
+        if not self.synced or h.epoch != self.epoch:
+            return 1                    # waits for a snapshot
+        if h.seq <= self.seq:
+            return -1
+        return 0 if h.seq == self.seq + 1 else 1
+
+    def position(self, data):
+        """Where a record stands against the book, without applying it:
+        ``POSITION_NEXT`` (:meth:`feed` would apply or load it),
+        ``POSITION_BEHIND`` (already applied, an older owner's, or a trade:
+        :meth:`feed` would ignore it) or ``POSITION_AHEAD`` (records before
+        it are missing). Raises ``DecodeError`` as :meth:`feed` does."""
+        cdef Py_ssize_t n
+        cdef const char *buf = _data(data, &n)
+        cdef _Hdr h
+        _parse(buf, n, &h)
+        self._check(buf, &h)
+        return self._position(&h)
+
     def load(self, data):
         """Load a snapshot record unconditionally (a resync); returns
         ``FOLLOW_SNAPSHOT`` (or ``FOLLOW_CROSSED`` for a crossed book)."""
@@ -638,8 +800,8 @@ cdef class BookFollower:
         cdef uint64_t old
         _parse(buf, n, &h)
         self._check(buf, &h)
-        if h.epoch < self.epoch:
-            self.ignored += 1          # a publisher that lost its lease
+        if self._position(&h) < 0:
+            self.ignored += 1          # an older owner's, a trade, or already applied
             return 3
         if h.kind == _K_SNAPSHOT:
             old = self.epoch
@@ -647,9 +809,6 @@ cdef class BookFollower:
             if code == 2 and old != 0 and h.epoch != old:
                 return 4
             return code
-        if h.kind == _K_TRADE:
-            self.ignored += 1
-            return 3
         if not self.synced:
             self.ignored += 1
             return 3
@@ -688,7 +847,7 @@ cdef class BookFollower:
         Every record must be a delta; all are validated before anything is
         applied (a bad one raises ``DecodeError`` with the book unchanged, so
         the caller can fall back to :meth:`feed` one by one). Records of an
-        older epoch are skipped. The run stops at the first record that
+        older epoch and records already applied are skipped. The run stops at the first record that
         cannot follow (returned code as :meth:`feed`; the rest are ignored,
         the follower is out of sync). Returns ``FOLLOW_APPLIED`` when the
         run went through (stale updates included), ``FOLLOW_IGNORED`` when
@@ -731,8 +890,8 @@ cdef class BookFollower:
                 if hs[k].kind != _K_DELTA:
                     raise DecodeError("feed_many takes delta records only", field="kind",
                                       offset=4)
-                if hs[k].epoch < self.epoch:
-                    self.ignored += 1
+                if hs[k].epoch < self.epoch or (hs[k].epoch == self.epoch and hs[k].seq <= seq):
+                    self.ignored += 1       # an older owner's, or already applied
                     continue
                 if hs[k].epoch != self.epoch:
                     stop = -1

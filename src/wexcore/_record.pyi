@@ -15,6 +15,9 @@ FLAG_FUTURES: Final[int]
 FLAG_PREVIOUS: Final[int]
 FLAG_BUYER_MAKER: Final[int]
 HEADER_SIZE: Final[int]
+POSITION_BEHIND: Final[int]
+POSITION_NEXT: Final[int]
+POSITION_AHEAD: Final[int]
 FOLLOW_STALE: Final[int]
 FOLLOW_APPLIED: Final[int]
 FOLLOW_SNAPSHOT: Final[int]
@@ -44,6 +47,23 @@ def encode_levels(
     stream_seq: int = 0,
 ) -> bytes:
     """A delta or whole-book record from int64 tick arrays."""
+
+@final
+class DeltaEncoder:
+    """Depth frames straight into delta records (a feed's per-frame path)."""
+
+    def __init__(self, symbol: str, price_precision: int, quantity_precision: int,
+                 futures: bool = False) -> None: ...
+    def decode(self, frame: bytes) -> int:
+        """Decode one depth frame; returns its number of levels."""
+    @property
+    def first_id(self) -> int | None: ...
+    @property
+    def last_id(self) -> int | None: ...
+    @property
+    def previous_id(self) -> int | None: ...
+    def record(self, epoch: int, seq: int, time_ns: int) -> bytes:
+        """The delta record of the last decoded frame."""
 
 def encode_trade(
     symbol: str,
@@ -128,6 +148,8 @@ class BookFollower:
     ignored: int
     stopped_at: int
     def __init__(self, book: Any) -> None: ...
+    def position(self, data: bytes) -> int:
+        """``POSITION_NEXT``, ``POSITION_BEHIND`` or ``POSITION_AHEAD``, applying nothing."""
     def load(self, data: bytes) -> int:
         """Load a snapshot record unconditionally; ``FOLLOW_SNAPSHOT`` or ``FOLLOW_CROSSED``."""
     def feed(self, data: bytes) -> int:
