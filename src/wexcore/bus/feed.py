@@ -8,8 +8,9 @@ on ``wex.<product>.book.<symbol>``:
   book, and every ``snapshot_interval`` seconds; each one is also put in the
   ``wex_<product>_books`` KV bucket tagged with its stream sequence;
 * a **delta record** per exchange update its book applied, carrying the
-  update's ids and its level changes as integer ticks (built by the
-  :mod:`wexcore._record` kernel from the depth parser's tick arrays).
+  update's ids and its level changes as integer ticks (the frame's bytes
+  turned into the record's by :class:`wexcore._record.DeltaEncoder`, one
+  kernel call).
 
 Records carry the owner's *epoch* (the revision of the KV lease it won:
 strictly increasing across owners) and a per-symbol record number, so a
@@ -44,14 +45,23 @@ import re
 import socket
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from wexcore._book import DepthParser
-from wexcore._record import KIND_DELTA, KIND_SNAPSHOT, encode_levels, encode_trade, with_stream_seq
+from wexcore._record import (
+    KIND_SNAPSHOT,
+    DeltaEncoder,
+    encode_levels,
+    encode_trade,
+    with_stream_seq,
+)
 from wexcore.bus import layout
+from wexcore.errors import WexError
 from wexcore.export import trade_fields
+
+if TYPE_CHECKING:
+    from wexcore.stream.livebook import SnapshotFetcher
 
 __all__ = ["Feed", "FeedCounters"]
 
@@ -95,7 +105,7 @@ class _Owned:
         self.futures = feed.product == "futures"
         self.active = True
         self.live: Any = None
-        self.parser: DepthParser | None = None
+        self.encoder: DeltaEncoder | None = None
         self.pp = self.qp = 0
         self.seq = 0                   # record number within this epoch
         self.trade_seq = 0
@@ -121,22 +131,22 @@ class _Owned:
         self.applied_seen = applied
         if self.dirty or not sync.synced:
             return
-        parser = self.parser
-        assert parser is not None
-        parser.parse(frame)
-        first = parser.first_id
-        last = parser.last_id
-        if first is None or last is None or first != self.last_id + 1 \
-                or sync.book.last_update_id != last:
+        encoder = self.encoder
+        assert encoder is not None
+        try:
+            encoder.decode(frame)
+            first = encoder.first_id
+            last = encoder.last_id
+            if first is None or last is None or first != self.last_id + 1 \
+                    or sync.book.last_update_id != last:
+                raise ValueError(f"update ids {first}..{last} after {self.last_id}")
+            rec = encoder.record(self.epoch, self.seq + 1, received_ns or time.time_ns())
+        except (WexError, ValueError) as exc:
+            log.info("%s: frame not published (%s); a snapshot follows", self.symbol, exc)
             self.dirty = True
             self.feed.counters.dirty += 1
             return
-        bp, bq = parser.bids()
-        ap, aq = parser.asks()
         self.seq += 1
-        rec = encode_levels(KIND_DELTA, self.symbol, self.pp, self.qp, self.epoch, self.seq,
-                            first, last, parser.previous_id if self.futures else None,
-                            received_ns or time.time_ns(), bp, bq, ap, aq, self.futures)
         self.last_id = last
         self.feed._enqueue(self, self.subject, rec, False)
 
@@ -168,7 +178,7 @@ class _TradeSink:
 
     def deliver(self, frame: bytes, decoded: Any, received_ns: int) -> None:
         owned = self.feed.owned.get(getattr(decoded, "symbol", None) or "")
-        if owned is None or not owned.active or owned.parser is None:
+        if owned is None or not owned.active or owned.encoder is None:
             return
         try:
             tid, tms, price, qty, maker = trade_fields(decoded, owned.pp, owned.qp)
@@ -205,6 +215,8 @@ class Feed:
         transport: WebSocket transport of the market connection.
         precisions: ``{symbol: (price_precision, quantity_precision)}`` to skip
             the symbol look-ups.
+        snapshot_fetcher: ``async (symbol, product) -> bytes`` replacing the
+            REST depth snapshot (as for :class:`~wexcore.LiveBook`).
     """
 
     def __init__(self, symbols: Iterable[str], *, nats_url: str, product: str = "spot",
@@ -213,7 +225,8 @@ class Feed:
                  snapshot_interval: float = 5.0, replicas: int = 1, trades: bool = True,
                  member_id: str | None = None, transport: str | None = None,
                  precisions: dict[str, tuple[int, int]] | None = None,
-                 stream_max_age: float = 3600.0) -> None:
+                 stream_max_age: float = 3600.0,
+                 snapshot_fetcher: SnapshotFetcher | None = None) -> None:
         self.symbols = [layout.check_symbol(s) for s in dict.fromkeys(symbols)]
         if not self.symbols:
             raise ValueError("a feed needs at least one symbol")
@@ -233,6 +246,7 @@ class Feed:
         self.transport = transport
         self.precisions = dict(precisions or {})
         self.stream_max_age = stream_max_age
+        self.snapshot_fetcher = snapshot_fetcher
         host = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname())[:40]
         self.id = member_id or f"{host}-{os.getpid()}-{os.urandom(3).hex()}"
         layout.check_group(self.id)  # a KV key token: letters, digits, '_' and '-'
@@ -458,13 +472,14 @@ class Feed:
         pp, qp = self.precisions.get(owned.symbol, (None, None))
         live = LiveBook(owned.symbol, product=self.product, rest_url=self.rest_url,
                         stream=self._stream, http=self._http, snapshot_pacer=self._pacer,
-                        price_precision=pp, quantity_precision=qp)
+                        price_precision=pp, quantity_precision=qp,
+                        snapshot_fetcher=self.snapshot_fetcher)
         try:
             await live.start()
             owned.pp = int(live.price_precision or 0)
             owned.qp = int(live.quantity_precision or 0)
             self.precisions[owned.symbol] = (owned.pp, owned.qp)
-            owned.parser = DepthParser(owned.pp, owned.qp)
+            owned.encoder = DeltaEncoder(owned.symbol, owned.pp, owned.qp, owned.futures)
             # after the live book's sink, on the same frames (see the module doc)
             await self._stream.subscribe_sink([f"depth_update@{owned.symbol}"], owned)
             if self.trades:
