@@ -1,23 +1,44 @@
 """Consumers: exact books rebuilt from the bus, with ``LiveBooks``' read API.
 
 Per symbol, :class:`BusBooks` keeps an :class:`~wexcore.OrderBook` and a
-:class:`~wexcore._record.BookFollower` (the compiled per-record path). It
-bootstraps from the KV snapshot (stream sequence ``S``), then follows the
-stream from ``S + 1`` through a JetStream ordered consumer (which itself
-re-creates the consumer after a lost message or a broker restart, from the
-next stream sequence).
+:class:`~wexcore._record.BookFollower` (the compiled per-record path), fed by
+two paths:
+
+* **live**: a core NATS subscription on the book subject. The server hands
+  a record to it as it routes the feed's publish, before JetStream stores
+  it, so nothing of the stream's store-and-deliver path is on the hot path
+  (docs/bus.md, "Latency", has the measured breakdown);
+* **the stream**: a JetStream ordered consumer, started only to catch up —
+  from the KV snapshot at start, after a gap, after a reconnect that missed
+  records — and dropped as soon as a live record continues the book.
+
+Both paths carry the same records, each with its owner's epoch and record
+number, so the follower applies each record once whichever path brings it
+first, and a hole on either path is seen at the next record.
+
+Catching up: the KV snapshot (stream sequence ``S``) is loaded unless the
+book is in sync and already at or past it; the stream is then followed from
+``S + 1`` (records the book already has are skipped). While it runs, live
+records that do not continue the book are dropped (the stream brings them);
+the first live record that does ends the catch-up.
 
 Whenever the book cannot follow — a record number skipped, update ids that
 do not continue, a delta from a new owner whose snapshot was not seen — it
-resyncs from KV: the KV snapshot is loaded and the stream followed again from
-just after it. An undecodable record is skipped and counted (nothing of it
-was applied; had it been a real record, the next one shows a gap); so is a
-record that fails again right after the resync it caused (the stream
-replays it from the KV snapshot: the record is wrong, not the stream). A
-snapshot record in the stream (the feed's own resync, its cadence, or a new
-owner's first record) is loaded directly; a new owner's counts as a resync (reason ``"owner"``).
-Every resync is counted per symbol and reported as a
+is counted as a resync and caught up as above. A record skipped on the live
+path only leaves the book exact as of its last record, so the book is kept
+and the stream fills the hole; anything else reloads the book from KV. An
+undecodable record is skipped and counted (nothing of it was applied; had it
+been a real record, the next one shows a gap); so is a record that fails
+again right after the resync it caused (the stream replays it from the KV
+snapshot: the record is wrong, not the stream). A snapshot record (the
+feed's own resync, its cadence, or a new owner's first record) is loaded
+as it comes; a new owner's counts as a resync (reason ``"owner"``). Every
+resync is counted per symbol and reported as a
 :class:`~wexcore.stream.livebook.ResyncEvent`.
+
+Records that arrive together (one socket read) are applied as one run
+(:meth:`BookFollower.feed_many`); a record that arrives alone is applied at
+once, in the subscription's callback.
 """
 
 from __future__ import annotations
@@ -39,6 +60,7 @@ from wexcore._record import (
     FOLLOW_UPDATE_GAP,
     KIND_DELTA,
     KIND_SNAPSHOT,
+    POSITION_NEXT,
     BookFollower,
     Record,
 )
@@ -52,6 +74,11 @@ log = logging.getLogger("wexcore.bus.books")
 
 _REASONS = {FOLLOW_OWNER_GAP: "owner", FOLLOW_RECORD_GAP: "gap",
             FOLLOW_UPDATE_GAP: "update_id_gap", -4: "crossed"}
+_BAD = (WexError, TypeError, ValueError, IndexError)
+
+
+def _is_delta(data: bytes) -> bool:
+    return len(data) > 4 and data[4] == KIND_DELTA
 
 
 class BusBook:
@@ -67,17 +94,21 @@ class BusBook:
         self.product = owner.product
         self.subject = layout.book_subject(owner.product, symbol)
         self.follower: BookFollower | None = None
-        #: times the book was rebuilt after having been synced (gap, new owner, ...)
+        #: times the book could not follow (gap, new owner, ...); see the module doc
         self.resyncs = 0
         self.last_resync: ResyncEvent | None = None
         self.bad_records = 0
-        self._sub: Any = None
-        self._gen = 0
+        self._live: Any = None           # the core subscription (for the book's life)
+        self._sub: Any = None            # the stream's ordered consumer (while catching up)
+        self._gen = 0                    # bumped whenever the stream consumer is replaced
+        self._catching_up = True
         self._resync_task: asyncio.Task[None] | None = None
         self._synced = asyncio.Event()
         self._last_record = 0.0
-        self._pending: list[bytes] = []
+        self._live_batch: list[bytes] = []
+        self._stream_batch: list[bytes] = []
         self._poison: bytes | None = None  # the record that caused the last resync
+        self._tail_check = False
 
     # ---- reads --------------------------------------------------------------
 
@@ -98,7 +129,14 @@ class BusBook:
 
     @property
     def synced(self) -> bool:
+        """The book is exact as of :attr:`last_update_id` and following."""
         return self.follower is not None and self.follower.synced
+
+    @property
+    def catching_up(self) -> bool:
+        """Records are being taken from the stream (start, after a gap or a
+        reconnect) until a live record continues the book."""
+        return self._catching_up
 
     @property
     def last_update_id(self) -> int:
@@ -141,58 +179,94 @@ class BusBook:
             self._synced.set()
         return rec
 
-    def _callback(self, gen: int) -> Callable[[Any], Any]:
-        """The subscription's message callback: queue the record and apply
-        the queue at the next turn of the loop. Under load, nats-py hands
-        over many messages before that turn and they are applied as one run
-        (:meth:`BookFollower.feed_many`); when idle it is one record."""
-        pending = self._pending
-        call_soon = asyncio.get_running_loop().call_soon
+    def _live_callback(self) -> Callable[[Any], Any]:
+        """The live subscription's message callback. nats-py hands over what
+        one socket read brought before its loop turns again; the callback
+        applies when the subscription's queue is empty, so records that
+        arrived together form one run and one that arrived alone waits for
+        nothing."""
+        batch = self._live_batch
+        mono = time.monotonic
+
+        async def on_live(msg: Any) -> None:
+            batch.append(msg.data)
+            self._last_record = mono()
+            sub = self._live
+            if sub is None or sub.pending_msgs == 0:
+                records = batch[:]
+                batch.clear()
+                self._take(records, True)
+
+        return on_live
+
+    def _stream_callback(self, gen: int) -> Callable[[Any], Any]:
+        """The stream consumer's message callback (batched as the live one)."""
+        batch = self._stream_batch
         mono = time.monotonic
 
         async def on_msg(msg: Any) -> None:
             if gen != self._gen:
-                return  # a message of a replaced subscription
-            pending.append(msg.data)
-            if len(pending) == 1:
-                call_soon(self._flush, gen)
+                return  # a message of a replaced or dropped consumer
+            batch.append(msg.data)
             self._last_record = mono()
+            sub = self._sub
+            if sub is None or sub.pending_msgs == 0:
+                records = batch[:]
+                batch.clear()
+                self._take(records, False)
+                if self._sub is not None and gen == self._gen:
+                    answer_flow_control(self._sub)
 
         return on_msg
 
-    def _flush(self, gen: int) -> None:
-        pending = self._pending
-        if gen != self._gen:
-            pending.clear()
-            return
-        batch = pending[:]
-        pending.clear()
-        run: list[bytes] = []
-        for data in batch:
+    def _take(self, records: list[bytes], live: bool) -> None:
+        """Apply records of one path in order: runs of deltas in one kernel
+        call, anything else one by one. While catching up, live records that
+        do not continue the book are dropped (the stream brings them); the
+        first that does ends the catch-up."""
+        i, n = 0, len(records)
+        while i < n:
+            if live and self._catching_up:
+                while i < n and not self._continues(records[i]):
+                    i += 1
+                if i == n:
+                    return
+                self._end_catch_up()
             f = self.follower
-            if f is not None and f.synced and len(data) > 4 and data[4] == KIND_DELTA:
-                run.append(data)
-                continue
-            if run:
-                self._apply_run(run)
-                run = []
-            self._apply_one(data)
-        if run:
-            self._apply_run(run)
-        if self._sub is not None:
-            answer_flow_control(self._sub)
+            if f is not None and f.synced and _is_delta(records[i]):
+                j = i + 1
+                while j < n and _is_delta(records[j]):
+                    j += 1
+                i = self._apply_run(records, i, j, live)
+            else:
+                self._apply_one(records[i], live)
+                i += 1
 
-    def _apply_run(self, run: list[bytes]) -> None:
+    def _continues(self, data: bytes) -> bool:
+        f = self.follower
+        try:
+            if f is None:
+                return len(data) > 4 and data[4] == KIND_SNAPSHOT and \
+                    Record(data).symbol == self.symbol
+            return bool(f.position(data) == POSITION_NEXT)
+        except _BAD:
+            return False  # counted when the stream brings it
+
+    def _apply_run(self, records: list[bytes], i: int, j: int, live: bool) -> int:
+        """Apply ``records[i:j]`` (deltas) as one run; returns where to go on."""
         f = self.follower
         assert f is not None
+        run = records[i:j]
         try:
             code = f.feed_many(run)
-        except (WexError, TypeError, ValueError):
+        except _BAD:
             # a bad record in the run (nothing was applied): one by one, so
             # the good ones apply and the bad one is skipped and counted
-            for data in run:
-                self._apply_one(data)
-            return
+            for k in range(i, j):
+                self._apply_one(records[k], live)
+                if live and self._catching_up:
+                    return k + 1
+            return j
         if code == FOLLOW_APPLIED:
             # one latency sample per run: its oldest record (the worst case)
             t_first = int.from_bytes(run[0][48:56], "little", signed=True)
@@ -200,12 +274,12 @@ class BusBook:
         elif code < 0:
             at = f.stopped_at
             if 0 <= at < len(run):
-                if self._cannot_follow(code, run[at]) and at + 1 < len(run):
-                    self._apply_run(run[at + 1:])
-            else:
-                self._lost(_REASONS.get(code, "gap"), f"record {f.seq}, epoch {f.epoch}")
+                self._cannot_follow(code, run[at], live)
+                return i + at + 1
+            self._lost(_REASONS.get(code, "gap"), f"record {f.seq}, epoch {f.epoch}")
+        return j
 
-    def _apply_one(self, data: bytes) -> None:
+    def _apply_one(self, data: bytes, live: bool) -> None:
         f = self.follower
         try:
             if f is None:
@@ -213,7 +287,7 @@ class BusBook:
                     self._load(data)
                 return
             code = f.feed(data)
-        except (WexError, TypeError, ValueError, IndexError) as exc:
+        except _BAD as exc:
             # nothing of it was applied; a lost legitimate record would show
             # as a record-number gap at the next one
             self.bad_records += 1
@@ -225,34 +299,41 @@ class BusBook:
         if code == FOLLOW_APPLIED:
             self._owner.stats.wire.record(time.time_ns() - f.last_time_ns)
         elif code < 0:
-            self._cannot_follow(code, data)
+            self._cannot_follow(code, data, live)
         elif code == FOLLOW_NEW_OWNER:
             self._count("owner", f"epoch {f.epoch}")
             self._synced.set()
         elif code == FOLLOW_SNAPSHOT:
             self._synced.set()
 
-    def _cannot_follow(self, code: int, record: bytes) -> bool:
-        """``record`` cannot follow the book: resync from KV. When the very
-        record that caused the last resync fails again right after it (the
-        stream replays it from the KV snapshot), the record is wrong, not the
+    def _cannot_follow(self, code: int, record: bytes, live: bool) -> None:
+        """``record`` cannot follow the book: count it and catch up.
+
+        A record number skipped on the live path (or a new owner's delta
+        whose snapshot it missed) left the book exact as of its last record:
+        it is kept and the stream fills the hole. When the very record that
+        caused the last resync fails again right after it (the stream
+        replays it from the KV snapshot), the record is wrong, not the
         stream: it is skipped (counted in ``bad_records``) instead of
-        resyncing in a loop; returns True then."""
+        resyncing in a loop."""
         f = self.follower
         assert f is not None
-        if record == self._poison and code in (FOLLOW_OWNER_GAP, FOLLOW_RECORD_GAP):
+        reason = _REASONS.get(code, "gap")
+        detail = f"record {f.seq}, epoch {f.epoch}"
+        gap = code in (FOLLOW_OWNER_GAP, FOLLOW_RECORD_GAP)
+        if gap and record == self._poison:
             f.synced = True  # a skipped record changed nothing in the book
             self.bad_records += 1
             log.warning("%s: a record that cannot follow came again after the resync it "
                         "caused; skipped", self.symbol)
-            return True
+            return
         # the same record breaking the update ids again: the book must be
         # reloaded, but not in a tight loop; the feed's next snapshot ends it
         again = record == self._poison
         self._poison = record
-        self._lost(_REASONS.get(code, "gap"), f"record {f.seq}, epoch {f.epoch}",
-                   delay=0.5 if again else 0.0)
-        return False
+        if live and gap:
+            f.synced = True  # nothing of it was applied
+        self._lost(reason, detail, delay=0.5 if again else 0.0)
 
     def _count(self, reason: str, detail: str) -> None:
         self.resyncs += 1
@@ -261,20 +342,40 @@ class BusBook:
         self._owner._record_resync(ev)
 
     def _lost(self, reason: str, detail: str, delay: float = 0.0) -> None:
-        """The book cannot follow: count it, then resync from KV (once at a time)."""
-        self._synced.clear()
+        """The book cannot follow: count it, then catch up from the stream."""
+        if not self.synced:
+            self._synced.clear()
         self._count(reason, detail)
+        self._catch_up(delay)
+
+    def _catch_up(self, delay: float = 0.0) -> None:
+        """Take records from the stream until a live one continues the book
+        (one catch-up at a time: a running one also covers this)."""
+        self._catching_up = True
         if self._resync_task is None or self._resync_task.done():
             self._resync_task = asyncio.create_task(self._resync(delay),
                                                     name=f"wexcore-busbook {self.symbol}")
 
-    async def _unsubscribe(self) -> None:
+    def _end_catch_up(self) -> None:
+        """A live record continues the book: the stream is no longer needed
+        (a catch-up still starting drops its consumer when it sees this)."""
+        self._catching_up = False
+        if self._sub is not None:
+            _background(_quietly_unsubscribe(self._drop_stream()))
+
+    def _drop_stream(self) -> Any:
         self._gen += 1
-        self._pending.clear()
+        self._stream_batch.clear()
         sub, self._sub = self._sub, None
-        if sub is not None:
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
+        return sub
+
+    async def _unsubscribe(self) -> None:
+        await _quietly_unsubscribe(self._drop_stream())
+
+    async def _subscribe_live(self) -> None:
+        self._live = await self._owner.nc.subscribe(
+            self.subject, cb=self._live_callback(),
+            pending_msgs_limit=self._owner.pending_msgs_limit)
 
     async def _subscribe(self, start: int | None) -> None:
         from nats.js.api import ConsumerConfig, DeliverPolicy
@@ -287,12 +388,13 @@ class BusBook:
         self._gen += 1
         owner = self._owner
         self._sub = await owner.js.subscribe(
-            self.subject, cb=self._callback(self._gen), ordered_consumer=True, config=cfg,
-            stream=layout.stream_name(self.product), idle_heartbeat=owner.idle_heartbeat,
-            pending_msgs_limit=owner.pending_msgs_limit)
+            self.subject, cb=self._stream_callback(self._gen), ordered_consumer=True,
+            config=cfg, stream=layout.stream_name(self.product),
+            idle_heartbeat=owner.idle_heartbeat, pending_msgs_limit=owner.pending_msgs_limit)
 
     async def _bootstrap(self) -> None:
-        """Load the KV snapshot and follow the stream from just after it."""
+        """Load the KV snapshot unless the book is in sync and already at or
+        past it, and follow the stream from just after it."""
         from nats.js.errors import KeyNotFoundError
 
         await self._unsubscribe()
@@ -306,12 +408,19 @@ class BusBook:
         start = None
         if entry is not None and entry.value:
             rec = Record(entry.value)
-            if self.follower is not None and rec.epoch < self.follower.epoch:
+            f = self.follower
+            if f is not None and f.synced and (rec.epoch, rec.seq) <= (f.epoch, f.seq):
+                pass  # the stream replays from the snapshot; what the book has is skipped
+            elif f is not None and rec.epoch < f.epoch:
                 # an old owner's late snapshot: wait for the current owner's
-                raise _NotYet(f"KV snapshot epoch {rec.epoch} < {self.follower.epoch}")
-            self._load(entry.value)
+                raise _NotYet(f"KV snapshot epoch {rec.epoch} < {f.epoch}")
+            else:
+                self._load(entry.value)
             start = rec.stream_seq + 1
-        await self._subscribe(start)
+        if self._catching_up:
+            await self._subscribe(start)
+        if not self._catching_up:  # a live record continued the book meanwhile
+            await self._unsubscribe()
 
     async def _resync(self, wait: float = 0.0) -> None:
         if wait:
@@ -337,12 +446,52 @@ class BusBook:
                 await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
 
+    def _check_tail_soon(self) -> None:
+        if not self._tail_check:
+            self._tail_check = True
+            _background(self._check_tail())
+
+    async def _check_tail(self) -> None:
+        """After a reconnect or a slow-consumer drop: records the live
+        subscription missed are only in the stream, and nothing may follow
+        them to show the hole. When the stream's last record of the symbol
+        is ahead of the book, catch up (not counted as a resync: the book
+        was never wrong, only behind)."""
+        try:
+            await self._check_tail_once()
+        finally:
+            self._tail_check = False
+
+    async def _check_tail_once(self) -> None:
+        f = self.follower
+        if self._catching_up or f is None or not f.synced:
+            return  # a catch-up is running or starting anyway
+        try:
+            msg = await self._owner.js.get_last_msg(layout.stream_name(self.product),
+                                                    self.subject)
+            rec = Record(msg.data)
+        except Exception as exc:  # noqa: BLE001 - nothing there, or not reachable yet
+            log.info("%s: stream tail not read after reconnect (%s)", self.symbol, exc)
+            return
+        if (rec.epoch, rec.seq) > (f.epoch, f.seq) and not self._catching_up:
+            log.info("%s: behind the stream after a reconnect (record %d, epoch %d); "
+                     "catching up", self.symbol, rec.seq, rec.epoch)
+            self._catch_up()
+
     async def _close(self) -> None:
         if self._resync_task is not None:
             self._resync_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._resync_task
         await self._unsubscribe()
+        live, self._live = self._live, None
+        await _quietly_unsubscribe(live)
+
+
+async def _quietly_unsubscribe(sub: Any) -> None:
+    if sub is not None:
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
 
 
 class _NotYet(Exception):
@@ -364,12 +513,17 @@ def answer_flow_control(sub: Any) -> None:
     if reply and jsi.get_js_delivered() >= jsi._fcd:
         jsi._fcr = None
         jsi._fcd = 0
-        task = asyncio.ensure_future(jsi._conn.publish(reply))
-        _FC_TASKS.add(task)
-        task.add_done_callback(_FC_TASKS.discard)
+        _background(jsi._conn.publish(reply))
 
 
-_FC_TASKS: set[asyncio.Future[Any]] = set()
+_BACKGROUND: set[asyncio.Future[Any]] = set()
+
+
+def _background(aw: Any) -> None:
+    """Run ``aw`` without waiting for it (kept referenced until done)."""
+    task = asyncio.ensure_future(aw)
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
 
 
 class BusBooks:
@@ -388,8 +542,10 @@ class BusBooks:
         product: ``"spot"`` or ``"futures"``.
         on_resync: called with every :class:`ResyncEvent`.
         idle_heartbeat: seconds between the server's heartbeats on each
-            consumer (two missed ones re-create it: a broker restart heals
-            within about twice this).
+            stream consumer (two missed ones re-create it: a broker restart
+            heals within about twice this).
+        pending_msgs_limit: messages nats-py queues per subscription before
+            it drops (a dropped live record is caught up from the stream).
     """
 
     def __init__(self, symbols: Iterable[str], *, nats_url: str, product: str = "spot",
@@ -422,15 +578,20 @@ class BusBooks:
         """Connect and bootstrap every book (from KV when a snapshot is there;
         otherwise the book syncs when the feed publishes one)."""
         try:
-            self.nc = await layout.connect(self.nats_url, name="wexcore-busbooks")
+            self.nc = await layout.connect(self.nats_url, name="wexcore-busbooks",
+                                           reconnected_cb=self._reconnected,
+                                           error_cb=self._error)
             self.js = self.nc.jetstream(timeout=5.0)
             # the stream and buckets are the feeds' to create (with their replicas):
             # until one exists, each book's bootstrap retries
             for sym in self.symbols:
                 self.books[sym] = BusBook(self, sym)
             for b in self.books.values():
-                b._resync_task = asyncio.create_task(b._resync(),
-                                                     name=f"wexcore-busbook {b.symbol}")
+                # live first, so that nothing published after the KV snapshot
+                # read is missed by both paths
+                await b._subscribe_live()
+            for b in self.books.values():
+                b._catch_up()
         except BaseException:
             await self.close()
             raise
@@ -443,6 +604,25 @@ class BusBooks:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.nc.close(), 5.0)
             self.nc = None
+
+    async def _reconnected(self) -> None:
+        for b in self.books.values():
+            b._check_tail_soon()
+
+    async def _error(self, exc: Exception) -> None:
+        """nats-py's error callback: a subscription that dropped messages
+        (its queue was full) has a gap now, even if no record follows."""
+        from nats.errors import SlowConsumerError
+
+        if isinstance(exc, SlowConsumerError):
+            # once the records queued before the drop are applied, the book
+            # is behind the stream's tail (a record after the hole shows it
+            # as a gap sooner)
+            for b in self.books.values():
+                if exc.sub is b._live:
+                    b._check_tail_soon()
+            return
+        log.warning("nats: %s", exc)
 
     def _record_resync(self, ev: ResyncEvent) -> None:
         self.resync_events.append(ev)
@@ -478,6 +658,7 @@ class BusBooks:
             "latency_feed_to_book": lat,
             "resyncs": {s: b.resyncs for s, b in self.books.items()},
             "synced": {s: b.synced for s, b in self.books.items()},
+            "catching_up": {s: b.catching_up for s, b in self.books.items()},
             "last_update_id": {s: b.last_update_id for s, b in self.books.items()},
             "epoch": {s: b.epoch for s, b in self.books.items()},
             "applied": {s: (b.follower.applied if b.follower else 0)

@@ -63,7 +63,7 @@ from wexcore.export import trade_fields
 if TYPE_CHECKING:
     from wexcore.stream.livebook import SnapshotFetcher
 
-__all__ = ["Feed", "FeedCounters"]
+__all__ = ["Feed", "FeedCounters", "snapshot_record"]
 
 log = logging.getLogger("wexcore.bus.feed")
 
@@ -83,6 +83,18 @@ class FeedCounters:
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
+
+
+def snapshot_record(book: Any, epoch: int, seq: int, time_ns: int) -> bytes:
+    """A kernel :class:`~wexcore.OrderBook` as a snapshot record (its whole book)."""
+    b = book.bid_ticks(book.bid_count)
+    a = book.ask_ticks(book.ask_count)
+    lid = int(book.last_update_id)
+    return encode_levels(KIND_SNAPSHOT, book.symbol, book.price_precision,
+                         book.quantity_precision, epoch, seq, lid, lid, None, time_ns,
+                         np.ascontiguousarray(b[:, 0]), np.ascontiguousarray(b[:, 1]),
+                         np.ascontiguousarray(a[:, 0]), np.ascontiguousarray(a[:, 1]),
+                         book.product == "futures")
 
 
 class _Owned:
@@ -153,16 +165,9 @@ class _Owned:
     def snapshot_record(self) -> bytes:
         """The whole book now, as the next record (called between frames)."""
         book = self.live.book
-        b = book.bid_ticks(book.bid_count)
-        a = book.ask_ticks(book.ask_count)
-        lid = int(book.last_update_id)
         self.seq += 1
-        rec = encode_levels(KIND_SNAPSHOT, self.symbol, self.pp, self.qp, self.epoch, self.seq,
-                            lid, lid, None, time.time_ns(),
-                            np.ascontiguousarray(b[:, 0]), np.ascontiguousarray(b[:, 1]),
-                            np.ascontiguousarray(a[:, 0]), np.ascontiguousarray(a[:, 1]),
-                            self.futures)
-        self.last_id = lid
+        rec = snapshot_record(book, self.epoch, self.seq, time.time_ns())
+        self.last_id = int(book.last_update_id)
         self.dirty = False
         self.last_snapshot = time.monotonic()
         return rec
