@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 __all__ = ["feed_arguments", "feed_run", "books_arguments", "books_run", "FEED_EXAMPLES",
@@ -59,18 +60,19 @@ def feed_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds between status lines on stdout (0: none)")
 
 
-def _stop_event() -> asyncio.Event:
-    # Ctrl-C / SIGTERM through wexcore.cli: every command ends the same way
-    # and exits by the same rule (128 + signal after a clean stop)
-    from wexcore.cli import stop_event
+def _run(make: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    # through wexcore.cli: Ctrl-C / SIGTERM end every command the same way
+    # (exit 128 + signal after a clean stop), on uvloop where it is installed
+    # (a frame or a record that arrives alone wakes the loop for less)
+    from wexcore.cli import run_async
 
-    return stop_event()
+    with contextlib.suppress(KeyboardInterrupt):
+        run_async(make)
 
 
-async def _run_feed(args: argparse.Namespace) -> None:
+async def _run_feed(args: argparse.Namespace, stop: asyncio.Event) -> None:
     from wexcore.bus.feed import Feed
 
-    stop = _stop_event()
     async with Feed(args.symbols, nats_url=args.nats, product=args.product, group=args.group,
                     rest_url=args.rest_url, ws_url=args.ws_url, lease_ttl=args.lease_ttl,
                     snapshot_interval=args.snapshot_interval, replicas=args.replicas,
@@ -97,8 +99,7 @@ async def _run_feed(args: argparse.Namespace) -> None:
 def feed_run(args: argparse.Namespace) -> int:
     if args.lease_ttl < 0.5:
         raise ValueError("--lease-ttl must be at least 0.5")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run_feed(args))
+    _run(lambda stop: _run_feed(args, stop))
     return 0
 
 
@@ -128,11 +129,10 @@ def _panel(b: Any, depth: int, rates: dict[str, Any]) -> Any:
         rate=meter.update(applied), resyncs=b.resyncs)
 
 
-async def _run_books(args: argparse.Namespace, out: Any) -> None:
+async def _run_books(args: argparse.Namespace, out: Any, stop: asyncio.Event) -> None:
     from wexcore.bus.books import BusBooks
     from wexcore.view import Screen, plain_line, render_panel, side_by_side, wants_plain
 
-    stop = _stop_event()
     plain = wants_plain(out, args.plain)
     screen = None if plain else Screen(out)
     rates: dict[str, Any] = {}
@@ -166,6 +166,5 @@ async def _run_books(args: argparse.Namespace, out: Any) -> None:
 def books_run(args: argparse.Namespace) -> int:
     if args.depth < 1:
         raise ValueError("--depth must be at least 1")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run_books(args, sys.stdout))
+    _run(lambda stop: _run_books(args, sys.stdout, stop))
     return 0
