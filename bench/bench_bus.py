@@ -7,31 +7,41 @@ Run: python -m pytest bench/bench_bus.py --benchmark-enable
 * ``consumer apply``: the per-message work of a consumer once the bytes are
   in hand: :class:`wexcore._record.BookFollower` applying records to the
   kernel book vs orjson + a ``dict`` book per side.
-* ``end to end``: a real nats-server on loopback; a publisher *process*
-  (bus_publisher.py) sends the workload into the JetStream stream as a feed
-  does (records built at send time, or the raw JSON frames), and here a
-  consumer applies them: :class:`wexcore.BusBooks` for records, a JetStream
-  ordered consumer with orjson + dict books for JSON. Latency is send ->
-  applied (``time.time_ns()`` on both sides, one machine; for BusBooks one
-  sample per applied run, its oldest record); throughput is per consumer.
-  Printed with ``-s``; stored in the benchmark's ``extra_info``.
+* ``feed encode``: a feed's per-frame work, frame bytes -> delta record.
+* ``end to end``: the paced pusher of the stream benchmarks sends depth
+  frames over WebSocket to a feed *process* (bus_feeds.py): a real
+  :class:`wexcore.Feed` for records, for JSON a generic handler publishing
+  each frame as it came; a real nats-server on loopback; here a consumer on
+  uvloop: :class:`wexcore.BusBooks` for records, a core subscription (paced)
+  or a JetStream ordered consumer (flood) with orjson + dict books for JSON.
+  Latency is the issue's: the feed's receive of a frame -> the book updated
+  here (``time.time_ns()`` on both sides, one machine; for BusBooks one
+  sample per applied run, its oldest record). Throughput: per feed process
+  and per consumer, and the time the consumer's apply took. Printed with
+  ``-s``; stored in the benchmark's ``extra_info``. bus_latency.py breaks
+  the latency down by stage.
 
-Each run checks the final book against the generator's expected result.
+Each run checks the final book (the generator's, or the pusher's).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
 import pytest
 
 from wexcore import OrderBook
-from wexcore._record import KIND_DELTA, KIND_SNAPSHOT, BookFollower, encode_levels, with_stream_seq
+from wexcore._record import KIND_DELTA, KIND_SNAPSHOT, BookFollower, encode_levels
+from wexcore._socketbench import PRICE_PRECISION, QUANTITY_PRECISION
+from wexcore.bus.books import answer_flow_control
 from workload import generate
 
 ROUNDS = 7
@@ -145,147 +155,257 @@ def test_consumer_apply_wexcore(benchmark, ratios, work, batch) -> None:
                  10.0 if batch > 1 else 4.0)
 
 
-def test_feed_encode(benchmark, ratios, work) -> None:
-    """A feed's own work per published frame: parse the depth frame into tick
-    arrays (the kernel parser) and build the record (the generic backend
-    publishes the frame as it came, so it has no such step; both pay the same
-    NATS publish). frames/s per feed process = 1 / (this + the publish)."""
+@pytest.mark.parametrize("how", ["DepthParser + encode_levels", "DeltaEncoder"])
+def test_feed_encode(benchmark, ratios, work, how) -> None:
+    """A feed's own work per published frame: the depth frame into a delta
+    record (the generic backend publishes the frame as it came, so it has no
+    such step; both pay the same NATS publish). ``DeltaEncoder`` is the feed's
+    path (frame bytes -> record bytes in one kernel call); ``DepthParser +
+    encode_levels`` (numpy tick arrays in between) was, before it."""
     from wexcore import DepthParser
+    from wexcore._record import DeltaEncoder
 
-    w, _, _ = work
+    w, _, recs = work
     parser = DepthParser(w.price_precision, w.quantity_precision)
+    encoder = DeltaEncoder(w.symbol, w.price_precision, w.quantity_precision)
 
-    def run() -> int:
-        total = 0
+    def by_arrays() -> list[bytes]:
+        out = []
         for i, frame in enumerate(w.messages):
             parser.parse(frame)
             bp, bq = parser.bids()
             ap, aq = parser.asks()
-            rec = encode_levels(KIND_DELTA, w.symbol, w.price_precision, w.quantity_precision,
-                                1, 2 + i, parser.first_id, parser.last_id, None, 0, bp, bq,
-                                ap, aq)
-            total += len(rec)
-        return total
+            out.append(encode_levels(KIND_DELTA, w.symbol, w.price_precision,
+                                     w.quantity_precision, 1, 2 + i, parser.first_id,
+                                     parser.last_id, None, 0, bp, bq, ap, aq))
+        return out
 
-    assert benchmark.pedantic(run, rounds=ROUNDS, iterations=1) == sum(
-        len(r) for r in work[2])
-    ratios.record("bus feed encode (2000 frames)", "parse + record", benchmark)
+    def by_encoder() -> list[bytes]:
+        out = []
+        decode, record = encoder.decode, encoder.record
+        for i, frame in enumerate(w.messages):
+            decode(frame)
+            out.append(record(1, 2 + i, 0))
+        return out
+
+    fn = by_encoder if how == "DeltaEncoder" else by_arrays
+    assert benchmark.pedantic(fn, rounds=ROUNDS, iterations=1) == recs
+    ratios.record("bus feed encode (2000 frames)", how, benchmark)
+    if how == "DeltaEncoder":
+        ratios.check("bus feed encode (2000 frames)", how, "DepthParser + encode_levels", 1.5)
 
 
-async def _end_to_end(url: str, mode: str, count: int, rate: float, tmp: Path) -> dict:
-    """One run: a publisher process sends ``count`` updates at ``rate``/s into
-    the stream; here a consumer (BusBooks for records, a JetStream ordered
-    consumer + orjson + dict for JSON) applies them. Latency: publisher's
-    send time -> applied here (both time.time_ns(), one machine)."""
+# ---- end to end: pusher -> feed process -> nats-server -> consumer (here) --------------
+
+FEEDS = Path(__file__).with_name("bus_feeds.py")
+SUBJECT = "wex.spot.book.btc_usdt"
+
+
+def _final_levels(book: OrderBook) -> dict[str, list[tuple[int, int]]]:
+    return {"bids": [tuple(r) for r in book.bid_ticks(book.bid_count).tolist()],
+            "asks": [tuple(r) for r in book.ask_ticks(book.ask_count).tolist()]}
+
+
+def _check_final_dict(book: DictBook, final: dict[str, list[tuple[int, int]]]) -> None:
+    from decimal import Decimal
+
+    def ticks(side: dict[str, str], reverse: bool) -> list[tuple[int, int]]:
+        rows = sorted(((Decimal(p), Decimal(q)) for p, q in side.items()), reverse=reverse)
+        return [(int(p.scaleb(PRICE_PRECISION)), int(q.scaleb(QUANTITY_PRECISION)))
+                for p, q in rows]
+
+    assert ticks(book.bids, True) == final["bids"] and ticks(book.asks, False) == final["asks"]
+
+
+async def _fresh_bus(url: str) -> None:
+    """An empty stream and no snapshot left by an earlier round."""
+    from wexcore.bus import layout
+
+    nc = await layout.connect(url, name="bench setup")
+    try:
+        js = nc.jetstream()
+        await layout.ensure_stream(js, "spot")
+        await js.purge_stream("WEX_SPOT")
+        kv = await layout.ensure_kv(js, "wex_spot_books")
+        with contextlib.suppress(Exception):
+            await kv.purge("btc_usdt")
+    finally:
+        await nc.close()
+
+
+class _JsonConsumer:
+    """The baseline consumer: NATS messages re-parsed with orjson into a
+    ``dict`` book; the time each frame was applied, by its update id."""
+
+    def __init__(self, snapshot: bytes, count: int) -> None:
+        self.book = DictBook(snapshot)
+        self.applied = np.zeros(count + 1, dtype=np.int64)
+        self.apply_ns = 0
+        self.done = asyncio.Event()
+        self.count = count
+        self.sub: Any = None
+
+    async def on_msg(self, msg: Any) -> None:
+        t0 = time.perf_counter_ns()
+        self.book.apply(msg.data)
+        now = time.time_ns()
+        self.apply_ns += time.perf_counter_ns() - t0
+        self.applied[self.book.last] = now
+        if self.book.last == self.count:
+            self.done.set()
+        if self.sub is not None and getattr(self.sub, "_jsi", None) is not None:
+            answer_flow_control(self.sub)  # the same flow-control fix as BusBooks
+
+
+async def _end_to_end(url: str, side: str, count: int, rate: float, tmp: Path,
+                      stamps: str | None = None, lead: float = 1.0) -> dict[str, Any]:
+    """One round: the pusher sends ``count`` frames at ``rate``/s (0: all at
+    once) to a feed process (bus_feeds.py: a wexcore Feed for ``records``, the
+    generic handler for ``json``) publishing to a nats-server; here a consumer
+    (BusBooks; or orjson + dict books) applies them on uvloop.
+
+    paced: the consumer follows the feed; latency is the feed's receive of a
+    frame -> applied here (the first 10 % of frames left out as warm-up; for
+    BusBooks one sample per applied run, its oldest record). flood: the feed
+    publishes everything into the stream first, then the consumer drains it
+    (throughput of one consumer, its bootstrap included; the baseline from a
+    JetStream ordered consumer). Both check the final book against the
+    pusher's."""
+    from wexcore._socketbench import depth_script, pusher
     from wexcore.bus import BusBooks, layout
-    from wexcore.bus.books import answer_flow_control
 
-    w = generate(500, count)
-    snap, _ = records(w)
-    nc = await layout.connect(url, name="bench")
-    js = nc.jetstream()
-    await layout.ensure_stream(js, "spot")
-    await js.purge_stream("WEX_SPOT")
-    kv = await layout.ensure_kv(js, "wex_spot_books")
-    recv: list[int] = []
-    done = asyncio.Event()
-    books = None
-    sub = None
-    book = DictBook(w.snapshot)
-    times = tmp / f"sent-{mode}.bin"
+    await _fresh_bus(url)
+    script = depth_script(count, 1)
+    final = script.finals["btc_usdt"]
+    received_file = tmp / f"received-{side}.bin"
     flood = rate <= 0
-
-    async def publish() -> None:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(Path(__file__).with_name("bus_publisher.py")), url, mode,
-            str(count), str(rate if rate > 0 else 1e9), str(times),
-            cwd=str(Path(__file__).parent))
-        try:
-            assert await asyncio.wait_for(proc.wait(), 60) == 0
-        finally:
-            if proc.returncode is None:
-                proc.kill()
+    nc = await layout.connect(url, name="bench consumer")
+    books: Any = None
+    json = _JsonConsumer(script.snapshots["btc_usdt"], count)
 
     async def start_consumer() -> None:
-        nonlocal books, sub
-        if mode == "records":
+        nonlocal books
+        if side == "records":
             books = BusBooks(["btc_usdt"], nats_url=url)
             await books.start()
-            await books.wait_synced(10)
+        elif flood:
+            from nats.js.api import ConsumerConfig, DeliverPolicy
+
+            json.sub = await nc.jetstream().subscribe(
+                SUBJECT, cb=json.on_msg, ordered_consumer=True, stream="WEX_SPOT",
+                config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
+                pending_msgs_limit=count + 10)
+        else:
+            json.sub = await nc.subscribe(SUBJECT, cb=json.on_msg, pending_msgs_limit=count + 10)
+            await nc.flush()
+
+    async def applied_all() -> None:
+        if books is None:
+            await asyncio.wait_for(json.done.wait(), 120)
             return
+        b = books["btc_usdt"]
+        deadline = time.monotonic() + 120
+        while b.last_update_id != count:
+            assert time.monotonic() < deadline, f"records stopped at {b.last_update_id}"
+            await asyncio.sleep(0.01)
 
-        async def cb(msg) -> None:
-            book.apply(msg.data)
-            recv.append(time.time_ns())
-            if len(recv) == count:
-                done.set()
-            if sub is not None:
-                answer_flow_control(sub)  # the same flow-control fix as BusBooks
+    async def stored_all() -> int:
+        js = nc.jetstream()
+        want = count + (1 if side == "records" else 0)  # + the feed's first snapshot
+        deadline = time.monotonic() + 120
+        while (await js.stream_info("WEX_SPOT")).state.messages < want:
+            assert time.monotonic() < deadline, "the feed did not publish everything"
+            await asyncio.sleep(0.002)
+        return time.time_ns()
 
-        from nats.js.api import ConsumerConfig, DeliverPolicy
-
-        sub = await js.subscribe("wex.spot.book.btc_usdt", cb=cb, ordered_consumer=True,
-                                 config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
-                                 pending_msgs_limit=count + 10)
-
-    if mode == "records":
-        ack = await js.publish("wex.spot.book.btc_usdt", snap)
-        await kv.put("btc_usdt", with_stream_seq(snap, ack.seq))
-    if flood:  # throughput of a consumer: the stream holds everything before it starts
-        await publish()
-        t_start = time.time_ns()
+    if not flood:
         await start_consumer()
-    else:  # latency: the consumer follows a paced publisher
-        await start_consumer()
-        pub_task = asyncio.ensure_future(publish())
+    t_consumer = t_stored = t_first = 0
+    # lead: the feed's time to publish its first snapshot before frames come
+    with pusher(script.frames, rate=rate, start_after=1, lead=lead) as ws:
+        args = [sys.executable, str(FEEDS), "wexcore" if side == "records" else "generic", url,
+                ws, str(count), str(received_file)] + ([stamps] if stamps else [])
+        feed = await asyncio.create_subprocess_exec(*args, cwd=str(Path(__file__).parent))
+        try:
+            if flood:
+                t_stored = await stored_all()
+                t_consumer = time.time_ns()
+                await start_consumer()
+            await applied_all()
+            t_end = time.time_ns()
+        finally:
+            if feed.returncode is None:
+                feed.terminate()
+            assert await asyncio.wait_for(feed.wait(), 30) == 0
+    out: dict[str, Any] = {"load": round(os.getloadavg()[0], 2)}
+    warm = count // 10
     if books is not None:
         b = books["btc_usdt"]
-        last = w.expected["last_update_id"]
-        deadline = time.monotonic() + 60
-        while b.last_update_id != last:
-            assert time.monotonic() < deadline, "records did not arrive"
-            await asyncio.sleep(0.0005)
-        t_end = time.time_ns()
-    else:
-        await asyncio.wait_for(done.wait(), 60)
-        t_end = recv[-1]
-    if not flood:
-        await pub_task
-    elapsed = (t_end - t_start) / 1e9 if flood else 0.0
-    sent = np.frombuffer(times.read_bytes(), dtype=np.int64)
-    if books is not None:
-        check_book(books["btc_usdt"].book, w)
+        assert _final_levels(b.book) == final and books.resyncs == 0, books.summary()
         lat = np.asarray(books.stats.wire.samples(), dtype=np.float64)
+        lat = lat[int(lat.size * 0.1):]
+        out["apply_us"] = sum(books.stats.apply.samples()) / count / 1000
         await books.close()
     else:
-        check_dict_book(book, w)
-        lat = np.asarray(recv, dtype=np.float64) - sent
-        await sub.unsubscribe()
+        _check_final_dict(json.book, final)
+        received = np.frombuffer(received_file.read_bytes(), dtype=np.int64)
+        assert received.size == count
+        lat = (json.applied[1:] - received)[warm:].astype(np.float64)
+        out["apply_us"] = json.apply_ns / count / 1000
+    if flood:
+        if side == "json":
+            t_first = int(received[0])
+        else:  # the first delta record (after the feed's snapshot) carries it
+            js = nc.jetstream()
+            start = (await js.stream_info("WEX_SPOT")).state.first_seq
+            first = await js.get_msg("WEX_SPOT", start + 1)
+            t_first = int.from_bytes(first.data[48:56], "little")
     await nc.close()
-    lat_us = lat / 1000.0
-    return {"msgs_per_s": count / elapsed if flood else rate, "p50_us": float(np.percentile(lat_us, 50)),
-            "p99_us": float(np.percentile(lat_us, 99)), "samples": int(lat.size)}
+    if flood:
+        out["msgs_per_s"] = count / ((t_end - t_consumer) / 1e9)
+        # the feed: its first frame's receive -> the stream holding its last record
+        out["feed_msgs_per_s"] = count / ((t_stored - t_first) / 1e9)
+    else:
+        lat /= 1000.0
+        out.update(p50_us=float(np.percentile(lat, 50)), p99_us=float(np.percentile(lat, 99)),
+                   samples=int(lat.size))
+    return out
 
 
 @pytest.fixture(scope="module")
 def nats_url():
-    from wexcore.bus.server import NatsServer
+    from wexcore.bus.server import NatsServer, wait_jetstream
 
     with NatsServer() as srv:
+        asyncio.run(wait_jetstream(srv.url))
         yield srv.url
 
 
 @pytest.mark.parametrize("load", ["paced", "flood"])
 @pytest.mark.parametrize("side", ["json", "records"])
 def test_end_to_end(benchmark, nats_url, tmp_path, side, load) -> None:
-    """paced: 2,000 updates/s, the consumer following (latency); flood: the
-    stream already holds every update when the consumer starts (throughput
-    of one consumer, bootstrap included)."""
-    count = 4000 if not benchmark.disabled else 300
+    """paced: 2,000 frames/s, the consumer following (latency; rounds of 4,000
+    frames); flood: the stream already holds every update when the consumer
+    starts (throughput of one consumer, bootstrap included)."""
+    from wexcore import run
+
+    count = (4000 if load == "paced" else 20000) if not benchmark.disabled else 300
     rate = 2000.0 if load == "paced" else 0.0
-    res = benchmark.pedantic(lambda: asyncio.run(_end_to_end(nats_url, side, count, rate,
-                                                             tmp_path)),
-                             rounds=1, iterations=1)
-    benchmark.extra_info.update(res)
-    print(f"\nbus end-to-end {side:<8} {load:<6}: {res['msgs_per_s']:9.0f} msg/s  "
-          f"p50 {res['p50_us']:8.1f} us  p99 {res['p99_us']:8.1f} us  ({res['samples']} samples)")
+    rounds = 3 if not benchmark.disabled and load == "paced" else 1
+    results = []
+
+    def one() -> None:
+        results.append(run(_end_to_end(nats_url, side, count, rate, tmp_path,
+                                       lead=0.3 if benchmark.disabled else 1.0)))
+
+    benchmark.pedantic(one, rounds=rounds, iterations=1)
+    for res in results:
+        if load == "paced":
+            print(f"\nbus end-to-end {side:<8} paced 2000/s: feed receive -> applied "
+                  f"p50 {res['p50_us']:7.1f} us  p99 {res['p99_us']:7.1f} us  "
+                  f"({res['samples']} samples, load {res['load']})")
+        else:
+            print(f"\nbus end-to-end {side:<8} flood: feed {res['feed_msgs_per_s']:8.0f} msg/s,"
+                  f" one consumer {res['msgs_per_s']:8.0f} msg/s, its apply "
+                  f"{res['apply_us']:.2f} us/msg  (load {res['load']})")
+    benchmark.extra_info["rounds"] = results
