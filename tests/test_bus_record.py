@@ -251,11 +251,28 @@ def test_feed_many_validates_before_applying() -> None:
     f = follower()
     f.feed(snap(7, 1, 10))
     good = delta(7, 2, 11, 11, [(2999000, 1)])
-    with pytest.raises(DecodeError, match="field=kind"):
-        f.feed_many([good, snap(7, 3, 11)])
     with pytest.raises(DecodeError, match="field=magic"):
         f.feed_many([good, b"XXXX" + good[4:]])
+    with pytest.raises(DecodeError, match="field=symbol"):
+        f.feed_many([good, encode_levels(KIND_DELTA, "eth_usdt", 2, 4, 7, 3, 12, 12, None, 0,
+                                         *arrays([]), *arrays([]))])
     assert f.book.last_update_id == 10 and f.synced and f.seq == 1
+
+
+def test_feed_many_stops_before_a_record_that_is_not_a_delta() -> None:
+    """A snapshot or a trade ends the run: the deltas before it apply, and
+    ``taken`` says where the caller goes on (feeding that record by itself)."""
+    f = follower()
+    f.feed(snap(7, 1, 10))
+    trade = encode_trade("btc_usdt", 2, 4, 7, 1, 1, 3000000, 1, 0, 0, False)
+    run = [delta(7, 2, 11, 11, [(2999000, 1)]), delta(7, 3, 12, 12), snap(7, 4, 12),
+           delta(7, 5, 13, 13)]
+    assert f.feed_many(run) == FOLLOW_APPLIED
+    assert (f.taken, f.seq, f.book.last_update_id, f.stopped_at) == (2, 3, 12, -1)
+    assert f.feed_many(run[2:]) == FOLLOW_APPLIED and f.taken == 0 and f.seq == 3
+    assert f.feed(run[2]) == FOLLOW_SNAPSHOT
+    assert f.feed_many([run[3], trade]) == FOLLOW_APPLIED and f.taken == 1 and f.seq == 5
+    assert f.feed_many([delta(7, 7, 14, 14)]) == FOLLOW_RECORD_GAP and f.taken == 0
 
 
 # ---- two paths: the live subscription and the stream bring the same records ----

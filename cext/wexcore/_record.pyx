@@ -715,6 +715,8 @@ cdef class BookFollower:
     #: index (in the list given to feed_many) of the record that stopped the
     #: last run, or -1
     cdef public Py_ssize_t stopped_at
+    #: how many records of the list the last feed_many went through
+    cdef public Py_ssize_t taken
 
     def __init__(self, book):
         self.book = book
@@ -729,6 +731,7 @@ cdef class BookFollower:
         self.seq = 0
         self.synced = False
         self.stopped_at = -1
+        self.taken = 0
 
     cdef int _check(self, const char *buf, _Hdr *h) except -1:
         if (h.sym_len != len(self._sym)
@@ -844,15 +847,18 @@ cdef class BookFollower:
         """Apply a run of delta records with one ``apply_many`` call (the
         kernel loops over them with the GIL released).
 
-        Every record must be a delta; all are validated before anything is
-        applied (a bad one raises ``DecodeError`` with the book unchanged, so
-        the caller can fall back to :meth:`feed` one by one). Records of an
-        older epoch and records already applied are skipped. The run stops at the first record that
-        cannot follow (returned code as :meth:`feed`; the rest are ignored,
-        the follower is out of sync). Returns ``FOLLOW_APPLIED`` when the
-        run went through (stale updates included), ``FOLLOW_IGNORED`` when
-        the follower was out of sync. A book left crossed by the run is
-        reported as ``FOLLOW_CROSSED``.
+        The run is the records up to the first that is not a delta (a
+        snapshot or a trade, for the caller to :meth:`feed` by itself);
+        :attr:`taken` says how many records the call went through. They are
+        all validated before anything is applied (a bad one raises
+        ``DecodeError`` with the book unchanged, so the caller can fall back
+        to :meth:`feed` one by one). Records of an older epoch and records
+        already applied are skipped. The run stops at the first record that
+        cannot follow (returned code as :meth:`feed`; it and the rest are
+        not taken, the follower is out of sync). Returns ``FOLLOW_APPLIED``
+        when the run went through (stale updates included),
+        ``FOLLOW_IGNORED`` when the follower was out of sync. A book left
+        crossed by the run is reported as ``FOLLOW_CROSSED``.
         """
         cdef Py_ssize_t m = len(records), i, k = 0, nb = 0, na = 0, words, off
         cdef Py_ssize_t n
@@ -871,6 +877,7 @@ cdef class BookFollower:
         cdef Py_ssize_t *where
         cdef int64_t book_last
         self.stopped_at = -1
+        self.taken = m
         if not self.synced:
             self.ignored += m
             return 3
@@ -888,18 +895,18 @@ cdef class BookFollower:
                 _parse(buf, n, &hs[k])
                 self._check(buf, &hs[k])
                 if hs[k].kind != _K_DELTA:
-                    raise DecodeError("feed_many takes delta records only", field="kind",
-                                      offset=4)
+                    self.taken = i          # a snapshot or a trade ends the run
+                    break
                 if hs[k].epoch < self.epoch or (hs[k].epoch == self.epoch and hs[k].seq <= seq):
                     self.ignored += 1       # an older owner's, or already applied
                     continue
                 if hs[k].epoch != self.epoch:
                     stop = -1
-                    self.stopped_at = i
+                    self.stopped_at = self.taken = i
                     break
                 if hs[k].seq != seq + 1:
                     stop = -2
-                    self.stopped_at = i
+                    self.stopped_at = self.taken = i
                     break
                 where[k] = i
                 seq = hs[k].seq
@@ -948,7 +955,7 @@ cdef class BookFollower:
                     book_last = self.book.last_update_id
                     for i in range(k):
                         if hs[i].last > book_last:
-                            self.stopped_at = where[i]
+                            self.stopped_at = self.taken = where[i]
                             break
                     return -3
                 self.seq = seq

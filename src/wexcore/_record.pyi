@@ -147,6 +147,7 @@ class BookFollower:
     stale: int
     ignored: int
     stopped_at: int
+    taken: int
     def __init__(self, book: Any) -> None: ...
     def position(self, data: bytes) -> int:
         """``POSITION_NEXT``, ``POSITION_BEHIND`` or ``POSITION_AHEAD``, applying nothing."""
@@ -155,4 +156,4 @@ class BookFollower:
     def feed(self, data: bytes) -> int:
         """Apply one record from the stream; returns a ``FOLLOW_*`` code."""
     def feed_many(self, records: list[bytes]) -> int:
-        """Apply a run of delta records with one ``apply_many`` call."""
+        """Apply the deltas up to the first other record with one ``apply_many`` call."""

@@ -58,7 +58,6 @@ from wexcore._record import (
     FOLLOW_RECORD_GAP,
     FOLLOW_SNAPSHOT,
     FOLLOW_UPDATE_GAP,
-    KIND_DELTA,
     KIND_SNAPSHOT,
     POSITION_NEXT,
     BookFollower,
@@ -75,10 +74,6 @@ log = logging.getLogger("wexcore.bus.books")
 _REASONS = {FOLLOW_OWNER_GAP: "owner", FOLLOW_RECORD_GAP: "gap",
             FOLLOW_UPDATE_GAP: "update_id_gap", -4: "crossed"}
 _BAD = (WexError, TypeError, ValueError, IndexError)
-
-
-def _is_delta(data: bytes) -> bool:
-    return len(data) > 4 and data[4] == KIND_DELTA
 
 
 class BusBook:
@@ -240,15 +235,11 @@ class BusBook:
                     return
                 self._end_catch_up()
             f = self.follower
-            j = i + 1
-            if f is not None and f.synced and _is_delta(records[i]):
-                while j < n and _is_delta(records[j]):
-                    j += 1
-            if j - i > 1:
-                i = self._apply_run(records, i, j, live)
-            else:  # one record: feed() costs less than a run of one
+            if n - i > 1 and f is not None and f.synced:
+                i = self._apply_run(records, i, live)
+            else:  # one record (feed() costs less than a run of one), or no book yet
                 self._apply_one(records[i], live)
-                i = j
+                i += 1
 
     def _continues(self, data: bytes) -> bool:
         f = self.follower
@@ -260,32 +251,39 @@ class BusBook:
         except _BAD:
             return False  # counted when the stream brings it
 
-    def _apply_run(self, records: list[bytes], i: int, j: int, live: bool) -> int:
-        """Apply ``records[i:j]`` (deltas) as one run; returns where to go on."""
+    def _apply_run(self, records: list[bytes], i: int, live: bool) -> int:
+        """Apply the deltas from ``records[i]`` on as one run (the kernel stops
+        at the first record that is not a delta: that one is fed alone);
+        returns where to go on."""
         f = self.follower
         assert f is not None
-        run = records[i:j]
+        run = records[i:] if i else records
         try:
             code = f.feed_many(run)
         except _BAD:
             # a bad record in the run (nothing was applied): one by one, so
             # the good ones apply and the bad one is skipped and counted
-            for k in range(i, j):
+            for k in range(i, len(records)):
                 self._apply_one(records[k], live)
                 if live and self._catching_up:
                     return k + 1
-            return j
+            return len(records)
+        taken = f.taken
         if code == FOLLOW_APPLIED:
-            # one latency sample per run: its oldest record (the worst case)
-            t_first = int.from_bytes(run[0][48:56], "little", signed=True)
-            self._owner.stats.wire.record(time.time_ns() - t_first)
+            if taken:
+                # one latency sample per run: its oldest record (the worst case)
+                t_first = int.from_bytes(run[0][48:56], "little", signed=True)
+                self._owner.stats.wire.record(time.time_ns() - t_first)
+            if taken < len(run):  # a snapshot (or a trade) ends the run
+                self._apply_one(run[taken], live)
+                return i + taken + 1
         elif code < 0:
             at = f.stopped_at
             if 0 <= at < len(run):
                 self._cannot_follow(code, run[at], live)
                 return i + at + 1
             self._lost(_REASONS.get(code, "gap"), f"record {f.seq}, epoch {f.epoch}")
-        return j
+        return i + taken
 
     def _apply_one(self, data: bytes, live: bool) -> None:
         f = self.follower
