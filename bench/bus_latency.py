@@ -1,6 +1,7 @@
 """Where the bus's end-to-end latency goes (docs/bus.md, "Latency").
 
     python bench/bus_latency.py [--rounds 3] [--count 4000] [--rate 2000]
+                                [--loop uvloop|asyncio]
 
 1. **Transport floors** over one nats-server on loopback: a publisher process
    sends records (stamped with ``time.time_ns()``) at ``--rate``/s, a
@@ -9,7 +10,8 @@
    * ``raw``: minimal NATS protocol clients on plain sockets at both ends
      (what this machine and the server allow at all; a measuring stick, not
      a client: no reconnects, no auth);
-   * ``nats-py core``: nats-py publish and subscribe, uvloop;
+   * ``nats-py core``: nats-py publish and subscribe (on ``--loop``: uvloop,
+     as ``wexcore.run``, or asyncio's own loop);
    * ``nats-py js-file`` / ``js-mem``: nats-py publishing into a JetStream
      stream (file / memory storage) read by an ordered push consumer.
 
@@ -63,7 +65,13 @@ def _records(count: int) -> list[tuple[Any, ...]]:
     return out
 
 
-def publish(kind: str, url: str, count: int, rate: float) -> None:
+def _runner(loop: str) -> Any:
+    from wexcore import run
+
+    return run if loop == "uvloop" else asyncio.run
+
+
+def publish(kind: str, url: str, count: int, rate: float, loop: str) -> None:
     """Process entry: send ``count`` stamped records at ``rate``/s."""
     from wexcore._record import encode_levels
 
@@ -108,9 +116,7 @@ def publish(kind: str, url: str, count: int, rate: float) -> None:
         await nc.flush()
         await nc.close()
 
-    from wexcore import run
-
-    run(main())
+    _runner(loop)(main())
 
 
 # ---- the floors' subscriber (here) ---------------------------------------------------
@@ -153,7 +159,7 @@ class _RawSubscriber(asyncio.Protocol):
         self.buf = buf
 
 
-async def _floor(url: str, kind: str, count: int, rate: float) -> np.ndarray:
+async def _floor(url: str, kind: str, count: int, rate: float, loop: str) -> np.ndarray:
     import nats
     from nats.js.api import ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
@@ -189,7 +195,7 @@ async def _floor(url: str, kind: str, count: int, rate: float) -> np.ndarray:
         await nc.flush()
     pub = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--publish", "raw" if kind == "raw" else "nats-py", url,
-        str(count), str(rate), cwd=str(Path(__file__).parent))
+        str(count), str(rate), loop, cwd=str(Path(__file__).parent))
     try:
         await asyncio.wait_for(done.wait(), 120)
     finally:
@@ -257,23 +263,27 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--count", type=int, default=4000)
     ap.add_argument("--rate", type=float, default=2000.0)
+    ap.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop",
+                    help="event loop of the floors' nats-py clients and of the chain's "
+                         "consumer (the feed process runs on uvloop)")
     args = ap.parse_args()
 
-    from wexcore import run
     from wexcore.bus.server import NatsServer, wait_jetstream
+
+    run = _runner(args.loop)
 
     results: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     with NatsServer() as srv, tempfile.TemporaryDirectory() as tmp:
         asyncio.run(wait_jetstream(srv.url))
         for r in range(args.rounds):
             for kind in FLOORS:
-                lat = run(_floor(srv.url, kind, args.count, args.rate))
+                lat = run(_floor(srv.url, kind, args.count, args.rate, args.loop))
                 results[f"floor: {kind}"].append(
                     (*np.percentile(lat, [50, 99]), os.getloadavg()[0]))
             for name, lat in run(_chain(srv.url, args.count, args.rate, Path(tmp))).items():
                 results[name].append((*np.percentile(lat, [50, 99]), os.getloadavg()[0]))
             print(f"round {r + 1} of {args.rounds} done", file=sys.stderr)
-    print(f"{args.count} messages at {args.rate:.0f}/s, {args.rounds} rounds; "
+    print(f"{args.count} messages at {args.rate:.0f}/s, {args.rounds} rounds, {args.loop}; "
           f"us, median [min-max] over rounds")
     for name, rows in results.items():
         p50, p99, load = zip(*rows, strict=True)
@@ -284,6 +294,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--publish"]:
-        publish(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
+        publish(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), sys.argv[6])
     else:
         main()
