@@ -10,6 +10,8 @@ from the stream without reloading the book, and a hole at the very end
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +31,12 @@ SYMBOL = "btc_usdt"
 def lose_live(monkeypatch: pytest.MonkeyPatch) -> set[int]:
     """Record numbers the live subscription loses (each once)."""
     lost: set[int] = set()
-    make = BusBook._live_callback
+    make = BusBook._callback
 
-    def losing(self: BusBook) -> Any:
-        cb = make(self)
+    def losing(self: BusBook, live: bool, gen: int = 0) -> Any:
+        cb = make(self, live, gen)
+        if not live:
+            return cb
         previous: list[bytes] = []
 
         async def on_live(msg: Any) -> None:
@@ -46,8 +50,27 @@ def lose_live(monkeypatch: pytest.MonkeyPatch) -> set[int]:
 
         return on_live
 
-    monkeypatch.setattr(BusBook, "_live_callback", losing)
+    monkeypatch.setattr(BusBook, "_callback", losing)
     return lost
+
+
+@contextlib.asynccontextmanager
+async def following(url: str, w: Any) -> AsyncIterator[tuple[WorkloadFeed, BusBooks, BusBook]]:
+    """A workload feed and a consumer that has caught up and gone live: the
+    first records after the KV snapshot end its catch-up."""
+    nc = await layout.connect(url, name="test feed")
+    try:
+        feed = await WorkloadFeed(nc, w).start()
+        async with BusBooks([SYMBOL], nats_url=url) as books:
+            b = books[SYMBOL]
+            await books.wait_synced(10)
+            last = await feed.publish(5)
+            await until(lambda: b.last_update_id == last and not b.catching_up, 10,
+                        "the live path taking over")
+            assert b._sub is None  # no stream consumer in the steady state
+            yield feed, books, b
+    finally:
+        await nc.close()
 
 
 async def test_live_gap_is_filled_from_the_stream_and_the_book_kept(
@@ -55,34 +78,22 @@ async def test_live_gap_is_filled_from_the_stream_and_the_book_kept(
     w = generate(500, 300)
     with NatsServer(store_dir=str(tmp_path / "store")) as srv:
         await wait_jetstream(srv.url)
-        nc = await layout.connect(srv.url, name="test feed")
-        try:
-            feed = await WorkloadFeed(nc, w).start()
-            async with BusBooks([SYMBOL], nats_url=srv.url) as books:
-                b = books[SYMBOL]
-                await books.wait_synced(10)
-                # the catch-up from KV ends with the first live record that continues
-                last = await feed.publish(5)
-                await until(lambda: b.last_update_id == last and not b.catching_up, 10,
-                            "the live path taking over")
-                assert b._sub is None  # no stream consumer in the steady state
-                assert b.follower is not None
-                applied_live = b.follower.applied
+        async with following(srv.url, w) as (feed, books, b):
+            assert b.follower is not None
+            applied_live = b.follower.applied
 
-                lose_live.add(40)  # frame 38: a record the live path never sees
-                last = await feed.publish(100)
-                await until(lambda: b.last_update_id == last, 10, "the hole filled")
-                assert [e.reason for e in books.resync_events] == ["gap"]
-                assert b.follower.snapshots == 1  # the book was kept, not reloaded
-                assert b.follower.applied == applied_live + 100
+            lose_live.add(40)  # frame 38: a record the live path never sees
+            last = await feed.publish(100)
+            await until(lambda: b.last_update_id == last, 10, "the hole filled")
+            assert [e.reason for e in books.resync_events] == ["gap"]
+            assert b.follower.snapshots == 1  # the book was kept, not reloaded
+            assert b.follower.applied == applied_live + 100
 
-                last = await feed.publish(len(w.messages) - feed.sent)
-                await until(lambda: b.last_update_id == last and not b.catching_up, 10,
-                            "the live path again")
-                book_equals_workload(b.book, w)
-                assert b._sub is None and books.resyncs == 1 and b.bad_records == 0
-        finally:
-            await nc.close()
+            last = await feed.publish(len(w.messages) - feed.sent)
+            await until(lambda: b.last_update_id == last and not b.catching_up, 10,
+                        "the live path again")
+            book_equals_workload(b.book, w)
+            assert b._sub is None and books.resyncs == 1 and b.bad_records == 0
 
 
 async def test_a_lost_last_record_is_found_after_a_reconnect(
@@ -94,28 +105,18 @@ async def test_a_lost_last_record_is_found_after_a_reconnect(
     srv = NatsServer(store_dir=str(tmp_path / "store")).start()
     try:
         await wait_jetstream(srv.url)
-        nc = await layout.connect(srv.url, name="test feed")
-        try:
-            feed = await WorkloadFeed(nc, w).start()
-            async with BusBooks([SYMBOL], nats_url=srv.url) as books:
-                b = books[SYMBOL]
-                await books.wait_synced(10)
-                last = await feed.publish(5)
-                await until(lambda: b.last_update_id == last and not b.catching_up, 10,
-                            "the live path taking over")
-                lose_live.add(len(w.messages) + 1)  # the last frame's record
-                last = await feed.publish(len(w.messages) - feed.sent)
-                await until(lambda: b.last_update_id == int(w.updates[-2][1]), 10,
-                            "all but the lost record")
-                assert b.last_update_id != last and not lose_live
-                srv.kill()
-                srv.start()
-                await until(lambda: b.last_update_id == last, 15,
-                            "the lost record, from the stream after the reconnect")
-                book_equals_workload(b.book, w)
-                assert books.resyncs == 0 and b.follower is not None \
-                    and b.follower.snapshots == 1
-        finally:
-            await nc.close()
+        async with following(srv.url, w) as (feed, books, b):
+            lose_live.add(len(w.messages) + 1)  # the last frame's record
+            last = await feed.publish(len(w.messages) - feed.sent)
+            await until(lambda: b.last_update_id == int(w.updates[-2][1]), 10,
+                        "all but the lost record")
+            assert b.last_update_id != last and not lose_live
+            srv.kill()
+            srv.start()
+            await until(lambda: b.last_update_id == last, 15,
+                        "the lost record, from the stream after the reconnect")
+            book_equals_workload(b.book, w)
+            assert books.resyncs == 0 and b.follower is not None \
+                and b.follower.snapshots == 1
     finally:
         srv.close()

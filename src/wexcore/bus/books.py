@@ -174,42 +174,26 @@ class BusBook:
             self._synced.set()
         return rec
 
-    def _live_callback(self) -> Callable[[Any], Any]:
-        """The live subscription's message callback. nats-py hands over what
-        one socket read brought before its loop turns again; the callback
-        applies when the subscription's queue is empty, so records that
-        arrived together form one run and one that arrived alone waits for
-        nothing."""
-        batch = self._live_batch
-        mono = time.monotonic
-
-        async def on_live(msg: Any) -> None:
-            batch.append(msg.data)
-            self._last_record = mono()
-            sub = self._live
-            if sub is None or sub.pending_msgs == 0:
-                records = batch[:]
-                batch.clear()
-                self._take(records, True)
-
-        return on_live
-
-    def _stream_callback(self, gen: int) -> Callable[[Any], Any]:
-        """The stream consumer's message callback (batched as the live one)."""
-        batch = self._stream_batch
+    def _callback(self, live: bool, gen: int = 0) -> Callable[[Any], Any]:
+        """A subscription's message callback: the live one, or the stream
+        consumer's of generation ``gen``. nats-py hands over what one socket
+        read brought before its loop turns again; the callback applies when
+        the subscription's queue is empty, so records that arrived together
+        form one run and one that arrived alone waits for nothing."""
+        batch = self._live_batch if live else self._stream_batch
         mono = time.monotonic
 
         async def on_msg(msg: Any) -> None:
-            if gen != self._gen:
-                return  # a message of a replaced or dropped consumer
+            if not live and gen != self._gen:
+                return  # a message of a replaced or dropped stream consumer
             batch.append(msg.data)
             self._last_record = mono()
-            sub = self._sub
+            sub = self._live if live else self._sub
             if sub is None or sub.pending_msgs == 0:
                 records = batch[:]
                 batch.clear()
-                self._take(records, False)
-                if self._sub is not None and gen == self._gen:
+                self._take(records, live)
+                if not live and self._sub is not None and gen == self._gen:
                     answer_flow_control(self._sub)
 
         return on_msg
@@ -380,7 +364,7 @@ class BusBook:
 
     async def _subscribe_live(self) -> None:
         self._live = await self._owner.nc.subscribe(
-            self.subject, cb=self._live_callback(),
+            self.subject, cb=self._callback(True),
             pending_msgs_limit=self._owner.pending_msgs_limit)
 
     async def _subscribe(self, start: int | None) -> None:
@@ -394,7 +378,7 @@ class BusBook:
         self._gen += 1
         owner = self._owner
         self._sub = await owner.js.subscribe(
-            self.subject, cb=self._stream_callback(self._gen), ordered_consumer=True,
+            self.subject, cb=self._callback(False, self._gen), ordered_consumer=True,
             config=cfg, stream=layout.stream_name(self.product),
             idle_heartbeat=owner.idle_heartbeat, pending_msgs_limit=owner.pending_msgs_limit)
 
