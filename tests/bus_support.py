@@ -133,31 +133,40 @@ class WorkloadFeed:
         self.book.load_snapshot(workload.snapshot)
         self.encoder = DeltaEncoder(workload.symbol, workload.price_precision,
                                     workload.quantity_precision)
-        self.seq = 0
-        self.sent = 0  # frames published so far
+        self.seq = 0   # the last record number used
+        self.sent = 0  # frames gone out so far
 
     async def start(self) -> WorkloadFeed:
-        from wexcore._record import with_stream_seq
         from wexcore.bus import books_bucket, layout
-        from wexcore.bus.feed import snapshot_record
 
         await layout.ensure_stream(self.js, "spot")
-        kv = await layout.ensure_kv(self.js, books_bucket("spot"))
+        self.kv = await layout.ensure_kv(self.js, books_bucket("spot"))
+        await self.snapshot()
+        return self
+
+    async def snapshot(self) -> None:
+        """The book as it is now: a snapshot record in the stream and in KV."""
+        from wexcore._record import with_stream_seq
+        from wexcore.bus.feed import snapshot_record
+
         self.seq += 1
         snap = snapshot_record(self.book, self.epoch, self.seq, time.time_ns())
         ack = await self.js.publish(self.subject, snap)
-        await kv.put(self.w.symbol, with_stream_seq(snap, ack.seq))
-        return self
+        await self.kv.put(self.w.symbol, with_stream_seq(snap, ack.seq))
 
-    def record(self, i: int) -> bytes:
-        """The delta record of frame ``i`` (record number ``i + 2``)."""
-        self.encoder.decode(self.w.messages[i])
-        return self.encoder.record(self.epoch, i + 2, time.time_ns())
-
-    async def publish(self, n: int) -> int:
-        """The next ``n`` frames; returns the last update id sent."""
+    async def publish(self, n: int, lose: tuple[int, ...] = ()) -> int:
+        """The next ``n`` frames; the records of frames ``lose`` (indexes)
+        never reach the server (their record numbers are used all the same).
+        Returns the last update id."""
         for i in range(self.sent, self.sent + n):
-            await self.nc.publish(self.subject, self.record(i))
+            frame = self.w.messages[i]
+            self.book.apply(frame)
+            self.seq += 1
+            if i in lose:
+                continue
+            self.encoder.decode(frame)
+            rec = self.encoder.record(self.epoch, self.seq, time.time_ns())
+            await self.nc.publish(self.subject, rec)
         self.sent += n
         await self.nc.flush()
         return int(self.w.updates[self.sent - 1][1])

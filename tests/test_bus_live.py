@@ -120,3 +120,31 @@ async def test_a_lost_last_record_is_found_after_a_reconnect(
                 and b.follower.snapshots == 1
     finally:
         srv.close()
+
+
+async def test_a_record_lost_before_the_server_waits_for_the_next_snapshot(
+        tmp_path: Path) -> None:
+    """A record that never reached the server is a hole in both paths: the
+    stream cannot fill it, so the consumer reloads from KV, replays up to the
+    same hole, and must not do that in a tight loop; the feed's next
+    snapshot (live) ends it with the right book."""
+    import asyncio
+    import time
+
+    w = generate(500, 200)
+    with NatsServer(store_dir=str(tmp_path / "store")) as srv:
+        await wait_jetstream(srv.url)
+        async with following(srv.url, w) as (feed, books, b):
+            await feed.publish(50, lose=(20,))
+            t0 = time.monotonic()
+            await until(lambda: books.resyncs >= 2, 10, "the hole seen on both paths")
+            await asyncio.sleep(1.5)  # the feed's snapshot cadence, shortened
+            lost_for = time.monotonic() - t0
+            # a gap (live), then reloads at most about twice a second
+            assert books.resyncs <= 3 + 2 * lost_for, books.resync_events
+            assert b.last_update_id < int(w.updates[20][1])
+            await feed.snapshot()
+            last = await feed.publish(len(w.messages) - feed.sent)
+            await until(lambda: b.last_update_id == last and b.synced, 10,
+                        "the next snapshot and what follows it")
+            book_equals_workload(b.book, w)

@@ -104,6 +104,7 @@ class BusBook:
         self._stream_batch: list[bytes] = []
         self._poison: bytes | None = None  # the record that caused the last resync
         self._tail_check = False
+        self._reloaded = 0.0               # when the book was last loaded from KV
 
     # ---- reads --------------------------------------------------------------
 
@@ -332,9 +333,18 @@ class BusBook:
         self._owner._record_resync(ev)
 
     def _lost(self, reason: str, detail: str, delay: float = 0.0) -> None:
-        """The book cannot follow: count it, then catch up from the stream."""
+        """The book cannot follow: count it, then catch up from the stream.
+
+        A book lost again within a second of its reload from KV waits half a
+        second first: the stream cannot give what is missing (a record that
+        never reached the server leaves a hole in both paths), and reloading
+        at once would only replay up to the same hole, in a tight loop, until
+        the feed's next snapshot (its cadence; a live snapshot ends the
+        catch-up as soon as it comes)."""
         if not self.synced:
             self._synced.clear()
+            if time.monotonic() - self._reloaded < 1.0:
+                delay = max(delay, 0.5)
         self._count(reason, detail)
         self._catch_up(delay)
 
@@ -406,6 +416,7 @@ class BusBook:
                 raise _NotYet(f"KV snapshot epoch {rec.epoch} < {f.epoch}")
             else:
                 self._load(entry.value)
+                self._reloaded = time.monotonic()
             start = rec.stream_seq + 1
         if self._catching_up:
             await self._subscribe(start)
