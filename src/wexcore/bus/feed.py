@@ -48,6 +48,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import orjson
 
 from wexcore._record import (
     KIND_SNAPSHOT,
@@ -97,6 +98,24 @@ def snapshot_record(book: Any, epoch: int, seq: int, time_ns: int) -> bytes:
                          book.product == "futures")
 
 
+#: seconds a snapshot waits for the stream's acknowledgement before it counts
+#: as not stored
+ACK_TIMEOUT = 5.0
+
+
+def _ack_sequence(msg: Any) -> int | None:
+    """The stream sequence in a JetStream publish acknowledgement, or None
+    for a refusal (an error, or no stream took it: status 503)."""
+    if msg.headers and msg.headers.get("Status") == "503":
+        return None
+    try:
+        ack = orjson.loads(msg.data)
+    except orjson.JSONDecodeError:
+        return None
+    seq = ack.get("seq") if isinstance(ack, dict) and "error" not in ack else None
+    return seq if isinstance(seq, int) and seq > 0 else None
+
+
 class _Owned:
     """One symbol this feed owns: its live book, record numbers and publish state.
 
@@ -126,6 +145,7 @@ class _Owned:
         self.generation = 0            # bumped by a publish failure: older queued records drop
         self.applied_seen = 0
         self.last_snapshot = 0.0
+        self.kv_task: asyncio.Task[None] | None = None  # the latest snapshot's KV copy
 
     # -- the depth sink (runs after the live book's sink on the same frame) --
     def deliver(self, frame: bytes, decoded: Any, received_ns: int) -> None:
@@ -262,6 +282,9 @@ class Feed:
         self._tasks: list[asyncio.Task[None]] = []
         self._pending: set[asyncio.Task[None]] = set()
         self._stop = asyncio.Event()
+        self._acks: dict[str, tuple[_Owned, bytes, float]] = {}  # reply -> snapshot awaiting
+        self._ack_prefix = ""
+        self._ack_n = 0
         self.nc: Any = None
         self.js: Any = None
         self._leases: Any = None
@@ -290,6 +313,8 @@ class Feed:
         try:
             self.nc = await layout.connect(self.nats_url, name=f"wexcore-feed {self.id}")
             self.js = self.nc.jetstream(timeout=5.0)
+            self._ack_prefix = self.nc.new_inbox() + "."
+            await self.nc.subscribe(self._ack_prefix + "*", cb=self._on_ack)
             await layout.ensure_stream(self.js, self.product, replicas=self.replicas,
                                        max_age=self.stream_max_age)
             self._books_kv = await layout.ensure_kv(
@@ -351,21 +376,26 @@ class Feed:
     async def _publisher(self) -> None:
         """Sends records in the order they were made (one queue, one task).
 
-        Deltas and trades go out as plain NATS publishes (the stream stores
-        them; a consumer finds any loss by the record numbers). Snapshots
-        wait for the stream's acknowledgement, whose sequence tags the KV copy.
+        Every record goes out as a plain NATS publish (consumers get it live;
+        the stream stores it; a consumer finds any loss by the record
+        numbers). A snapshot's publish carries a reply subject for the
+        stream's acknowledgement, whose sequence tags the KV copy; nothing
+        waits for it here (:meth:`_on_ack`), so records after a snapshot are
+        not held for a round trip to the stream's leader, nor for seconds
+        while a cluster elects a new one.
         """
         q = self._queue
         while True:
             owned, gen, snapshot, subject, data = await q.get()
             if not owned.active or gen != owned.generation:
                 continue
+            reply = ""
             try:
                 if snapshot:
-                    ack = await self.js.publish(subject, data, timeout=5.0)
-                    if owned.active:
-                        await self._books_kv.put(owned.symbol, with_stream_seq(data, ack.seq))
-                    self.counters.snapshots += 1
+                    self._ack_n += 1
+                    reply = f"{self._ack_prefix}{self._ack_n}"
+                    self._acks[reply] = (owned, data, time.monotonic() + ACK_TIMEOUT)
+                    await self.nc.publish(subject, data, reply=reply)
                 else:
                     await self.nc.publish(subject, data)
                     if subject is owned.subject:
@@ -373,10 +403,54 @@ class Feed:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the next record is a snapshot
+                self._acks.pop(reply, None)
                 self.counters.publish_errors += 1
                 owned.generation += 1
                 owned.dirty = True
                 log.warning("%s: publish failed (%s); a snapshot follows", owned.symbol, exc)
+
+    async def _on_ack(self, msg: Any) -> None:
+        """The stream's answer to a snapshot: put its KV copy, tagged with its
+        stream sequence (after the symbol's earlier copies: KV never goes
+        back to an older snapshot); a refusal makes the next record a
+        snapshot again."""
+        entry = self._acks.pop(msg.subject, None)
+        if entry is None:
+            return  # given up on already (ACK_TIMEOUT)
+        owned, data = entry[0], entry[1]
+        seq = _ack_sequence(msg)
+        if seq is None:
+            self._snapshot_failed(owned, f"the stream refused it: {msg.data[:200]!r}")
+            return
+        before = owned.kv_task
+        owned.kv_task = asyncio.create_task(self._put_snapshot(owned, data, seq, before),
+                                            name=f"wexcore-feed kv {owned.symbol}")
+
+    async def _put_snapshot(self, owned: _Owned, data: bytes, seq: int,
+                            before: asyncio.Task[None] | None) -> None:
+        if before is not None:
+            await asyncio.wait([before])
+        if not owned.active:
+            return
+        try:
+            await self._books_kv.put(owned.symbol, with_stream_seq(data, seq))
+            self.counters.snapshots += 1
+        except Exception as exc:  # noqa: BLE001 - the next record is a snapshot
+            self._snapshot_failed(owned, exc)
+
+    def _snapshot_failed(self, owned: _Owned, why: object) -> None:
+        """A snapshot the stream or KV did not take: the next record of the
+        symbol is a fresh snapshot (the records after it went out and stay
+        valid; consumers catching up from the stream wait for that one)."""
+        self.counters.publish_errors += 1
+        owned.dirty = True
+        log.warning("%s: snapshot not stored (%s); another follows", owned.symbol, why)
+
+    def _expire_acks(self, now: float) -> None:
+        for reply, (owned, _data, deadline) in list(self._acks.items()):
+            if now > deadline:
+                del self._acks[reply]
+                self._snapshot_failed(owned, f"no acknowledgement in {ACK_TIMEOUT:.0f} s")
 
     async def _snapshot_loop(self) -> None:
         """Snapshots of dirty books as soon as they are synced, and of every
@@ -384,6 +458,7 @@ class Feed:
         tick = min(0.05, self.snapshot_interval)
         while True:
             now = time.monotonic()
+            self._expire_acks(now)
             for owned in list(self.owned.values()):
                 live = owned.live
                 if not owned.active or live is None or not live.synced:
@@ -505,6 +580,8 @@ class Feed:
         """Stop publishing ``owned`` at once; then close its book and, when
         ``delete``, give its lease back."""
         owned.active = False
+        if owned.kv_task is not None:
+            owned.kv_task.cancel()  # its snapshot is no longer this feed's to keep
         if self.owned.get(owned.symbol) is owned:
             del self.owned[owned.symbol]
             self.counters.released += 1
