@@ -394,7 +394,9 @@ def test_end_to_end(benchmark, ratios, nats_url, tmp_path, side, load) -> None:
 
     count = (4000 if load == "paced" else 20000) if not benchmark.disabled else 300
     rate = 2000.0 if load == "paced" else 0.0
-    rounds = 3 if not benchmark.disabled and load == "paced" else 1
+    # several rounds: the flood's apply total is a few ms, which one preemption
+    # on this shared machine can double; the goal uses each side's fastest round
+    rounds = 1 if benchmark.disabled else 3
     results = []
 
     def one() -> None:
