@@ -521,10 +521,18 @@ _BACKGROUND: set[asyncio.Future[Any]] = set()
 
 
 def _background(aw: Any) -> None:
-    """Run ``aw`` without waiting for it (kept referenced until done)."""
+    """Run ``aw`` without waiting for it (kept referenced until done; a
+    failure, e.g. the connection closing under it, is logged, not left for
+    asyncio to complain about)."""
     task = asyncio.ensure_future(aw)
     _BACKGROUND.add(task)
-    task.add_done_callback(_BACKGROUND.discard)
+    task.add_done_callback(_background_done)
+
+
+def _background_done(task: asyncio.Future[Any]) -> None:
+    _BACKGROUND.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("background bus task failed: %r", task.exception())
 
 
 class BusBooks:
