@@ -641,6 +641,8 @@ class AccountState(Generic[OrderT, FillT, BalanceT]):
         if self.fills_watermark is None or newest > self.fills_watermark:
             self.fills_watermark = newest
         self._prune_fill_keys()
+        if len(self.fills) > self.max_fills:
+            self._evict_fills()
         names = None  # REST records carry every field
         if snap.open_orders is not None:
             for o in snap.open_orders:
