@@ -475,9 +475,9 @@ class Account(Generic[OrderT, FillT, BalanceT]):
         pending = state.track(cid, symbol if isinstance(symbol, str) else None, sent_at)
         try:
             order_id = await self._source.place(args, {**kwargs, "client_order_id": cid})
-        except (OrderStateUnknownError, ServerError, DecodeError, asyncio.CancelledError) as exc:
+        except (OrderStateUnknownError, ServerError, asyncio.CancelledError) as exc:
             if isinstance(exc, ServerError) and (exc.http_status or 0) < 500:
-                state.pending.pop(cid, None)  # a refusal: nothing was placed
+                state.pending.pop(cid, None)  # a refusal ("busy" codes): nothing was placed
                 raise
             pending.unknown = True
             if isinstance(exc, asyncio.CancelledError):
@@ -486,10 +486,14 @@ class Account(Generic[OrderT, FillT, BalanceT]):
         except BaseException:
             state.pending.pop(cid, None)  # refused (or never sent): not placed
             raise
+        if order_id is None:  # accepted, but the answer names no order
+            pending.unknown = True
+            return await self._settle_unknown(cid, sent_at, None)
         state.acknowledge(cid, order_id)
         return order_id
 
-    async def _settle_unknown(self, cid: str, sent_at: float, cause: BaseException) -> int | None:
+    async def _settle_unknown(self, cid: str, sent_at: float,
+                              cause: BaseException | None) -> int | None:
         signer = self.rest.signer
         window = (signer.recv_window if signer is not None else 5000) / 1000.0
         deadline = sent_at + window + self.unknown_grace
@@ -500,6 +504,12 @@ class Account(Generic[OrderT, FillT, BalanceT]):
                 found = await self._source.by_client_id(cid)
         except WexError as exc:
             log.warning("account: order %s: outcome unknown and the lookup failed (%s)", cid, exc)
+            if cause is None:
+                raise OrderStateUnknownError(
+                    f"order {cid} was accepted without an order id and could not be looked "
+                    f"up ({exc})", method="POST",
+                    path="/v4/order" if self.product == "spot"
+                    else "/future/trade/v1/order/create") from exc
             raise cause from exc
         if found is None:
             self._state.pending.pop(cid, None)

@@ -34,10 +34,11 @@ The rules (docs/account.md has the why):
 from __future__ import annotations
 
 import logging
+import operator
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -76,13 +77,24 @@ def _rank(state: Any) -> int:
     return 2 if T.OrderState(state).is_final else 1
 
 
-def merge(old: S, new: S, names: Iterable[str] | None = None, clear: tuple[str, ...] = ()) -> S:
+_GETTERS: dict[tuple[str, ...], Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """``attrgetter(*names)`` that always returns a tuple (cached per tuple)."""
+    g = _GETTERS.get(names)
+    if g is None:
+        get = operator.attrgetter(*names)
+        g = _GETTERS[names] = get if len(names) > 1 else (lambda o: (get(o),))
+    return g
+
+
+def merge(old: S, new: S, names: tuple[str, ...] | None = None) -> S:
     """``old`` with every non-``None`` field of ``new`` (of ``names``, default
-    all) written over it, and the ``clear`` fields set to ``None``."""
-    changes = {n: v for n in (names if names is not None else new.__struct_fields__)
-               if (v := getattr(new, n)) is not None}
-    for n in clear:
-        changes[n] = None
+    all) written over it."""
+    if names is None:
+        names = new.__struct_fields__
+    changes = {n: v for n, v in zip(names, _getter(names)(new), strict=True) if v is not None}
     return msgspec.structs.replace(old, **changes)
 
 
@@ -113,11 +125,12 @@ class ProductRules:
     balance_key: Callable[[Any], str]
     #: the values that make two balance records equal
     balance_values: tuple[str, ...]
-    #: the fields of the record a push can set (the rest keep their REST values)
-    order_push_fields: tuple[str, ...]
-    balance_push_fields: tuple[str, ...]
-    #: REST-only fields a push makes stale (cleared)
-    balance_push_clears: tuple[str, ...] = ()
+    #: a balance push applied to the record held: its values, the REST-only
+    #: fields kept or (when the push makes them stale) cleared
+    balance_apply: Callable[[Any, Any], Any]
+    #: the fields an order update can change (identity fields -- symbol, side,
+    #: client order id, creation time -- come from the first record seen)
+    order_update_fields: tuple[str, ...]
     #: the field holding an order's update time, when the product has one
     order_time: str | None = None
 
@@ -132,11 +145,11 @@ SPOT = ProductRules(
     pushed_fill_ids=True,
     balance_key=lambda b: b.currency,
     balance_values=("total_amount", "frozen_amount"),
-    order_push_fields=("symbol", "state", "client_order_id", "base_currency", "quote_currency",
-                       "side", "type", "time_in_force", "price", "orig_qty", "orig_quote_qty",
-                       "executed_qty", "leaving_qty", "avg_price", "fee", "time",
-                       "updated_time"),
-    balance_push_fields=("total_amount", "frozen_amount", "available_amount"),
+    balance_apply=lambda cur, b: msgspec.structs.replace(
+        cur, total_amount=b.total_amount, frozen_amount=b.frozen_amount,
+        available_amount=b.available_amount),
+    order_update_fields=("state", "price", "orig_qty", "orig_quote_qty", "executed_qty",
+                         "leaving_qty", "avg_price", "fee", "updated_time"),
     order_time="updated_time",
 )
 
@@ -151,24 +164,36 @@ FUTURES = ProductRules(
     balance_key=lambda b: b.coin,
     balance_values=("wallet_balance", "open_order_margin_frozen", "isolated_margin",
                     "crossed_margin"),
-    order_push_fields=("symbol", "state", "client_order_id", "order_type", "order_side",
-                       "position_side", "position_type", "time_in_force", "price", "orig_qty",
-                       "avg_price", "executed_qty", "margin_frozen", "leverage", "created_time",
-                       "source_type"),
-    balance_push_fields=("underlying_type", "wallet_balance", "open_order_margin_frozen",
-                         "isolated_margin", "crossed_margin"),
-    balance_push_clears=("available_balance",),
+    # available_balance is not pushed and moves with every balance change
+    balance_apply=lambda cur, b: msgspec.structs.replace(
+        cur, underlying_type=b.underlying_type if b.underlying_type is not None
+        else cur.underlying_type, wallet_balance=b.wallet_balance,
+        open_order_margin_frozen=b.open_order_margin_frozen,
+        isolated_margin=b.isolated_margin, crossed_margin=b.crossed_margin,
+        available_balance=None),
+    order_update_fields=("state", "price", "orig_qty", "avg_price", "executed_qty",
+                         "margin_frozen", "leverage", "position_type"),
 )
 
 POSITION_VALUES = ("position_size", "entry_price", "isolated_margin", "close_order_size",
                    "available_close_size", "realized_profit", "open_order_margin_frozen",
                    "leverage", "position_type")
-POSITION_PUSH_FIELDS = ("position_type", "contract_type", "position_size", "close_order_size",
-                        "available_close_size", "realized_profit", "entry_price",
-                        "isolated_margin", "open_order_margin_frozen", "leverage",
-                        "underlying_type")
-#: REST fields that depend on the mark price or the position: a push makes them stale
-POSITION_PUSH_CLEARS = ("floating_pl", "mark_price", "cal_mark_price", "break_price")
+
+
+def _apply_position(cur: T.FuturesPosition, p: T.FuturesPosition) -> T.FuturesPosition:
+    """A position push over the record held: the pushed values; the REST
+    fields that depend on the mark price or the position (floating PnL, mark
+    and break prices) are stale after it and cleared; the rest are kept."""
+    return msgspec.structs.replace(
+        cur, position_type=p.position_type or cur.position_type,
+        contract_type=p.contract_type or cur.contract_type, position_size=p.position_size,
+        close_order_size=p.close_order_size, available_close_size=p.available_close_size,
+        realized_profit=p.realized_profit, entry_price=p.entry_price,
+        isolated_margin=p.isolated_margin, open_order_margin_frozen=p.open_order_margin_frozen,
+        leverage=p.leverage if p.leverage is not None else cur.leverage,
+        underlying_type=p.underlying_type if p.underlying_type is not None
+        else cur.underlying_type,
+        floating_pl=None, mark_price=None, cal_mark_price=None, break_price=None)
 
 
 def _position_key(p: T.FuturesPosition) -> tuple[str, str]:
@@ -176,7 +201,8 @@ def _position_key(p: T.FuturesPosition) -> tuple[str, str]:
 
 
 def _same(a: Any, b: Any, names: tuple[str, ...]) -> bool:
-    return all(getattr(a, n) == getattr(b, n) for n in names)
+    g = _getter(names)
+    return g(a) == g(b)
 
 
 @dataclass
@@ -295,7 +321,7 @@ class AccountState(Generic[OrderT, FillT, BalanceT]):
                 self.seq += 1
                 self.stats.stream_events += 1
                 self._touched[("o", rec.order_id)] = self.seq
-                self._offer_order(rec, False, self.rules.order_push_fields)
+                self._offer_order(rec, False, self.rules.order_update_fields)
             elif t is UserTrade:
                 self._push_fill(self.rules.fill_from_push(ev))
             elif t is BalanceUpdate:
@@ -311,7 +337,7 @@ class AccountState(Generic[OrderT, FillT, BalanceT]):
                 self._push_position(p)
             elif t is BadFrame:
                 self._bad(ev.error)
-        except DecodeError as exc:
+        except (DecodeError, InvalidOperation) as exc:
             self._bad(exc)
 
     def _bad(self, exc: Exception) -> None:
@@ -357,7 +383,7 @@ class AccountState(Generic[OrderT, FillT, BalanceT]):
             if _same(cur, b, rules.balance_values):
                 self.stats.duplicates += 1
                 return
-            b = merge(cur, b, rules.balance_push_fields, rules.balance_push_clears)
+            b = rules.balance_apply(cur, b)
         self.balances[k] = b
         self.out.append(BalanceEvent(b, False))
 
@@ -369,7 +395,7 @@ class AccountState(Generic[OrderT, FillT, BalanceT]):
             if _same(cur, p, POSITION_VALUES):
                 self.stats.duplicates += 1
                 return
-            p = merge(cur, p, POSITION_PUSH_FIELDS, POSITION_PUSH_CLEARS)
+            p = _apply_position(cur, p)
         elif not p.position_size:
             self.stats.duplicates += 1  # flat, and already not held
             return
@@ -413,12 +439,12 @@ class AccountState(Generic[OrderT, FillT, BalanceT]):
             if c < 0:
                 self.stats.stale += 1
                 return
-            merged = merge(cur, new, names)
             if c == 0:
-                self._replace_latest(oid, merged)  # details only (e.g. REST fields)
+                if names is None:  # a REST record: its extra fields are news
+                    self._replace_latest(oid, merge(cur, new))
                 self.stats.duplicates += 1
                 return
-            new = merged
+            new = merge(cur, new, names)
         elif silent:
             # found by the first load: its fills so far are history
             ex = new.executed_qty or ZERO
