@@ -102,7 +102,7 @@ SCRIPT = textwrap.dedent('''
             reveal_type(spot.balances)
             async for ev in spot.events():
                 if isinstance(ev, wexcore.FillEvent):
-                    reveal_type(ev.recovered)
+                    reveal_type(ev.fill)
         async with wexcore.Account("k", "s", product="futures") as fut:
             reveal_type(fut.open_orders)
             reveal_type(fut.fills[0].exec_id)
@@ -120,7 +120,7 @@ EXPECTED = [
     "typing.Mapping[builtins.int, wexcore.rest.types.SpotOrder]",
     "builtins.list[wexcore.rest.types.SpotUserTrade]",
     "typing.Mapping[builtins.str, wexcore.rest.types.SpotBalance]",
-    "builtins.bool",
+    "wexcore.rest.types.SpotUserTrade",
     "typing.Mapping[builtins.int, wexcore.rest.types.FuturesOrder]",
     "builtins.int | None",
     "typing.Mapping[tuple[builtins.str, builtins.str], wexcore.rest.types.FuturesPosition]",

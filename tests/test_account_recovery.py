@@ -259,3 +259,16 @@ async def test_unknown_outcome_and_failed_lookups_are_settled_by_reconciliation(
         sim.set_faults(None)
         await wait_until(lambda: "lost_1" not in acct.pending, 5.0, "pending settled")
         assert acct.open_orders == {}
+
+
+async def test_an_order_sent_by_the_user_is_tracked_and_resolved():
+    async with Simulator(**QUIET) as sim, httpx.AsyncClient(base_url=sim.rest_url) as http, \
+            account(sim) as acct:
+        await acct.wait_synced(5)
+        p = acct.track("own_1", "btc_usdt")
+        oid = await unseen(sim, lambda: resting_spot(http, sim, clientOrderId="own_1"))
+        assert acct.pending == {"own_1": p}
+        assert await acct.resolve("own_1") == oid  # e.g. after OrderStateUnknownError
+        assert acct.pending == {} and oid in acct.open_orders
+        with pytest.raises(wexcore.InvalidParameterError):
+            acct.track("")

@@ -21,12 +21,15 @@ from typing import Any, Generic, Literal, overload
 
 from wexcore._decode import decode
 from wexcore.account.events import (
-    AccountEvent,
     AccountStats,
+    BalanceEvent,
     BalanceT,
+    FillEvent,
     FillT,
+    OrderEvent,
     OrderT,
     PendingOrder,
+    PositionEvent,
 )
 from wexcore.account.source import FuturesSource, SpotSource
 from wexcore.account.state import FUTURES, SPOT, AccountState, BadFrame, Snapshot
@@ -47,6 +50,9 @@ from wexcore.stream.core import ConnectionEvent, ConnectionState
 
 __all__ = ["Account", "AccountEvents"]
 
+#: what one account's events() yields, typed by its product
+Event = (OrderEvent[OrderT] | FillEvent[FillT] | BalanceEvent[BalanceT] | PositionEvent)
+
 log = logging.getLogger("wexcore.account")
 
 TOPICS = {"spot": ("order", "trade", "balance"),
@@ -59,7 +65,7 @@ LOOKUP_CONCURRENCY = 8
 MAX_FOLLOW_UPS = 5
 
 
-class AccountEvents:
+class AccountEvents(Generic[OrderT, FillT, BalanceT]):
     """The events of one :meth:`Account.events` call, as an async iterator.
 
     Bounded: a consumer more than ``maxsize`` events behind gets the events
@@ -69,18 +75,18 @@ class AccountEvents:
     account's fatal error if it stopped on one.
     """
 
-    def __init__(self, account: Account[Any, Any, Any], maxsize: int) -> None:
+    def __init__(self, account: Account[OrderT, FillT, BalanceT], maxsize: int) -> None:
         if maxsize < 1:
             raise InvalidParameterError("maxsize must be >= 1", field="maxsize")
-        self._account = account
+        self._account: Account[OrderT, FillT, BalanceT] = account
         self._maxsize = maxsize
-        self._queue: deque[AccountEvent] = deque()
+        self._queue: deque[Event[OrderT, FillT, BalanceT]] = deque()
         self._waiter: asyncio.Future[None] | None = None
         self._error: BaseException | None = None
         self._closed = False
         account._listeners.append(self)
 
-    def _put(self, events: list[AccountEvent]) -> None:
+    def _put(self, events: list[Any]) -> None:
         if self._closed:
             return
         room = self._maxsize - len(self._queue)
@@ -114,10 +120,10 @@ class AccountEvents:
     def __len__(self) -> int:
         return len(self._queue)
 
-    def __aiter__(self) -> AccountEvents:
+    def __aiter__(self) -> AccountEvents[OrderT, FillT, BalanceT]:
         return self
 
-    async def __anext__(self) -> AccountEvent:
+    async def __anext__(self) -> Event[OrderT, FillT, BalanceT]:
         q = self._queue
         while not q:
             if self._closed:
@@ -131,7 +137,7 @@ class AccountEvents:
                 self._waiter = None
         return q.popleft()
 
-    def get_nowait(self) -> AccountEvent:
+    def get_nowait(self) -> Event[OrderT, FillT, BalanceT]:
         """The next queued event; ``IndexError`` when none is queued."""
         return self._queue.popleft()
 
@@ -304,7 +310,7 @@ class Account(Generic[OrderT, FillT, BalanceT]):
         self.settle = settle
         self.unknown_grace = unknown_grace
         self._overlap_ms = int(overlap * 1000)
-        self._listeners: list[AccountEvents] = []
+        self._listeners: list[AccountEvents[OrderT, FillT, BalanceT]] = []
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
         self._synced: asyncio.Event | None = None
@@ -427,7 +433,7 @@ class Account(Generic[OrderT, FillT, BalanceT]):
         if self._error is not None:
             raise self._error
 
-    def events(self, maxsize: int = 100_000) -> AccountEvents:
+    def events(self, maxsize: int = 100_000) -> AccountEvents[OrderT, FillT, BalanceT]:
         """Every change from this call on, as an async iterator of
         :class:`~wexcore.account.OrderEvent`, :class:`~wexcore.account.FillEvent`,
         :class:`~wexcore.account.BalanceEvent` and
@@ -470,9 +476,9 @@ class Account(Generic[OrderT, FillT, BalanceT]):
         """
         cid = client_order_id or "wx" + secrets.token_hex(10)
         symbol = args[0] if args else kwargs.get("symbol")
-        sent_at = time.monotonic()
         state = self._state
-        pending = state.track(cid, symbol if isinstance(symbol, str) else None, sent_at)
+        pending = self.track(cid, symbol if isinstance(symbol, str) else None)
+        sent_at = pending.sent_at
         try:
             order_id = await self._source.place(args, {**kwargs, "client_order_id": cid})
         except (OrderStateUnknownError, ServerError, asyncio.CancelledError) as exc:
@@ -492,6 +498,27 @@ class Account(Generic[OrderT, FillT, BalanceT]):
         state.acknowledge(cid, order_id)
         return order_id
 
+    def track(self, client_order_id: str, symbol: str | None = None) -> PendingOrder:
+        """Track an order you are about to send yourself (through :attr:`rest`
+        or another client) with this client order id: it is in
+        :attr:`pending` until the stream or REST shows it. Call just before
+        sending (the time is the start of its ``recv_window``)."""
+        if not isinstance(client_order_id, str) or not client_order_id:
+            raise InvalidParameterError("client_order_id must be a non-empty string",
+                                        field="client_order_id")
+        return self._state.track(client_order_id, symbol, time.monotonic())
+
+    async def resolve(self, client_order_id: str) -> int | None:
+        """Settle a tracked order whose placement raised
+        :class:`~wexcore.errors.OrderStateUnknownError`: its order id if the
+        exchange has it, ``None`` if it has not once its request's
+        ``recv_window`` has passed (see :meth:`place_order`)."""
+        p = self._state.pending.get(client_order_id)
+        sent_at = p.sent_at if p is not None else time.monotonic()
+        if p is not None:
+            p.unknown = True
+        return await self._settle_unknown(client_order_id, sent_at, None)
+
     async def _settle_unknown(self, cid: str, sent_at: float,
                               cause: BaseException | None) -> int | None:
         signer = self.rest.signer
@@ -506,8 +533,8 @@ class Account(Generic[OrderT, FillT, BalanceT]):
             log.warning("account: order %s: outcome unknown and the lookup failed (%s)", cid, exc)
             if cause is None:
                 raise OrderStateUnknownError(
-                    f"order {cid} was accepted without an order id and could not be looked "
-                    f"up ({exc})", method="POST",
+                    f"order {cid}: its outcome is unknown and the lookup failed ({exc})",
+                    method="POST",
                     path="/v4/order" if self.product == "spot"
                     else "/future/trade/v1/order/create") from exc
             raise cause from exc
