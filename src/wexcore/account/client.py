@@ -441,8 +441,8 @@ class Account(Generic[OrderT, FillT, BalanceT]):
         return AccountEvents(self, maxsize)
 
     async def reconcile(self) -> None:
-        """Reconcile with REST now (a full one: with the order history since
-        the last) and return when it is merged."""
+        """Reconcile with REST now and return when it is merged (the account
+        is :attr:`synced` after it, if the stream is connected)."""
         if self._task is None or self._task.done():
             if self._error is not None:
                 raise self._error
@@ -668,7 +668,9 @@ class Account(Generic[OrderT, FillT, BalanceT]):
         since = (server_ms - self._overlap_ms) if initial else state.fills_since()
         reads: list[Any] = [src.open_orders(), src.fills(since), src.balances(),
                             src.positions()]
-        history_from = self._history_from if full and not initial else None
+        # orders created since the last reconciliation and finished unseen
+        # (no push, no fill): only the history lists them
+        history_from = None if initial else self._history_from
         if history_from is not None:
             reads.append(src.orders_since(history_from))
         results = await asyncio.gather(*reads)
