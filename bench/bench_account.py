@@ -19,7 +19,8 @@ exchange sends them (an order's fills before its update):
 Each benchmark plays the whole stream into a fresh state and asserts the
 final open orders, fills and balances, equal across contenders. Ratios are
 of the fastest rounds (conftest.py); no goal is enforced: the account does
-more per push than either baseline (see docs/account.md for the numbers).
+more per push than either baseline (docs/account.md has the numbers, and
+instruction counts from bench/callgrind_account.py).
 
 Run: python -m pytest bench/bench_account.py --benchmark-enable
 """
