@@ -184,9 +184,19 @@ async def test_a_refused_key_fails_start_with_a_typed_error():
     async with Simulator(**QUIET) as sim:
         acct = wexcore.Account(DEMO_API_KEY, "not-the-secret", rest_url=sim.rest_url,
                                ws_url=sim.ws_url, rest_options=dict(rate_limit=False))
+        closed = []
+        real_close = acct.rest.aclose
+
+        async def aclose() -> None:
+            closed.append(True)
+            await real_close()
+
+        acct.rest.aclose = aclose  # type: ignore[method-assign]
         with pytest.raises(wexcore.AuthenticationError):
             await acct.start()
-        await acct.close()
+        assert closed == [True]  # a failed start leaves nothing open
+        with pytest.raises(wexcore.InvalidParameterError, match="closed"):
+            await acct.wait_synced(1)
 
 
 # ---------------------------------------------------------------- placing orders

@@ -385,12 +385,12 @@ class Account(Generic[OrderT, FillT, BalanceT]):
         self._wake = asyncio.Event()
         self._synced = asyncio.Event()
         self._stopped = asyncio.Event()
-        await self.stream.start()
         try:
+            await self.stream.start()
             await self.stream.subscribe(*TOPICS[self.product], callback=self._on_push,
                                         queue_size=0)
         except BaseException:
-            await self.stream.close()
+            await self.close()  # the stream, and the REST client if the account made it
             raise
         self._task = asyncio.create_task(self._run(), name=f"wexcore-account {self.product}")
 
@@ -398,6 +398,8 @@ class Account(Generic[OrderT, FillT, BalanceT]):
         """Stop: close the stream (and the REST client the account made); end
         every :meth:`events` iterator."""
         self._closing = True
+        if self._stopped is not None:
+            self._stopped.set()
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -415,7 +417,9 @@ class Account(Generic[OrderT, FillT, BalanceT]):
 
     async def wait_synced(self, timeout: float | None = None) -> None:
         """Wait until :attr:`synced`; raises the account's fatal error (a
-        refused key...) and ``TimeoutError`` after ``timeout`` seconds."""
+        refused key...), ``TimeoutError`` after ``timeout`` seconds, and
+        :class:`~wexcore.errors.InvalidParameterError` when the account is
+        closed meanwhile."""
         if self._synced is None:
             raise InvalidParameterError("the account is not started", field="start")
         synced, stopped = self._synced, self._stopped
@@ -432,6 +436,9 @@ class Account(Generic[OrderT, FillT, BalanceT]):
                 raise TimeoutError(f"account not synced within {timeout} s")
         if self._error is not None:
             raise self._error
+        if not synced.is_set():
+            raise InvalidParameterError("the account was closed before it synced",
+                                        field="close")
 
     def events(self, maxsize: int = 100_000) -> AccountEvents[OrderT, FillT, BalanceT]:
         """Every change from this call on, as an async iterator of
