@@ -305,6 +305,16 @@ class MarketReplay:
         speed = 1.0 if self.settings.as_fast_as_clients else self.settings.speed
         return self.origin_loop + (ts - self.origin_ts) / 1e9 / speed
 
+    async def sleep_until(self, ms: int) -> None:
+        """Sleep until the replay clock reads ``ms`` (epoch ms): for scripted
+        runs and tests that act at given points of a recording."""
+        while not self.started:
+            await asyncio.sleep(0.01)
+        loop = asyncio.get_running_loop()
+        delay = self._loop_time(ms * 1_000_000) - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
     # -- pre-roll and the run ---------------------------------------------------
     def preroll(self) -> None:
         """Apply the records before the replay starts (every book known)."""
@@ -317,8 +327,11 @@ class MarketReplay:
             self._pending = None
             self.position = ev.ts
             self._apply(ev, publish=False)
-        self.origin_ts = self.position = (self._pending.ts if self._pending is not None
-                                          else self.position)
+        if self.error is not None:  # the file is bad from the start: fail at once
+            raise self.error
+        if not self.stats["events"] and self._pending is not None:
+            self.position = self._pending.ts
+        self.origin_ts = self.position  # the replay clock starts where the pre-roll ended
         self.stats["preroll_events"] = self.stats["events"]
 
     def start(self) -> None:
@@ -619,6 +632,16 @@ class MarketReplay:
             self.summary.mark(m)
 
     # -- reporting -----------------------------------------------------------------
+    def describe(self) -> str:
+        """One line: the books, the pacing, when it starts."""
+        s = self.settings
+        books = ", ".join(f"{p}:{sym}" for p, ms in self.markets.items() for sym in ms)
+        pace = ("as fast as clients take it (virtual time)" if s.as_fast_as_clients
+                else f"speed {s.speed:g}")
+        start = "starts when a client subscribes" if s.wait_for_client else "started"
+        return (f"{books}; {pace}; latency entry {self.entry.spec} ms, ack {self.ack.spec} "
+                f"ms; queue {s.queue}; {start}")
+
     def summary_dict(self) -> dict[str, Any]:
         """The run summary (JSON-ready): the replay's progress and, per
         account, orders, fills, fees, volume, positions, PnL and drawdown."""

@@ -1,0 +1,297 @@
+"""Market replay: the public market is the recording, to the update id and the byte."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import pickle
+from decimal import Decimal
+
+import aiohttp
+import orjson
+import pytest
+import websockets
+
+from replay_support import (
+    BASE_MS,
+    BOOK_ASKS,
+    BOOK_BIDS,
+    SYM,
+    depth,
+    recorded,
+    sim_recording,
+    snapshot,
+    trade,
+    write_recording,
+)
+from wexcore import LiveBook
+from wexcore.record import RecordingError, book_state
+from wexcore.sim import Simulator
+from wexcore.sim.recorded import ReplayDataError
+from wexcore.sim.replay import Replay, run_replay
+
+
+async def until(cond, timeout: float = 5.0) -> None:
+    """Poll ``cond`` on the loop's clock (virtual in a replay) until it holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not cond():
+        if loop.time() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.005)
+
+
+async def get_json(sim: Simulator, path: str) -> dict:
+    async with aiohttp.ClientSession() as http, http.get(sim.rest_url + path) as r:
+        body = await r.json()
+        return body["result"] if "result" in body else body
+
+
+@pytest.mark.parametrize("name,product,faults", [
+    ("clean", "spot", None),
+    ("lossy", "spot", "drop=0.15"),
+    ("futures", "futures", None),
+])
+def test_live_book_ends_on_the_recorded_book(tmp_path_factory, name, product, faults):
+    path = sim_recording(tmp_path_factory, name, product=product, faults=faults)
+    end = recorded(path, "end")[0]["books"][f"{product}:{SYM}"]
+
+    async def strategy(sim):
+        async with LiveBook(SYM, product=product, ws_url=sim.ws_url,
+                            rest_url=sim.rest_url) as book:
+            await book.wait_synced()
+            await sim.replay.done.wait()
+            target = sim.last_update_id(SYM, product)
+            await until(lambda: book.last_update_id == target)
+            return book_state(book.book, book.synced), sim.replay.stats
+
+    run = run_replay(path, strategy, stop_at_end=False, futures_depth_limit=500)
+    state, stats = run.result
+    # the same book as the recorder's at the end (which may itself have been
+    # waiting for a snapshot after a lost frame: then both hold the last good state)
+    assert state.pop("synced") is True
+    assert state == {k: v for k, v in end.items() if k != "synced"}
+    assert run.summary["finished"] and run.summary["error"] is None
+    if faults:  # the recorder lost frames; the replay bridged them at its snapshots
+        assert stats["gaps"] > 0 and stats["snapshots"] > 1
+
+
+def test_clients_get_the_recorded_frames_byte_for_byte(tmp_path_factory):
+    path = sim_recording(tmp_path_factory, "clean")
+    frames = [r["frame"] for r in recorded(path, "frame")]
+
+    async def strategy(sim):
+        got = []
+        async with websockets.connect(sim.ws_url + "/public") as ws:
+            await ws.send(orjson.dumps({"method": "subscribe", "id": 1, "params": [
+                f"depth_update@{SYM}", f"trade@{SYM}"]}).decode())
+            assert orjson.loads(await ws.recv())["code"] == 0
+            await sim.replay.done.wait()
+            while True:
+                try:
+                    got.append(await asyncio.wait_for(ws.recv(), 0.5))
+                except TimeoutError:
+                    return got
+
+    got = run_replay(path, strategy, stop_at_end=False).result
+    assert len(got) > 50
+    # every frame after the pre-roll, in recorded order and unchanged
+    assert got == frames[len(frames) - len(got):]
+
+
+def small_recording(tmp_path, records=None):
+    return write_recording(tmp_path / "small.jsonl.gz", records or [
+        snapshot(0, 10, BOOK_BIDS, BOOK_ASKS),
+        depth(10, 11, 12, bids=[("100.00", "0.5000")], asks=[("103.00", "1.0000")]),
+        trade(15, "101.00", "0.2500", False, trade_id=77),
+        depth(20, 13, 13, asks=[("101.00", "0.7500")]),
+    ])
+
+
+def test_rest_depth_is_the_recorded_book_at_each_point(tmp_path):
+    path = small_recording(tmp_path)
+
+    async def strategy(sim):
+        seen = []
+        for t in (5, 12, 25):
+            await sim.replay.sleep_until(BASE_MS + t)
+            seen.append(await get_json(sim, f"/v4/public/depth?symbol={SYM}&limit=10"))
+        return seen
+
+    before, middle, after = run_replay(path, strategy, stop_at_end=False).result
+    assert before["lastUpdateId"] == 10
+    assert before["bids"] == [["100.00", "1.0000"], ["99.00", "2.0000"]]
+    assert before["asks"] == [["101.00", "1.0000"], ["102.00", "3.0000"]]
+    assert middle["lastUpdateId"] == 12
+    assert middle["bids"] == [["100.00", "0.5000"], ["99.00", "2.0000"]]
+    assert middle["asks"] == [["101.00", "1.0000"], ["102.00", "3.0000"], ["103.00", "1.0000"]]
+    assert after["lastUpdateId"] == 13
+    assert after["asks"][0] == ["101.00", "0.7500"]
+
+
+def test_recorded_trades_are_the_public_trades(tmp_path):
+    path = small_recording(tmp_path, [
+        snapshot(0, 10, BOOK_BIDS, BOOK_ASKS),
+        trade(10, "101.00", "0.2500", False, trade_id=77),
+        trade(20, "100.00", "0.5000", True, trade_id=78),
+    ])
+
+    async def strategy(sim):
+        await sim.replay.done.wait()
+        trades = await get_json(sim, f"/v4/public/trade/recent?symbol={SYM}")
+        ticker = await get_json(sim, f"/v4/public/ticker/price?symbol={SYM}")
+        return trades, ticker
+
+    trades, ticker = run_replay(path, strategy, stop_at_end=False).result
+    assert [(t["i"], t["p"], t["q"], t["b"]) for t in trades] == [
+        (78, "100.00", "0.5000", True), (77, "101.00", "0.2500", False)]
+    assert [t["t"] for t in trades] == [BASE_MS + 20, BASE_MS + 10]
+    assert ticker[0]["p"] == "100.00"
+
+
+def test_a_gap_in_the_recording_is_bridged_at_the_next_snapshot(tmp_path):
+    # frames 12..13 are missing: the book stays at 11 until the snapshot at
+    # id 15, which frame 16 continues; clients get one frame for 12..16
+    path = small_recording(tmp_path, [
+        snapshot(0, 10, BOOK_BIDS, BOOK_ASKS),
+        depth(10, 11, 11, bids=[("100.00", "3.0000")]),
+        depth(20, 14, 15, asks=[("101.00", "0")]),
+        depth(30, 16, 16, bids=[("98.00", "1.0000")]),
+        snapshot(40, 15, [("100.00", "4.0000"), ("99.00", "2.0000")],
+                 [("102.00", "3.0000"), ("104.00", "1.0000")]),
+        depth(50, 17, 17, asks=[("104.00", "2.0000")]),
+    ])
+
+    async def strategy(sim):
+        async with websockets.connect(sim.ws_url + "/public") as ws:
+            await ws.send(orjson.dumps({"method": "subscribe", "id": 1,
+                                        "params": [f"depth_update@{SYM}"]}).decode())
+            await ws.recv()
+            await sim.replay.sleep_until(BASE_MS + 35)
+            stale = await get_json(sim, f"/v4/public/depth?symbol={SYM}")
+            await sim.replay.done.wait()
+            frames = []
+            while len(frames) < 3:
+                frames.append(orjson.loads(await asyncio.wait_for(ws.recv(), 1))["data"])
+            final = await get_json(sim, f"/v4/public/depth?symbol={SYM}")
+        return stale, frames, final
+
+    stale, frames, final = run_replay(path, strategy, stop_at_end=False).result
+    assert stale["lastUpdateId"] == 11  # the lost frames are not made up
+    assert [(f["fi"], f["i"]) for f in frames] == [(11, 11), (12, 16), (17, 17)]
+    bridge = frames[1]
+    assert bridge["b"] == [["100.00", "4.0000"], ["98.00", "1.0000"]]  # 98 from frame 16
+    assert bridge["a"] == [["101.00", "0.0000"], ["104.00", "1.0000"]]
+    assert final["lastUpdateId"] == 17
+    assert final["bids"] == [["100.00", "4.0000"], ["99.00", "2.0000"], ["98.00", "1.0000"]]
+    assert final["asks"] == [["102.00", "3.0000"], ["104.00", "2.0000"]]
+
+
+def test_paced_replay_keeps_the_recorded_spacing(tmp_path):
+    path = small_recording(tmp_path, [
+        snapshot(0, 10, BOOK_BIDS, BOOK_ASKS),
+        depth(100, 11, 11, bids=[("100.00", "3.0000")]),
+        depth(200, 12, 12, bids=[("100.00", "2.0000")]),
+    ])
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        async with Simulator(replay=Replay(path, speed=2.0)) as sim:
+            t0 = loop.time()
+            await asyncio.wait_for(sim.replay.done.wait(), 5)
+            return loop.time() - t0, sim.replay.clock_ms(), sim.last_update_id(SYM)
+
+    elapsed, clock, last_id = asyncio.run(main())
+    assert elapsed >= 0.1 - 0.002  # 200 ms of recording at speed 2, never sooner
+    assert clock >= BASE_MS + 200 and last_id == 12
+
+
+def test_as_fast_as_clients_needs_the_virtual_time_loop(tmp_path):
+    path = small_recording(tmp_path)
+
+    async def main():
+        async with Simulator(replay=Replay(path, as_fast_as_clients=True)):
+            pass
+
+    with pytest.raises(RuntimeError, match="VirtualTimeLoop"):
+        asyncio.run(main())
+
+
+def test_a_file_that_is_not_a_recording_is_refused(tmp_path):
+    bad = tmp_path / "x.jsonl.gz"
+    bad.write_bytes(gzip.compress(b'{"type":"book"}\n'))
+    with pytest.raises(RecordingError, match="not a wexcore recording"):
+        Simulator(replay=str(bad))
+    with pytest.raises(ValueError, match="speed"):
+        Replay(str(bad), speed=0)
+    with pytest.raises(ValueError, match="queue"):
+        Replay(str(bad), queue="middle")
+    with pytest.raises(ValueError, match="entry_latency"):
+        Replay(str(bad), entry_latency="soon")
+
+
+@pytest.mark.parametrize("bad,field", [
+    (depth(10, 11, 11, bids=[("abc", "1")]), "frame.data.b[0][0]"),
+    (depth(10, 11, 11, asks=[("101.001", "1")]), "frame.data.a[0][0]"),
+    (depth(10, 11, 11, asks=[("101.00", "-1")]), "frame.data.a[0][1]"),
+    (depth(10, 13, 11), "frame.data"),
+    ({**depth(10, 11, 11), "frame": "{not json"}, "frame"),
+    ({**depth(10, 11, 11), "frame": '{"data": {"fi": true, "i": 11}}'}, "frame.data.fi"),
+    ({**depth(10, 11, 11), "ts": "soon"}, "ts"),
+    ({**trade(10, "101.00", "1", False), "frame": '{"data": {"p": "1", "q": "1", "b": 1}}'},
+     "frame.data.b"),
+    ({**depth(10, 11, 11), "symbol": "eth_usdt"}, "symbol"),
+])
+def test_a_bad_record_stops_the_replay_naming_the_field(tmp_path, bad, field):
+    path = small_recording(tmp_path, [
+        snapshot(0, 10, BOOK_BIDS, BOOK_ASKS),
+        depth(5, 11, 11, bids=[("100.00", "9.0000")]),
+        {**bad, "ts": bad["ts"]},
+        depth(20, 12, 12, bids=[("100.00", "8.0000")]),
+    ])
+
+    async def strategy(sim):
+        await sim.replay.done.wait()
+        return await get_json(sim, f"/v4/public/depth?symbol={SYM}")
+
+    run = run_replay(path, strategy, stop_at_end=False)
+    assert run.summary["finished"]
+    assert f"record 5: {field}:" in run.summary["error"]  # header, book, snapshot, frame, bad
+    book = run.result  # nothing of the bad record, nothing after it
+    assert book["lastUpdateId"] == 11 and book["bids"][0] == ["100.00", "9.0000"]
+
+
+def test_a_bad_record_in_the_pre_roll_fails_at_once(tmp_path):
+    path = small_recording(tmp_path, [snapshot(0, 10, [("x", "1")], BOOK_ASKS)])
+    with pytest.raises(ReplayDataError, match=r"record 3: body.result.bids\[0\]\[0\]") as info:
+        Simulator(replay=path)
+    err = pickle.loads(pickle.dumps(info.value))
+    assert (err.record, err.field, err.path) == (3, "body.result.bids[0][0]", path)
+
+
+def test_a_torn_recording_replays_what_it_holds(tmp_path):
+    from wexcore.record import Recorder
+
+    path = str(tmp_path / "torn.jsonl.gz")
+    rec = Recorder(path)
+    rec.header(product="spot", symbols=[SYM])
+    rec.book("spot", SYM, 2, 4)
+    snap = snapshot(0, 10, BOOK_BIDS, BOOK_ASKS)
+    rec.snapshot("spot", SYM, snap["body"].encode())
+    for i in range(20):
+        rec.frame("spot", SYM, "depth_update", orjson.dumps(
+            {"topic": "depth_update", "event": f"depth_update@{SYM}",
+             "data": {"s": SYM, "fi": 11 + i, "i": 11 + i, "a": [],
+                      "b": [["100.00", str(Decimal(i + 1))]]}}), 0)
+        rec.flush()  # one block per frame
+    rec.close()
+    raw = open(path, "rb").read()
+    open(path, "wb").write(raw[:-7])  # the last block's trailer torn off
+
+    async def strategy(sim):
+        await sim.replay.done.wait()
+        return sim.last_update_id(SYM)
+
+    run = run_replay(path, strategy, stop_at_end=False)
+    assert run.result == 30  # every frame the reader recovers (the torn block's line too)
+    assert "torn tail" in run.summary["torn_tail"]
