@@ -457,6 +457,8 @@ class MarketReplay:
             if w.future is not None and not w.future.done():
                 w.future.set_exception(exc)
             return
+        if self.summary is not None and w.call is not None:
+            self.summary.mark()  # the fills the request made
         if w.future is not None and not w.future.done():
             w.future.set_result(result)
 

@@ -173,10 +173,11 @@ class RunSummary:
         acct.peak[currency] = peak
         acct.drawdown[currency] = max(acct.drawdown.get(currency, _ZERO), peak - total)
 
-    def mark(self, market: Market) -> None:
-        """After a recorded event on ``market`` (and the fills it caused)."""
+    def mark(self, market: Market | None = None) -> None:
+        """After a recorded event on ``market`` (and the fills it caused), or
+        after a request (``None``: its fills)."""
         touched = self._consume()
-        holders = self._holders.get(id(market))
+        holders = self._holders.get(id(market)) if market is not None else None
         if holders:
             mid = market.mark_price()
             if self._mids.get(id(market)) != mid:

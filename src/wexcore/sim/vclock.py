@@ -58,6 +58,8 @@ class _JumpingSelector:
     def __init__(self, inner: selectors.BaseSelector, loop: VirtualTimeLoop) -> None:
         self._inner = inner
         self._loop = loop
+        #: file objects registered for writing (kept here: asked on every idle turn)
+        self._writers: set[Any] = set()
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         inner = self._inner
@@ -77,17 +79,26 @@ class _JumpingSelector:
         return []
 
     def writers_waiting(self) -> bool:
-        return any(key.events & selectors.EVENT_WRITE for key in self._inner.get_map().values())
+        return bool(self._writers)
+
+    def _track(self, key: selectors.SelectorKey) -> selectors.SelectorKey:
+        if key.events & selectors.EVENT_WRITE:
+            self._writers.add(key.fileobj)
+        else:
+            self._writers.discard(key.fileobj)
+        return key
 
     # the rest of the selector interface, delegated
     def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
-        return self._inner.register(fileobj, events, data)
+        return self._track(self._inner.register(fileobj, events, data))
 
     def unregister(self, fileobj: Any) -> selectors.SelectorKey:
-        return self._inner.unregister(fileobj)
+        key = self._inner.unregister(fileobj)
+        self._writers.discard(key.fileobj)
+        return key
 
     def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
-        return self._inner.modify(fileobj, events, data)
+        return self._track(self._inner.modify(fileobj, events, data))
 
     def get_key(self, fileobj: Any) -> selectors.SelectorKey:
         return self._inner.get_key(fileobj)
