@@ -178,7 +178,7 @@ class RunSummary:
         after a request (``None``: its fills)."""
         touched = self._consume()
         holders = self._holders.get(id(market)) if market is not None else None
-        if holders:
+        if holders and market is not None:
             mid = market.mark_price()
             if self._mids.get(id(market)) != mid:
                 self._mids[id(market)] = mid
