@@ -295,3 +295,27 @@ def test_a_torn_recording_replays_what_it_holds(tmp_path):
     run = run_replay(path, strategy, stop_at_end=False)
     assert run.result == 30  # every frame the reader recovers (the torn block's line too)
     assert "torn tail" in run.summary["torn_tail"]
+
+
+def test_the_parquet_export_replays_the_same_market(tmp_path_factory, tmp_path):
+    from wexcore.export import export
+
+    path = sim_recording(tmp_path_factory, "clean")
+    export(path, str(tmp_path / "clean.parquet"))
+    end = recorded(path, "end")[0]["books"][f"spot:{SYM}"]
+
+    async def strategy(sim):
+        async with LiveBook(SYM, ws_url=sim.ws_url, rest_url=sim.rest_url) as book:
+            await book.wait_synced()
+            await sim.replay.done.wait()
+            target = sim.last_update_id(SYM)
+            await until(lambda: book.last_update_id == target)
+            trades = [(t.id, t.time, t.price, t.qty, t.buyer_maker)
+                      for t in sim.market(SYM).trades]
+            return book_state(book.book, book.synced), trades
+
+    from_json = run_replay(path, strategy, stop_at_end=False).result
+    from_parquet = run_replay(str(tmp_path / "clean.parquet"), strategy,
+                              stop_at_end=False).result
+    assert from_parquet == from_json
+    assert from_parquet[0] == end and len(from_parquet[1]) > 5

@@ -5,7 +5,10 @@ The project's recording (JSON lines in independent gzip or zstd blocks,
 (which reads up to a torn tail and reports it); this module turns its
 records into events with exact integer prices and quantities, decoding each
 recorded frame with orjson -- the simulator shares no code with the client
-it tests, so the client's decoder is not used here.
+it tests, so the client's decoder is not used here. The Parquet tables of
+``wexcore export`` are read too (:class:`ParquetRecording`, with pyarrow):
+the same events, without the frames' original bytes (the simulator writes
+the frames itself, with the recorded ids, prices and quantities).
 
 * :meth:`JsonRecording.books` -- the header and every book's precisions;
 * :meth:`JsonRecording.events` -- :class:`DepthEvent`, :class:`SnapshotEvent`,
@@ -19,7 +22,9 @@ and nothing of it has been applied.
 
 from __future__ import annotations
 
+import heapq
 import itertools
+import json
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -37,7 +42,8 @@ if TYPE_CHECKING:
     from .replay import ReplayMarket
 
 __all__ = ["ReplayDataError", "BookInfo", "DepthEvent", "SnapshotEvent", "TradeEvent",
-           "NoteEvent", "Event", "JsonRecording", "BOOK_SCAN_RECORDS"]
+           "NoteEvent", "Event", "JsonRecording", "ParquetRecording", "open_recording",
+           "BOOK_SCAN_RECORDS"]
 
 log = logging.getLogger("wexcore.sim.replay")
 
@@ -342,3 +348,120 @@ class JsonRecording:
                 yield p.trade(ts, market, trade_ids, rec)
             else:
                 self.stats["unknown_topics"] += 1
+
+
+def _parquet() -> Any:
+    try:
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - pyarrow is in the test install
+        raise RuntimeError("replaying Parquet needs pyarrow: pip install 'wexcore[parquet]'"
+                           ) from None
+    return pq
+
+
+class ParquetRecording:
+    """The two tables ``wexcore export`` writes: ``FILE.parquet`` (book
+    changes) and ``FILE.trades.parquet`` (trades; or ``trades_path``).
+
+    Book rows are grouped back into messages by their ``message`` number;
+    the two tables are merged by receive time (a tie: the book change
+    first). A depth frame without any level has no row in the export: its
+    ids are missing, and the replay sees a gap there.
+    """
+
+    def __init__(self, path: str, trades_path: str | None = None) -> None:
+        self.path = path
+        root = path[: -len(".parquet")] if path.endswith(".parquet") else path
+        self.trades_path = trades_path or root + ".trades.parquet"
+        self.report = ReadReport(path)  # a Parquet file is whole or unreadable
+        self.stats: Counter[str] = Counter()
+
+    def books(self) -> tuple[dict[str, Any], list[BookInfo]]:
+        pq = _parquet()
+        try:
+            meta = pq.read_schema(self.path).metadata or {}
+            scales = json.loads(meta[b"wexcore.scales"])
+        except (OSError, KeyError, ValueError) as exc:
+            raise RecordingError(self.path, f"not a 'wexcore export' book table ({exc})"
+                                 ) from None
+        p = _Parser(self.path)
+        books = []
+        for key, (pp, qp) in sorted(scales.items()):
+            product, _, symbol = key.partition(":")
+            books.append(p.book({"product": product, "symbol": symbol,
+                                 "price_precision": pp, "quantity_precision": qp}))
+        if not books:
+            raise RecordingError(self.path, "holds no book: nothing to replay")
+        header = {"product": books[0].product, "symbols": [b.symbol for b in books]}
+        return header, books
+
+    def _rows(self, path: str, columns: list[str]) -> Iterator[dict[str, Any]]:
+        pq = _parquet()
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536, columns=columns):
+            yield from batch.to_pylist()
+
+    def _book_events(self, markets: dict[str, dict[str, ReplayMarket]]) -> Iterator[Event]:
+        p = _Parser(self.path)
+        group: list[dict[str, Any]] = []
+
+        def event(rows: list[dict[str, Any]]) -> Event | None:
+            r = rows[0]
+            market = markets.get(r["product"], {}).get(r["symbol"])
+            if market is None:
+                raise p.fail("symbol", f"{r['product']}:{r['symbol']} is not in the scales")
+            if r["kind"] == "lost":
+                return NoteEvent(r["ts_ns"], "lost", market)
+            asks = [(x["price"], x["quantity"]) for x in rows if x["side"] == "ask"]
+            bids = [(x["price"], x["quantity"]) for x in rows if x["side"] == "bid"]
+            if any(v is None or v < 0 for lv in (asks, bids) for pair in lv for v in pair):
+                raise p.fail("price", "a level without an integer price and quantity")
+            if r["kind"] == "snapshot":
+                return SnapshotEvent(r["ts_ns"], market, r["last_id"], asks, bids)
+            if r["kind"] != "delta":
+                self.stats["unknown_rows"] += 1
+                return None
+            return DepthEvent(r["ts_ns"], market, r["first_id"], r["last_id"],
+                              r["previous_id"] if market.product == "futures" else None,
+                              asks, bids, None)
+
+        columns = ["ts_ns", "product", "symbol", "message", "kind", "first_id", "last_id",
+                   "previous_id", "side", "price", "quantity"]
+        for p.n, row in enumerate(self._rows(self.path, columns), start=1):
+            if group and row["message"] != group[0]["message"]:
+                ev = event(group)
+                if ev is not None:
+                    yield ev
+                group = []
+            group.append(row)
+        if group:
+            ev = event(group)
+            if ev is not None:
+                yield ev
+
+    def _trade_events(self, markets: dict[str, dict[str, ReplayMarket]]) -> Iterator[Event]:
+        p = _Parser(self.trades_path)
+        ids = itertools.count(1)
+        columns = ["ts_ns", "product", "symbol", "trade_id", "time_ms", "price", "quantity",
+                   "buyer_is_maker"]
+        for p.n, r in enumerate(self._rows(self.trades_path, columns), start=1):
+            market = markets.get(r["product"], {}).get(r["symbol"])
+            if market is None:
+                raise p.fail("symbol", f"{r['product']}:{r['symbol']} is not in the scales")
+            tid = r["trade_id"] if r["trade_id"] is not None else next(ids)
+            trade = PublicTrade(tid, r["time_ms"], r["price"], r["quantity"],
+                                bool(r["buyer_is_maker"]), 0)
+            yield TradeEvent(r["ts_ns"], market, trade, None)
+
+    def events(self, markets: dict[str, dict[str, ReplayMarket]]) -> Iterator[Event]:
+        last_ts = 0
+        for ev in heapq.merge(self._book_events(markets), self._trade_events(markets),
+                              key=lambda e: e.ts):
+            last_ts = ev.ts = max(ev.ts, last_ts)  # the replay clock never goes back
+            yield ev
+
+
+def open_recording(path: str) -> JsonRecording | ParquetRecording:
+    """A recording (``.parquet``: the export's tables; else the recorder's file)."""
+    if path.endswith(".parquet"):
+        return ParquetRecording(path)
+    return JsonRecording(path)

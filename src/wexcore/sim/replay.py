@@ -73,10 +73,10 @@ from .recorded import (
     BookInfo,
     DepthEvent,
     Event,
-    JsonRecording,
     ReplayDataError,
     SnapshotEvent,
     TradeEvent,
+    open_recording,
 )
 from .summary import RunSummary
 from .vclock import VirtualTimeLoop
@@ -105,7 +105,9 @@ class Replay:
     path means ``Replay(path)``).
 
     Args:
-        path: a recording by ``wexcore record`` (gzip or zstd JSON lines).
+        path: a recording by ``wexcore record`` (gzip or zstd JSON lines), or
+            the book table of ``wexcore export`` (``FILE.parquet``, with
+            ``FILE.trades.parquet`` beside it; needs pyarrow).
         speed: recorded seconds per second of the event loop's clock.
         as_fast_as_clients: run on virtual time (needs a
             :class:`~wexcore.sim.vclock.VirtualTimeLoop`; see the module
@@ -235,7 +237,7 @@ class MarketReplay:
         self.ack = Latency(settings.ack_latency, name="ack_latency", seed=seed)
         self.user_trade_ids = itertools.count(USER_TRADE_ID_BASE)
         self.markets: dict[str, dict[str, ReplayMarket]] = {"spot": {}, "futures": {}}
-        self.recording = JsonRecording(self.path)
+        self.recording = open_recording(self.path)
         self.stats: Counter[str] = Counter()
         self.error: ReplayDataError | None = None
         self.recorded_end: dict[str, Any] | None = None
