@@ -140,13 +140,18 @@ def test_recorded_trades_are_the_public_trades(tmp_path):
         await sim.replay.done.wait()
         trades = await get_json(sim, f"/v4/public/trade/recent?symbol={SYM}")
         ticker = await get_json(sim, f"/v4/public/ticker/price?symbol={SYM}")
-        return trades, ticker
+        klines = await get_json(sim, f"/v4/public/kline?symbol={SYM}&interval=1m")
+        return trades, ticker, klines
 
-    trades, ticker = run_replay(path, strategy, stop_at_end=False).result
+    trades, ticker, klines = run_replay(path, strategy, stop_at_end=False).result
     assert [(t["i"], t["p"], t["q"], t["b"]) for t in trades] == [
         (78, "100.00", "0.5000", True), (77, "101.00", "0.2500", False)]
     assert [t["t"] for t in trades] == [BASE_MS + 20, BASE_MS + 10]
     assert ticker[0]["p"] == "100.00"
+    # one minute: open 101, close 100, 0.75 traded for 101 * 0.25 + 100 * 0.5
+    assert [(k["t"], k["o"], k["h"], k["l"], k["c"], k["q"], k["v"]) for k in klines] == [
+        (BASE_MS // 60_000 * 60_000, "101.00", "101.00", "100.00", "100.00", "0.7500",
+         "75.250000")]
 
 
 def test_a_gap_in_the_recording_is_bridged_at_the_next_snapshot(tmp_path):

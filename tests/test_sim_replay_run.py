@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
@@ -174,3 +175,61 @@ def test_the_docs_example_is_the_example_file_and_it_backtests(tmp_path_factory)
     (account,) = summary["accounts"].values()
     assert account["orders"] > 0 and account["fills"] > 0
     assert summary["finished"] and summary["error"] is None
+
+
+# Futures, one taker buy of 10 contracts at 30001 (t=5), the mid then
+# 30000.50 -> 29995.50 (t=20) -> 30000.50 (t=40).
+FUTURES_RECORDING = [
+    snapshot(0, 10, [("30000.00", "50")], [("30001.00", "40")], product="futures"),
+    depth(20, 11, 11, bids=[("30000.00", "0"), ("29990.00", "10")], product="futures"),
+    depth(40, 12, 12, asks=[("30001.00", "0"), ("30011.00", "5")], product="futures"),
+]
+
+
+def _futures_run(tmp_path, symbol: str, coin_m: bool) -> tuple[dict, list]:
+    from replay_support import write_recording as write
+
+    records = [{**r, "symbol": symbol} for r in FUTURES_RECORDING]
+    path = write(tmp_path / f"{symbol}.jsonl.gz", records, product="futures", symbol=symbol,
+                 quantity_precision=0)
+
+    async def strategy(sim):
+        from wexcore import AsyncFuturesClient
+
+        async with AsyncFuturesClient(sim.api_key, sim.secret, base_url=sim.rest_url,
+                                      coin_margined=coin_m) as rest:
+            await sim.replay.sleep_until(BASE_MS + 5)
+            await rest.place_order(symbol, "BUY", "LIMIT", 10, "LONG", price="30001.00")
+            await sim.replay.done.wait()
+            return await rest.positions(symbol=symbol)
+
+    run = run_replay(path, strategy, stop_at_end=False, coin_m=coin_m)
+    (account,) = run.summary["accounts"].values()
+    return account, run.result
+
+
+def test_a_linear_futures_summary_by_hand(tmp_path):
+    # value 30001 * 10 * 0.0001 = 30.001 usdt, taker fee 0.0006 of it = 0.0180006
+    # PnL = -30.0190006 + 10 * mid * 0.0001: -0.0185006, -0.0235006, -0.0185006
+    account, positions = _futures_run(tmp_path, "btc_usdt", coin_m=False)
+    market = account["markets"]["futures:btc_usdt"]
+    assert (market["position"], market["cash"], market["currency"]) == (
+        "10", "-30.0190006", "usdt")
+    assert account["pnl"] == {"usdt": "-0.0185006"}
+    assert account["max_drawdown"] == {"usdt": "0.0235006"}
+    assert account["fees"] == {"usdt": "0.0180006"} and account["taker_fills"] == 1
+    long = next(p for p in positions if p.position_side == "LONG")
+    assert long.position_size == 10 and long.entry_price == Decimal("30001")
+
+
+def test_an_inverse_futures_summary_matches_the_inverse_pnl_formula(tmp_path):
+    account, _ = _futures_run(tmp_path, "btc_usd", coin_m=True)
+    market = account["markets"]["futures:btc_usd"]
+    fee = Decimal(account["fees"]["btc"])
+    # an independent reading: qty * size * (1/entry - 1/mark) - fee, in btc
+    expected = 10 * Decimal(100) * (1 / Decimal(30001) - 1 / Decimal("30000.5")) - fee
+    low = 10 * Decimal(100) * (1 / Decimal(30001) - 1 / Decimal("29995.5")) - fee
+    assert market["currency"] == "btc" and market["position"] == "10"
+    assert abs(Decimal(account["pnl"]["btc"]) - expected) < Decimal("1e-17")
+    assert abs(Decimal(account["max_drawdown"]["btc"]) + low) < Decimal("1e-17")
+    assert fee == Decimal("0.00002")  # 0.0006 * 1000 / 30001 btc, up to 8 decimals

@@ -270,25 +270,17 @@ class ReplayBook(Book):
         """A user order takes recorded liquidity; the public levels do not change."""
         maker = SELL if taker_side == BUY else BUY
         fills: list[Fill] = []
-        remaining = qty
-        budget = quote_budget
+        by_qty = qty is not None
+        left = qty if by_qty else quote_budget  # lots, or price*lot units to spend
+        assert left is not None
         for price in self._opposite_prices(taker_side, limit):
-            if remaining is not None:
-                want = remaining
-            else:
-                assert budget is not None
-                want = budget // price
+            want = left if by_qty else left // price
             if want <= 0:
                 break
             got = self._take_at(maker, price, want)
-            if not got:
-                continue
-            fills.append(Fill(price, got, None))
-            if remaining is not None:
-                remaining -= got
-            else:
-                assert budget is not None
-                budget -= got * price
+            if got:
+                fills.append(Fill(price, got, None))
+                left -= got if by_qty else got * price
         return fills
 
     def commit(self) -> None:
