@@ -426,7 +426,12 @@ class Simulator:
         self.paused = True
 
     def resume(self) -> None:
-        """Restart the synthetic market (without a burst making up for the pause)."""
+        """Restart the synthetic market (without a burst making up for the pause).
+
+        A replay has no synthetic market: nothing to resume."""
+        if self.replay is not None:
+            return
+
         def run() -> None:
             self.paused = False
             self._due.clear()  # no burst to make up for the pause
