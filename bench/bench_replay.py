@@ -70,7 +70,9 @@ def test_replay_serves_a_live_book(benchmark: Any, ratios: Any, recording: str) 
             await book.wait_synced()
             await sim.replay.done.wait()
             target = sim.last_update_id(SYM)
+            deadline = asyncio.get_running_loop().time() + 10  # virtual seconds
             while book.last_update_id != target:
+                assert asyncio.get_running_loop().time() < deadline, "the book fell behind"
                 await asyncio.sleep(0.001)
             return book_state(book.book, book.synced)
 

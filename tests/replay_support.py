@@ -20,6 +20,17 @@ BASE_NS = 1_700_000_000_000_000_000
 BASE_MS = BASE_NS // 1_000_000
 
 
+async def until(cond: Any, timeout: float = 5.0) -> None:
+    """Wait until ``cond()`` holds, polling on the loop's clock (virtual in a
+    replay, so the bound is replay seconds); TimeoutError past ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not cond():
+        if loop.time() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.005)
+
+
 def ms(t: float) -> int:
     """``t`` ms after BASE, in ns."""
     return BASE_NS + round(t * 1_000_000)

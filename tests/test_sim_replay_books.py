@@ -22,6 +22,7 @@ from replay_support import (
     sim_recording,
     snapshot,
     trade,
+    until,
     write_recording,
 )
 from wexcore import LiveBook
@@ -29,16 +30,6 @@ from wexcore.record import RecordingError, book_state
 from wexcore.sim import Simulator
 from wexcore.sim.recorded import ReplayDataError
 from wexcore.sim.replay import Replay, run_replay
-
-
-async def until(cond, timeout: float = 5.0) -> None:
-    """Poll ``cond`` on the loop's clock (virtual in a replay) until it holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not cond():
-        if loop.time() > deadline:
-            raise TimeoutError("condition not met")
-        await asyncio.sleep(0.005)
 
 
 async def get_json(sim: Simulator, path: str) -> dict:
@@ -87,7 +78,7 @@ def test_clients_get_the_recorded_frames_byte_for_byte(tmp_path_factory):
                 f"depth_update@{SYM}", f"trade@{SYM}"]}).decode())
             assert orjson.loads(await ws.recv())["code"] == 0
             await sim.replay.done.wait()
-            while True:
+            while True:  # on virtual time a wait ends only once nothing is in flight
                 try:
                     got.append(await asyncio.wait_for(ws.recv(), 0.5))
                 except TimeoutError:

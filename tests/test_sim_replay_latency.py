@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from replay_support import BASE_MS, SYM, depth, snapshot, write_recording
+from replay_support import BASE_MS, SYM, depth, snapshot, until, write_recording
 from wexcore import AsyncSpotClient, SpotPrivateStream
 from wexcore.sim.latency import Latency
 from wexcore.sim.replay import run_replay
@@ -77,8 +77,7 @@ def _take(tmp_path, entry: str, ack: str) -> dict:
             placed = await rest.place_order(SYM, "BUY", "LIMIT", price="102.00",
                                             quantity="1.0")
             answered = loop.time()
-            while not pushes:
-                await asyncio.sleep(0.001)
+            await until(lambda: pushes)
             order = await rest.get_order(placed.order_id)
             fill, pushed = pushes[0]
             return {"price": fill.price_string, "fill_time": fill.time,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,6 +15,7 @@ from replay_support import (
     depth,
     snapshot,
     trade,
+    until,
     write_recording,
 )
 from wexcore import AsyncSpotClient, SpotPrivateStream
@@ -186,8 +186,7 @@ def test_a_resting_order_fills_where_its_queue_position_says(tmp_path):
             placed = await rest.place_order(SYM, "BUY", "LIMIT", price="100.00",
                                             quantity="0.5")
             await sim.replay.done.wait()
-            while len(fills) < 2:
-                await asyncio.sleep(0.01)
+            await until(lambda: len(fills) >= 2)
             mine = await rest.my_trades(symbol=SYM)
             return placed.order_id, fills, orders, mine
 
