@@ -78,12 +78,16 @@ def trade(t: float, price: str, qty: str, buyer_maker: bool, trade_id: int = 1, 
 
 def write_recording(path: Path, records: list[dict[str, Any]], *, product: str = "spot",
                     symbol: str = SYM, price_precision: int = 2,
-                    quantity_precision: int = 4) -> str:
-    """A recording file: header, book record, then ``records`` as given."""
-    head = [{"type": "header", "format": "wexcore-record", "version": 1,
-             "started_ns": BASE_NS, "product": product, "symbols": [symbol]},
-            {"type": "book", "product": product, "symbol": symbol,
-             "price_precision": price_precision, "quantity_precision": quantity_precision}]
+                    quantity_precision: int = 4, more_books: tuple[str, ...] = ()) -> str:
+    """A recording file: header, book records (``symbol`` and ``more_books``,
+    the same precisions), then ``records`` as given."""
+    symbols = [symbol, *more_books]
+    head: list[dict[str, Any]] = [{"type": "header", "format": "wexcore-record", "version": 1,
+                                   "started_ns": BASE_NS, "product": product,
+                                   "symbols": symbols}]
+    head += [{"type": "book", "product": product, "symbol": s,
+              "price_precision": price_precision, "quantity_precision": quantity_precision}
+             for s in symbols]
     data = b"".join(orjson.dumps(r) + b"\n" for r in head + records)
     path.write_bytes(gzip.compress(data, mtime=0))
     return str(path)

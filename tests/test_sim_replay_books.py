@@ -183,6 +183,68 @@ def test_a_gap_in_the_recording_is_bridged_at_the_next_snapshot(tmp_path):
     assert final["asks"] == [["102.00", "3.0000"], ["104.00", "2.0000"]]
 
 
+def test_a_reconnect_of_the_recorder_waits_for_its_next_snapshot(tmp_path):
+    # the recorder reconnected (lost) and missed 12..13 without a frame to show
+    # it; its next snapshot (15) is straddled by the frame 14..16: clients get
+    # 12..15 (the snapshot's changes) and 16..16 (the rest of that frame)
+    path = small_recording(tmp_path, [
+        snapshot(0, 10, BOOK_BIDS, BOOK_ASKS),
+        depth(10, 11, 11, bids=[("100.00", "3.0000")]),
+        {"type": "lost", "ts": depth(20, 0, 0)["ts"], "product": "spot", "symbol": SYM,
+         "reason": "reconnect"},
+        snapshot(30, 15, [("100.00", "5.0000"), ("99.00", "2.0000")], BOOK_ASKS),
+        depth(40, 14, 16, bids=[("99.00", "1.0000")]),
+        depth(50, 17, 17, asks=[("101.00", "2.0000")]),
+    ])
+
+    async def strategy(sim):
+        async with websockets.connect(sim.ws_url + "/public") as ws:
+            await ws.send(orjson.dumps({"method": "subscribe", "id": 1,
+                                        "params": [f"depth_update@{SYM}"]}).decode())
+            await ws.recv()
+            await sim.replay.sleep_until(BASE_MS + 25)
+            waiting = await get_json(sim, f"/v4/public/depth?symbol={SYM}")
+            await sim.replay.done.wait()
+            frames = []
+            while len(frames) < 4:
+                frames.append(orjson.loads(await asyncio.wait_for(ws.recv(), 1))["data"])
+            final = await get_json(sim, f"/v4/public/depth?symbol={SYM}")
+        return waiting, frames, final
+
+    waiting, frames, final = run_replay(path, strategy, stop_at_end=False).result
+    assert waiting["lastUpdateId"] == 11 and waiting["bids"][0] == ["100.00", "3.0000"]
+    assert [(f["fi"], f["i"]) for f in frames] == [(11, 11), (12, 15), (16, 16), (17, 17)]
+    assert frames[1]["b"] == [["100.00", "5.0000"]] and frames[2]["b"] == [["99.00", "1.0000"]]
+    assert final["lastUpdateId"] == 17
+    assert final["bids"] == [["100.00", "5.0000"], ["99.00", "1.0000"]]
+    assert final["asks"] == [["101.00", "2.0000"], ["102.00", "3.0000"]]
+
+
+def test_several_books_replay_side_by_side_on_one_clock(tmp_path):
+    eth = "eth_usdt"
+    path = write_recording(tmp_path / "two.jsonl.gz", [
+        snapshot(0, 10, BOOK_BIDS, BOOK_ASKS),
+        depth(5, 11, 11, bids=[("100.00", "2.0000")]),        # eth not known yet
+        snapshot(8, 500, [("10.00", "1.0000")], [("11.00", "1.0000")], symbol=eth),
+        depth(20, 501, 501, bids=[("10.00", "5.0000")], symbol=eth),
+        {**depth(30, 12, 12, bids=[("100.00", "3.0000")]), "ts": depth(15, 0, 0)["ts"]},
+        depth(40, 13, 13, bids=[("100.00", "4.0000")]),
+    ], more_books=(eth,))
+
+    async def strategy(sim):
+        seen = []
+        for t in (12, 25, 45):
+            await sim.replay.sleep_until(BASE_MS + t)
+            seen.append((sim.last_update_id(SYM), sim.last_update_id(eth)))
+        return seen, sim.replay.origin_ts, sorted(sim.symbols)
+
+    seen, origin, symbols = run_replay(path, strategy, stop_at_end=False).result
+    # the replay starts once both books are known (8 ms); the record stamped
+    # 15 ms but written after the 20 ms one is applied at 20 ms (never backwards)
+    assert origin == snapshot(8, 0, [], [])["ts"] and symbols == [SYM, eth]
+    assert seen == [(11, 500), (12, 501), (13, 501)]
+
+
 def test_paced_replay_keeps_the_recorded_spacing(tmp_path):
     path = small_recording(tmp_path, [
         snapshot(0, 10, BOOK_BIDS, BOOK_ASKS),

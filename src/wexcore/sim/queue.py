@@ -228,9 +228,9 @@ class ReplayBook(Book):
             return fills
         for side in (BUY, SELL):
             other = SELL if side == BUY else BUY
-            best = self.best(other)
-            if best is None:
-                continue
+            best, mine = self.best(other), self.best_user(side)
+            if best is None or mine is None or ((best > mine) if side == BUY else (best < mine)):
+                continue  # the usual case: nothing reaches the best user order
             for p, queue in self.resting(side):
                 if (best > p) if side == BUY else (best < p):
                     break

@@ -19,12 +19,12 @@ How the recording becomes a market (decisions, docs/spec-decisions.md):
   (spot ``fi`` = previous ``i`` + 1; futures ``fu`` = previous ``u`` + 1
   and ``pu`` = previous ``u``) is applied and sent on as recorded; a frame
   whose ids are already applied is dropped. A frame that does not continue
-  it (frames the recorder lost) leaves the book as it was: the replay
-  buffers the frames that follow, and at the next recorded snapshot that
-  bridges them the book jumps to the recorded state, sent as one depth
-  update covering the ids from the last sent one to the new one with every
-  level that changed. Snapshots recorded while the book is whole are not
-  needed and are not applied.
+  it (frames the recorder lost), or a recorded reconnect (``lost``), leaves
+  the book as it was: the replay buffers the frames that follow, and at the
+  next recorded snapshot that bridges them the book jumps to the recorded
+  state, sent as one depth update covering the ids from the last sent one
+  to the new one with every level that changed. Snapshots recorded while
+  the book is whole are not needed and are not applied.
 * The replay starts where every recorded book is known (the records before
   are applied at once: the pre-roll; at most :data:`PREROLL_NS` of
   recording), on the replay clock: the recorder's receive time of each
@@ -156,6 +156,9 @@ class ReplaySource:
         #: after frames were lost until a snapshot bridges the buffer)
         self.live = False
         self.ever_live = False
+        #: live from a snapshot whose id no frame has continued yet: the next
+        #: frame may straddle it (spec: fi <= lastUpdateId + 1 <= i)
+        self.awaiting_first = False
         self.buffer: deque[DepthEvent] = deque(maxlen=MAX_BUFFER)
 
     @property
@@ -506,7 +509,13 @@ class MarketReplay:
             self.stats["snapshots"] += 1
             self._snapshot(ev, publish)
         elif ev.kind == "lost":
+            # the recorder reconnected: what it missed meanwhile shows as a gap
+            # only if a frame came in between, so the book waits for the
+            # recorder's next snapshot either way, as the recorder's did
             self.stats["lost"] += 1
+            src = ev.data.source
+            src.live = False
+            src.buffer.clear()
         elif ev.kind == "end":
             self.recorded_end = ev.data
         else:
@@ -522,7 +531,9 @@ class MarketReplay:
         if ev.last <= last:
             self.stats["stale_frames"] += 1
             return
-        if ev.first != last + 1 or (ev.prev is not None and ev.prev != last):
+        straddles = src.awaiting_first and ev.first <= last + 1
+        if not straddles and (ev.first != last + 1 or (ev.prev is not None
+                                                        and ev.prev != last)):
             self.stats["gaps"] += 1
             log.info("%s %s: frames lost in the recording (expected id %d, got %d..%d); the "
                      "book waits for the next recorded snapshot", m.product, m.spec.symbol,
@@ -537,11 +548,12 @@ class MarketReplay:
         for p, q in ev.bids:
             set_level(BUY, p, q)
         book.set_update_id(ev.last)
+        src.awaiting_first = False
         if publish:
-            if ev.raw is not None:
+            if ev.raw is not None and ev.first == last + 1:
                 self.sim.hub.publish_raw(m.product, "depth_update", m.spec.symbol, ev.raw)
-            else:
-                self.sim.hub.publish_depth(m, m.product, (ev.first, ev.last, ev.asks, ev.bids))
+            else:  # (a frame straddling a snapshot goes out from the next id on)
+                self.sim.hub.publish_depth(m, m.product, (last + 1, ev.last, ev.asks, ev.bids))
             self._after(m, book.crossed_fills())
 
     def _snapshot(self, ev: SnapshotEvent, publish: bool) -> None:
@@ -586,6 +598,7 @@ class MarketReplay:
                     book.set_recorded(side, p, q)
         first_live = not src.ever_live
         src.live = src.ever_live = True
+        src.awaiting_first = not applied
         if uid <= old:
             log.warning("%s %s: the recorded snapshot goes back to id %d (had %d); kept the "
                         "id", m.product, m.spec.symbol, uid, old)
