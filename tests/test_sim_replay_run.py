@@ -143,6 +143,7 @@ def test_the_command_line_replays_and_writes_the_summary(tmp_path):
     (["--speed", "2"], "--speed needs --replay FILE"),
     (["--queue", "front", "--exit-at-end"], "--queue, --exit-at-end need --replay FILE"),
     (["--replay", "x.gz", "--speed", "2", "--as-fast-as-clients"], "not allowed with"),
+    (["--replay", "x.gz", "--summary", "/no/such/dir/run.json"], "--summary /no/such/dir"),
 ])
 def test_replay_options_without_sense_are_usage_errors(args, message):
     done = _cli(*args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -112,6 +113,12 @@ def replay_settings(args: argparse.Namespace) -> Any:
         return None
     from .replay import Replay
 
+    summary = getattr(args, "summary", None)
+    if summary is not None:  # found out now, not after a long replay
+        folder = os.path.dirname(os.path.abspath(summary))
+        if os.path.isdir(summary) or not os.path.isdir(folder) or not os.access(folder,
+                                                                              os.W_OK):
+            raise ValueError(f"--summary {summary}: cannot write a file there")
     return Replay(path, speed=args.speed or 1.0, as_fast_as_clients=args.as_fast_as_clients,
                   entry_latency=args.entry_latency, ack_latency=args.ack_latency,
                   queue=args.queue, wait_for_client=not args.no_wait,
