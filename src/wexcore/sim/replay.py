@@ -42,8 +42,9 @@ How the recording becomes a market (decisions, docs/spec-decisions.md):
   ``ack_latency`` after the event (in order). Public requests are answered
   at once, from the market as it stands. Signatures are checked against the
   machine's clock (the client signs with it), so ``/v4/public/time``
-  answers that clock; everything the market says (trade, order and fill
-  times, klines, tickers) is on the replay clock.
+  answers that clock; what the simulator stamps (order and fill times, the
+  times of answers and of the frames it writes) is on the replay clock;
+  recorded trades keep their recorded times.
 
 User orders never appear in the public book or the public trades (the
 recording is what happened); they are in the private streams and the
