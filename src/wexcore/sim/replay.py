@@ -335,6 +335,10 @@ class MarketReplay:
             self._apply(ev, publish=False)
         if self.error is not None:  # the file is bad from the start: fail at once
             raise self.error
+        for m in books:
+            if not m.source.live:
+                log.warning("%s: %s %s has no usable snapshot near the start: it is served "
+                            "empty until one comes", self.path, m.product, m.spec.symbol)
         if not self.stats["events"] and self._pending is not None:
             self.position = self._pending.ts
         self.origin_ts = self.position  # the replay clock starts where the pre-roll ended
