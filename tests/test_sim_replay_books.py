@@ -220,6 +220,27 @@ def test_a_reconnect_of_the_recorder_waits_for_its_next_snapshot(tmp_path):
     assert final["asks"] == [["101.00", "2.0000"], ["102.00", "3.0000"]]
 
 
+def test_a_book_without_a_snapshot_near_the_start_is_served_once_one_comes(tmp_path):
+    path = small_recording(tmp_path, [
+        depth(0, 5, 6, bids=[("99.00", "1.0000")]),    # before any snapshot: buffered
+        depth(11_000, 7, 7, bids=[("98.00", "1.0000")]),
+        snapshot(12_000, 6, BOOK_BIDS, BOOK_ASKS),     # 12 s in: past the pre-roll
+        depth(13_000, 8, 8, asks=[("101.00", "0")]),
+    ])
+
+    async def strategy(sim):
+        async with LiveBook(SYM, ws_url=sim.ws_url, rest_url=sim.rest_url) as book:
+            empty = await get_json(sim, f"/v4/public/depth?symbol={SYM}")
+            await sim.replay.done.wait()
+            await until(lambda: book.last_update_id == 8)
+            return empty, book_state(book.book, book.synced), book.best_bid(), book.best_ask()
+
+    empty, state, bid, ask = run_replay(path, strategy, stop_at_end=False).result
+    assert (empty["lastUpdateId"], empty["bids"], empty["asks"]) == (0, [], [])
+    assert state["synced"] and state["bid_count"] == 3 and state["ask_count"] == 1
+    assert bid == (100.0, 1.0) and ask == (102.0, 3.0)
+
+
 def test_several_books_replay_side_by_side_on_one_clock(tmp_path):
     eth = "eth_usdt"
     path = write_recording(tmp_path / "two.jsonl.gz", [
