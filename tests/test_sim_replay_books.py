@@ -145,6 +145,28 @@ def test_recorded_trades_are_the_public_trades(tmp_path):
          "75.250000")]
 
 
+def watch_depth(path: str, *, at: float, frames: int) -> tuple[dict, list[dict], dict]:
+    """A raw client's depth frames, and REST depth at ``at`` ms and at the end."""
+
+    async def strategy(sim):
+        async with websockets.connect(sim.ws_url + "/public") as ws:
+            await ws.send(orjson.dumps({"method": "subscribe", "id": 1,
+                                        "params": [f"depth_update@{SYM}"]}).decode())
+            await ws.recv()
+            await sim.replay.sleep_until(BASE_MS + at)
+            then = await get_json(sim, f"/v4/public/depth?symbol={SYM}")
+            await sim.replay.done.wait()
+            got = []
+            while len(got) < frames:
+                got.append(orjson.loads(await asyncio.wait_for(ws.recv(), 1))["data"])
+            final = await get_json(sim, f"/v4/public/depth?symbol={SYM}")
+        return then, got, final
+
+    result: tuple[dict, list[dict], dict] = run_replay(path, strategy,
+                                                       stop_at_end=False).result
+    return result
+
+
 def test_a_gap_in_the_recording_is_bridged_at_the_next_snapshot(tmp_path):
     # frames 12..13 are missing: the book stays at 11 until the snapshot at
     # id 15, which frame 16 continues; clients get one frame for 12..16
@@ -158,21 +180,7 @@ def test_a_gap_in_the_recording_is_bridged_at_the_next_snapshot(tmp_path):
         depth(50, 17, 17, asks=[("104.00", "2.0000")]),
     ])
 
-    async def strategy(sim):
-        async with websockets.connect(sim.ws_url + "/public") as ws:
-            await ws.send(orjson.dumps({"method": "subscribe", "id": 1,
-                                        "params": [f"depth_update@{SYM}"]}).decode())
-            await ws.recv()
-            await sim.replay.sleep_until(BASE_MS + 35)
-            stale = await get_json(sim, f"/v4/public/depth?symbol={SYM}")
-            await sim.replay.done.wait()
-            frames = []
-            while len(frames) < 3:
-                frames.append(orjson.loads(await asyncio.wait_for(ws.recv(), 1))["data"])
-            final = await get_json(sim, f"/v4/public/depth?symbol={SYM}")
-        return stale, frames, final
-
-    stale, frames, final = run_replay(path, strategy, stop_at_end=False).result
+    stale, frames, final = watch_depth(path, at=35, frames=3)
     assert stale["lastUpdateId"] == 11  # the lost frames are not made up
     assert [(f["fi"], f["i"]) for f in frames] == [(11, 11), (12, 16), (17, 17)]
     bridge = frames[1]
@@ -197,21 +205,7 @@ def test_a_reconnect_of_the_recorder_waits_for_its_next_snapshot(tmp_path):
         depth(50, 17, 17, asks=[("101.00", "2.0000")]),
     ])
 
-    async def strategy(sim):
-        async with websockets.connect(sim.ws_url + "/public") as ws:
-            await ws.send(orjson.dumps({"method": "subscribe", "id": 1,
-                                        "params": [f"depth_update@{SYM}"]}).decode())
-            await ws.recv()
-            await sim.replay.sleep_until(BASE_MS + 25)
-            waiting = await get_json(sim, f"/v4/public/depth?symbol={SYM}")
-            await sim.replay.done.wait()
-            frames = []
-            while len(frames) < 4:
-                frames.append(orjson.loads(await asyncio.wait_for(ws.recv(), 1))["data"])
-            final = await get_json(sim, f"/v4/public/depth?symbol={SYM}")
-        return waiting, frames, final
-
-    waiting, frames, final = run_replay(path, strategy, stop_at_end=False).result
+    waiting, frames, final = watch_depth(path, at=25, frames=4)
     assert waiting["lastUpdateId"] == 11 and waiting["bids"][0] == ["100.00", "3.0000"]
     assert [(f["fi"], f["i"]) for f in frames] == [(11, 11), (12, 15), (16, 16), (17, 17)]
     assert frames[1]["b"] == [["100.00", "5.0000"]] and frames[2]["b"] == [["99.00", "1.0000"]]
