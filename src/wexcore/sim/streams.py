@@ -135,7 +135,23 @@ class StreamHub:
             text = (f'{{"topic":"depth_update","event":"depth_update@{sym}","data":{{"s":"{sym}"'
                     f',"pu":{first - 1},"fu":{first},"u":{last},"a":[{a}],"b":[{b}],'
                     f'"t":{self.sim.clock_ms()}}}}}')
-        f = Frame(text.encode())
+        self._fan_out_depth(conns, sym, Frame(text.encode()))
+
+    def publish_raw(self, product: str, topic: str, symbol: str, payload: bytes) -> None:
+        """A frame as recorded (a market replay): ``depth_update`` or ``trade``
+        of ``symbol`` to its subscribers; depth frames get the depth faults."""
+        conns = self.topics.get((product, f"{topic}@{symbol}"))
+        if not conns:
+            return
+        f = Frame(payload)
+        if topic == "depth_update":
+            self._fan_out_depth(conns, symbol, f)
+            return
+        for c in conns:
+            c.put(f)
+        self.frames_out += len(conns)
+
+    def _fan_out_depth(self, conns: set[Conn], sym: str, f: Frame) -> None:
         spec = self.sim.fault_spec
         if spec.drop or spec.duplicate or spec.reorder:
             for c in conns:
