@@ -114,6 +114,7 @@ SCRIPT = textwrap.dedent('''
             wexcore.rest.types.SpotOrder, wexcore.rest.types.SpotUserTrade,
             wexcore.rest.types.SpotBalance]) -> None:
         spot.fills[0].exec_id
+        wexcore.Account("k", "s", reconcile_intervall=1.0)
 ''')
 
 EXPECTED = [
@@ -142,4 +143,7 @@ def test_user_script_sees_the_products_types(tmp_path):
     normal = [re.sub(r"\bbuiltins\.", "", r) for r in revealed]
     assert normal == [re.sub(r"\bbuiltins\.", "", e) for e in EXPECTED], out
     errors = [line for line in out.splitlines() if ": error:" in line]
-    assert len(errors) == 1 and "exec_id" in errors[0], out
+    # the misuses: a spot fill has no exec_id; a misspelt keyword (on one line)
+    lines = {e.split(":")[1] for e in errors}
+    assert len(lines) == 2 and "exec_id" in errors[0], out
+    assert any('"reconcile_intervall"' in e for e in errors), out

@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Generic, Literal, overload
+from typing import Any, Generic, Literal, TypedDict, Unpack, overload
 
 from wexcore._decode import decode
 from wexcore.account.events import (
@@ -142,6 +142,23 @@ class AccountEvents(Generic[OrderT, FillT, BalanceT]):
         return self._queue.popleft()
 
 
+class AccountOptions(TypedDict, total=False):
+    """The keywords of :class:`Account` besides keys, product and REST client."""
+
+    coin_margined: bool
+    rest_url: str | None
+    ws_url: str | None
+    reconcile_interval: float
+    settle: float
+    gap_timeout: float
+    overlap: float
+    unknown_grace: float
+    max_fills: int
+    max_closed_orders: int
+    rest_options: Mapping[str, Any] | None
+    stream_options: Mapping[str, Any] | None
+
+
 class Account(Generic[OrderT, FillT, BalanceT]):
     """Orders, fills, balances and positions of one WEX account, kept exact
     from the private stream and REST together.
@@ -195,6 +212,8 @@ class Account(Generic[OrderT, FillT, BalanceT]):
             ``token_min_interval``...).
     """
 
+    # The product picks the record types; the other keywords are the same for
+    # both (AccountOptions, checked by name and type under mypy).
     @overload
     def __init__(
         self: Account[T.SpotOrder, T.SpotUserTrade, T.SpotBalance],
@@ -202,19 +221,8 @@ class Account(Generic[OrderT, FillT, BalanceT]):
         secret: str | bytes | None = None,
         *,
         product: Literal["spot"] = "spot",
-        coin_margined: bool = False,
-        rest_url: str | None = None,
-        ws_url: str | None = None,
         rest_client: AsyncSpotClient | None = None,
-        reconcile_interval: float = 30.0,
-        settle: float = 0.25,
-        gap_timeout: float = 1.0,
-        overlap: float = 5.0,
-        unknown_grace: float = 1.0,
-        max_fills: int = 100_000,
-        max_closed_orders: int = 10_000,
-        rest_options: Mapping[str, Any] | None = None,
-        stream_options: Mapping[str, Any] | None = None,
+        **options: Unpack[AccountOptions],
     ) -> None: ...
 
     @overload
@@ -224,19 +232,8 @@ class Account(Generic[OrderT, FillT, BalanceT]):
         secret: str | bytes | None = None,
         *,
         product: Literal["futures"],
-        coin_margined: bool = False,
-        rest_url: str | None = None,
-        ws_url: str | None = None,
         rest_client: AsyncFuturesClient | None = None,
-        reconcile_interval: float = 30.0,
-        settle: float = 0.25,
-        gap_timeout: float = 1.0,
-        overlap: float = 5.0,
-        unknown_grace: float = 1.0,
-        max_fills: int = 100_000,
-        max_closed_orders: int = 10_000,
-        rest_options: Mapping[str, Any] | None = None,
-        stream_options: Mapping[str, Any] | None = None,
+        **options: Unpack[AccountOptions],
     ) -> None: ...
 
     def __init__(
