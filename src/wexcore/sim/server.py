@@ -531,6 +531,9 @@ class Simulator:
             if loop.time() > deadline:
                 raise TimeoutError("depth publisher did not run")
             await asyncio.sleep(max(self.depth_interval, 0.001) / 2)
+        # a frame held back by a reorder fault goes out now: with the market
+        # paused, no later frame would release it
+        self.hub.release_held()
 
     def step(self, n: int = 1) -> None:
         """Advance every market by ``n`` events by hand (handy while paused)."""

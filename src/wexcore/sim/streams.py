@@ -161,6 +161,15 @@ class StreamHub:
                 c.put(f)
         self.frames_out += len(conns)
 
+    def release_held(self) -> None:
+        """Send every depth frame a ``reorder`` fault is holding back. Called
+        when the market pauses: no next frame would come to release them, and
+        a client would wait for the held ids for ever."""
+        for c in list(self.conns):
+            held, c.held = c.held, {}
+            for f in held.values():
+                c.put(f)
+
     def _faulty_depth(self, c: Conn, sym: str, f: Frame) -> None:
         faults = self.sim.faults
         if faults.roll("drop"):
