@@ -39,7 +39,7 @@ def _check(r: LoadResult, symbols: int) -> None:
     assert r.depth > 0 and r.trades > 0
 
 
-def test_sim_throughput(benchmark: Any) -> None:
+def test_sim_throughput(benchmark: Any, ratios: Any) -> None:
     quick = benchmark.disabled
     symbols = 20 if quick else 200
     results: list[LoadResult] = []
@@ -57,10 +57,11 @@ def test_sim_throughput(benchmark: Any) -> None:
     if not quick:
         for r in results:
             print("\n" + r.line())
-        assert best.msgs_per_s >= GOAL, best.line()
+        if ratios.enforce:  # --ratio-goals=report only prints it
+            assert best.msgs_per_s >= GOAL, best.line()
 
 
-def test_sim_faster_is_never_slower(benchmark: Any) -> None:
+def test_sim_faster_is_never_slower(benchmark: Any, ratios: Any) -> None:
     quick = benchmark.disabled
     symbols = 10 if quick else 200
     # the correctness run checks the flat-out mode alone; the real one asks for
@@ -88,7 +89,8 @@ def test_sim_faster_is_never_slower(benchmark: Any) -> None:
                 print("\n" + r.line())
         paced = max(best[r] for r in rates[:-1])
         # 15 % for the noise of a shared machine
-        assert best[float("inf")] >= 0.85 * paced, best
+        if ratios.enforce:
+            assert best[float("inf")] >= 0.85 * paced, best
 
 
 class _Transport:

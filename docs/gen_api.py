@@ -17,6 +17,8 @@ import ast
 import enum
 import inspect
 import sys
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +42,13 @@ SECTIONS = [
                  "ConnectionState", "ReconnectPolicy", "SubscriptionError", "ListenKeyError"]),
     ("Live books", ["LiveBook", "LiveBooks", "ResyncEvent", "LatencyStats"]),
     ("NATS JetStream bus", ["BusBooks", "Feed"]),
+    ("Account (docs/account.md)", ["Account", "AccountEvents", "OrderEvent", "FillEvent",
+                                   "BalanceEvent", "PositionEvent", "AccountEvent",
+                                   "PendingOrder", "AccountStats"]),
     ("Errors", ["WexError", "WexAPIError", "AuthenticationError", "InvalidOrderError",
                 "InsufficientFundsError", "RateLimitError", "ServerError", "NotFoundError",
-                "OrderStateUnknownError", "SequenceGap", "DecodeError", "PrecisionError",
+                "OrderStateUnknownError", "EventOverflowError", "SequenceGap", "DecodeError",
+                "PrecisionError",
                 "InvalidParameterError", "OrderNotFoundError", "AccessDeniedError",
                 "TransportError"]),
 ]
@@ -205,6 +211,12 @@ def _from_object(name: str, obj: Any, *, members: bool = True) -> list[str]:
             rows = _members(obj)
             if rows:
                 out.append("\n".join(rows) + "\n")
+        return out
+    if isinstance(obj, types.UnionType) or typing.get_origin(obj) is typing.Union:
+        # a type alias such as AccountEvent
+        parts = " | ".join(getattr(typing.get_origin(t) or t, "__name__", str(t))
+                           for t in typing.get_args(obj))
+        out.append(f"### `{name}` = `{parts}`\n")
         return out
     if callable(obj):
         out.append(f"### `{name}{_sig(obj)}`\n")

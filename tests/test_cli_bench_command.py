@@ -7,8 +7,9 @@ than asserted (one round on a shared machine says nothing about speed; the goals
 are for a real run), and the stream benchmarks limited to one workload's
 throughput (the other workload and the latency runs push tens of thousands of
 frames each, ~25 s, through the same code: bench_stream.py's own correctness run
-covers them; the paced CPU runs likewise, ~10 min enabled), and without bench_bus.py, whose enabled runs start NATS servers
-(~14 s; its bodies run once in the normal test run).
+covers them; the paced CPU runs likewise, ~10 min enabled), without bench_bus.py, whose enabled runs start NATS servers
+(~14 s), and without bench_sim.py's two load runs, which run a 200-symbol simulator
+for a fixed 33 s (~50 s); their bodies run once in the normal test run.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ def test_benchmark_command_runs_every_benchmark_and_prints_the_tables():
         [sys.executable, "-m", "pytest", "bench", "--benchmark-enable", "-q",
          "-p", "no:cacheprovider", "--benchmark-min-rounds=1", "--benchmark-max-time=0.00001",
          "--benchmark-warmup=off", "--ratio-goals=report",
-         "-k", "not aggregated and not latency and not paced", "--ignore=bench/bench_bus.py"],
+         "-k", "not aggregated and not latency and not paced and not test_sim_throughput"
+         " and not test_sim_faster", "--ignore=bench/bench_bus.py"],
         cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]

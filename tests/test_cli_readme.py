@@ -14,13 +14,14 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
 
 
-def test_readme_has_the_three_examples():
-    assert len(BLOCKS) == 3
+def test_readme_has_the_four_examples():
+    assert len(BLOCKS) == 4
     for block in BLOCKS:
         assert len(block.strip().splitlines()) <= 25
 
 
-@pytest.mark.parametrize("index", range(len(BLOCKS)), ids=["rest", "streams", "live_books"])
+@pytest.mark.parametrize("index", range(len(BLOCKS)),
+                         ids=["rest", "streams", "account", "live_books"])
 def test_readme_example_runs(index, tmp_path):
     script = tmp_path / "example.py"
     script.write_text(BLOCKS[index])
@@ -33,5 +34,8 @@ def test_readme_example_runs(index, tmp_path):
         assert "NEW" in out and "rejected: ORDER_008" in out and "futures order" in out
     elif index == 1:
         assert out.strip().splitlines()[-1] == "NEW True"
+    elif index == 2:  # the fill was pushed or recovered, never both
+        lines = out.strip().splitlines()
+        assert lines[-1].startswith("0.0100 ") and sum("FillEvent" in x for x in lines) == 1
     else:
         assert "apply p50 µs" in out and "resyncs" in out

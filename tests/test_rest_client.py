@@ -253,6 +253,32 @@ def test_cursor_pagination_follows_has_next():
     assert "fromId" not in q[0] and q[1]["fromId"] == "2" and q[1]["direction"] == "NEXT"
 
 
+def test_cursor_pagination_keeps_records_sharing_a_cursor_value():
+    # a self-trade is one tradeId with a fill for each order: both are listed
+    def fill(tid, oid):
+        return {"symbol": "btc_usdt", "tradeId": tid, "orderId": oid, "quantity": "1"}
+
+    pages = [
+        ok({"hasNext": True, "items": [fill("9", "1"), fill("9", "2"), fill("8", "1")]}),
+        # a server repeating its page adds nothing new: the iteration stops
+        ok({"hasNext": True, "items": [fill("8", "1")]}),
+    ]
+    s = Script({"/v4/trade": pages})
+    items = list(make(s).paginate("my_trades", limit=3))
+    assert [(i.trade_id, i.order_id) for i in items] == [(9, 1), (9, 2), (8, 1)]
+    assert s.paths().count("/v4/trade") == 2
+
+
+def test_futures_order_detail_null_result_is_order_not_found():
+    # futures-en.txt "See Orders by ID" lists the code "null": no such order
+    body = {"returnCode": 0, "msgInfo": "success", "error": None, "result": None}
+    s = Script({"/future/trade/v1/order/detail": [httpx.Response(200, content=orjson.dumps(body))]})
+    c = make(s, cls=wexcore.FuturesClient, time_url="http://wex.test/v4/public/time")
+    with pytest.raises(wexcore.OrderNotFoundError, match="no such order") as ei:
+        c.get_order(123)
+    assert ei.value.code == "null"
+
+
 def test_page_pagination_stops_at_total():
     def page(n):
         return httpx.Response(

@@ -38,11 +38,23 @@ from wexcore._decode import (
     decode,
 )
 from wexcore._sign import Signer, encode_query, sha256_backend
+from wexcore.account import (
+    Account,
+    AccountEvent,
+    AccountEvents,
+    AccountStats,
+    BalanceEvent,
+    FillEvent,
+    OrderEvent,
+    PendingOrder,
+    PositionEvent,
+)
 from wexcore.bus import BusBooks, Feed  # noqa: E402 - after the stream layer it builds on
 from wexcore.errors import (
     AccessDeniedError,
     AuthenticationError,
     DecodeError,
+    EventOverflowError,
     InsufficientFundsError,
     InvalidOrderError,
     InvalidParameterError,
@@ -109,6 +121,7 @@ __all__ = [
     "ServerError",
     "NotFoundError",
     "OrderStateUnknownError",
+    "EventOverflowError",
     "InvalidParameterError",
     "OrderNotFoundError",
     "AccessDeniedError",
@@ -166,6 +179,15 @@ __all__ = [
     "AsyncFuturesClient",
     "BusBooks",
     "Feed",
+    "Account",
+    "AccountEvents",
+    "AccountEvent",
+    "AccountStats",
+    "OrderEvent",
+    "FillEvent",
+    "BalanceEvent",
+    "PositionEvent",
+    "PendingOrder",
     "__version__",
     "get_include",
 ]

@@ -182,12 +182,18 @@ def symbol_name(text: str) -> str:
 # ---------------------------------------------------------------------------- running
 
 
-def run_async(make: Callable[[asyncio.Event], Awaitable[T]]) -> T:
+def run_async(make: Callable[[asyncio.Event], Awaitable[T]], *,
+              loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None) -> T:
     """Run a command's coroutine, ``make(stop)``, where ``stop`` is
-    :func:`stop_event`: the way every async command learns of Ctrl-C/SIGTERM."""
+    :func:`stop_event`: the way every async command learns of Ctrl-C/SIGTERM.
+    ``loop_factory``: a particular event loop (a replay's virtual time)."""
 
     async def main() -> T:
         return await make(stop_event())
+
+    if loop_factory is not None:
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            return runner.run(main())
 
     # on uvloop where it is installed (docs/streams.md, "CPU per message")
     from .stream.transport import run
@@ -205,15 +211,19 @@ def _sim_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _sim_run(args: argparse.Namespace) -> int:
-    from .sim.__main__ import run
+    from .sim.__main__ import loop_factory, replay_settings, run
 
     try:
         fault_spec(args.faults)
         port_number(str(args.port))
     except argparse.ArgumentTypeError as exc:
         raise UsageError(f"--faults: {exc}" if args.faults else str(exc)) from None
-    run_async(lambda stop: run(args, stop=stop))
-    return EXIT_OK
+    try:
+        replay_settings(args)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    failed = run_async(lambda stop: run(args, stop=stop), loop_factory=loop_factory(args))
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 # ---------------------------------------------------------------------------- demo
@@ -454,7 +464,10 @@ file format: one JSON object per line (gzip or zstd); see docs/architecture.md""
   wexcore bench --only book,decoding""",
     "sim": """examples:
   wexcore sim --port 8080
-  wexcore sim --faults drop=0.01,disconnect_every=5 --seed 7""",
+  wexcore sim --faults drop=0.01,disconnect_every=5 --seed 7
+  wexcore sim --replay session.jsonl.gz --speed 10          # trade against a recording
+  wexcore sim --replay session.jsonl.gz --as-fast-as-clients --entry-latency uniform:2:8 \\
+      --ack-latency 3 --exit-at-end --summary run.json""",
 }
 
 

@@ -23,6 +23,7 @@ telling them apart::
     │   └── ProtocolError             a response that is not valid HTTP/1.1
     │       └── ResponseTooLarge      header block or body over its limit
     ├── OrderStateUnknownError        a write was sent but no answer came back
+    ├── EventOverflowError            an Account.events() consumer fell too far behind
     ├── SequenceGap                   a depth stream skipped or repeated ids
     ├── DecodeError (ValueError)      bytes that are not a valid message
     └── PrecisionError (ValueError)   a decimal finer than the symbol allows
@@ -65,6 +66,7 @@ __all__ = [
     "ProtocolError",
     "ResponseTooLarge",
     "OrderStateUnknownError",
+    "EventOverflowError",
     "SequenceGap",
     "DecodeError",
     "PrecisionError",
@@ -282,6 +284,13 @@ class OrderStateUnknownError(WexError):
         self.path = path
         self.host = host
         self.cause = cause
+
+
+class EventOverflowError(WexError):
+    """A consumer of :meth:`wexcore.Account.events` fell more than its queue's
+    ``maxsize`` events behind. The events queued before were delivered; the
+    ones after were not queued for it. The account's state itself is
+    complete: read it again (and open a new ``events()`` iterator)."""
 
 
 class SequenceGap(WexError):

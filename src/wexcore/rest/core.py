@@ -61,6 +61,7 @@ from wexcore.errors import (
     ConnectFailed,
     DecodeError,
     InvalidParameterError,
+    OrderNotFoundError,
     OrderStateUnknownError,
     RateLimitError,
     ServerError,
@@ -467,7 +468,9 @@ class RequestCore:
                     result = env.result
                     try:
                         if result is None:
-                            return ep.adapt(None) if ep.adapt else _empty_result(ep.wire_type)  # type: ignore[no-any-return]
+                            if ep.adapt:
+                                return ep.adapt(None)  # type: ignore[no-any-return]
+                            return self._no_result(ep, status, content)  # type: ignore[no-any-return]
                         return ep.adapt(result) if ep.adapt else result  # type: ignore[no-any-return]
                     except (ValueError, TypeError, msgspec.ValidationError) as exc:
                         self._unreadable(ep, status, content, str(exc), None)
@@ -500,7 +503,7 @@ class RequestCore:
         tp = ep.wire_type
         try:
             if result is None:
-                return ep.adapt(None) if ep.adapt else _empty_result(tp)
+                return ep.adapt(None) if ep.adapt else self._no_result(ep, status, content)
             if tp is not Any:
                 result = msgspec.convert(_normalise(result, _info(tp)), tp, strict=False)
             return ep.adapt(result) if ep.adapt else result
@@ -509,6 +512,16 @@ class RequestCore:
             self._unreadable(ep, status, content, text, _error_path(text))
         except (ValueError, TypeError) as exc:
             self._unreadable(ep, status, content, str(exc), None)
+
+    def _no_result(self, ep: Endpoint[Any], status: int, content: bytes) -> Any:
+        """What a success with a ``null`` result means for ``ep``."""
+        if ep.key in NULL_CODE_ENDPOINTS:
+            # futures order detail: a null result is its documented "null"
+            # code, the order does not exist (rest.md)
+            raise OrderNotFoundError(
+                f"{self._where(ep)}: null result (no such order)", http_status=status,
+                code="null", body=content, method=ep.method, path=ep.path, host=self.host)
+        return _empty_result(ep.wire_type)
 
     def _unreadable(
         self, ep: Endpoint[Any], status: int, content: bytes, why: str, path: str | None
@@ -778,7 +791,9 @@ class RequestCore:
 
         Guards against a server whose reading of ``direction`` differs from
         ours (it would send the same page again): iteration stops when a
-        page brings nothing new instead of repeating items.
+        page brings nothing new instead of repeating items. An item is known
+        by its whole record, not only its cursor value: two records can share
+        one (a self-trade is one ``tradeId`` with a fill for each order).
         """
         assert ep.paging is not None
         if ep.paging[0] == "page":
@@ -787,8 +802,9 @@ class RequestCore:
         out = []
         for it in items:
             k = RequestCore._item_attr(it, field)
-            if k is None or k not in seen:
-                seen.add(k)
+            ident = (k, msgspec.json.encode(it))
+            if k is None or ident not in seen:
+                seen.add(ident)
                 out.append(it)
         return out
 

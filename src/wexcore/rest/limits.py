@@ -17,10 +17,17 @@ or ``asyncio.sleep``). Booking before sleeping keeps concurrent async tasks
 in order without a lock.
 
 Cost when not limiting: per bucket, one index read, one compare, one store.
+
+The default clock is ``time.monotonic``, except on an event loop that runs
+on virtual time (a market replay's :class:`wexcore.sim.vclock.VirtualTimeLoop`
+marks itself with ``wexcore_virtual_time``): there the loop's own clock
+counts, since that is the clock the client sleeps on and the server counts
+with.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -29,6 +36,14 @@ from typing import Any
 from wexcore.rest.endpoints import Endpoint, Limit
 
 __all__ = ["RateLimiter", "Bucket"]
+
+
+def _clock() -> float:
+    """``time.monotonic()``, or a virtual-time event loop's clock (see above)."""
+    loop = asyncio._get_running_loop()
+    if loop is not None and getattr(loop, "wexcore_virtual_time", False):
+        return float(loop.time())
+    return time.monotonic()
 
 
 class Bucket:
@@ -60,7 +75,9 @@ class RateLimiter:
             machine or a jittery link: the limiter books send times, the
             server counts arrival times.
         enabled: ``False`` turns every reservation into a no-op.
-        clock: a monotonic clock in seconds (tests pass a fake one).
+        clock: a monotonic clock in seconds (tests pass a fake one); by
+            default ``time.monotonic``, or the running loop's clock when it
+            is virtual.
     """
 
     _shared: RateLimiter | None = None
@@ -71,7 +88,7 @@ class RateLimiter:
         *,
         margin: float = 0.05,
         enabled: bool = True,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = _clock,
     ) -> None:
         self.margin = margin
         self.enabled = enabled

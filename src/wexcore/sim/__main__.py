@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
+from collections.abc import Callable
+from typing import Any
 
 
 def _symbols(text: str) -> list[str] | int:
@@ -60,16 +63,88 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="serve the futures routes as COIN-M (inverse) instead of USDT-M")
     parser.add_argument("--no-rate-limits", action="store_true",
                         help="do not enforce the documented rate limits")
+    replay = parser.add_argument_group(
+        "market replay", "serve a recording as the market; orders trade against it "
+        "(docs/replay.md)")
+    replay.add_argument("--replay", metavar="FILE", default=None,
+                        help="a recording by 'wexcore record' (its symbols replace --symbols)")
+    pace = replay.add_mutually_exclusive_group()
+    pace.add_argument("--speed", type=_positive, default=None, metavar="X",
+                      help="recorded seconds per second (default 1: as recorded)")
+    pace.add_argument("--as-fast-as-clients", action="store_true",
+                      help="run on virtual time: the replay advances whenever the clients "
+                           "have read what they were sent (deterministic for in-process "
+                           "asyncio clients; see docs/replay.md)")
+    replay.add_argument("--entry-latency", default="0", metavar="MS",
+                        help="order entry latency: MS, uniform:LO:HI, normal:MEAN:SD or "
+                             "exp:MEAN[:MIN] (ms; drawn with --seed; default 0)")
+    replay.add_argument("--ack-latency", default="0", metavar="MS",
+                        help="acknowledgement and private-push latency (same spellings)")
+    replay.add_argument("--queue", choices=("proportional", "front", "back"),
+                        default="proportional",
+                        help="how much of a cancellation was ahead of a resting order "
+                             "(default proportional)")
+    replay.add_argument("--no-wait", action="store_true",
+                        help="start the replay at once (default: when a client subscribes)")
+    replay.add_argument("--exit-at-end", action="store_true",
+                        help="stop when the recording ends (default: keep serving the final "
+                             "market until Ctrl-C)")
+    replay.add_argument("--summary", metavar="FILE", default=None,
+                        help="write the run summary (JSON) to FILE on exit instead of stdout")
+
+
+def replay_settings(args: argparse.Namespace) -> Any:
+    """The ``Replay`` the replay options ask for (None without ``--replay``);
+    ValueError for replay options without it or values that make no sense."""
+    path = getattr(args, "replay", None)
+    if path is None:
+        extra = [name for name, on in (
+            ("--speed", getattr(args, "speed", None) is not None),
+            ("--as-fast-as-clients", getattr(args, "as_fast_as_clients", False)),
+            ("--entry-latency", getattr(args, "entry_latency", "0") != "0"),
+            ("--ack-latency", getattr(args, "ack_latency", "0") != "0"),
+            ("--queue", getattr(args, "queue", "proportional") != "proportional"),
+            ("--no-wait", getattr(args, "no_wait", False)),
+            ("--exit-at-end", getattr(args, "exit_at_end", False)),
+            ("--summary", getattr(args, "summary", None) is not None)) if on]
+        if extra:
+            raise ValueError(f"{', '.join(extra)} {'need' if len(extra) > 1 else 'needs'} "
+                             "--replay FILE")
+        return None
+    from .replay import Replay
+
+    summary = getattr(args, "summary", None)
+    if summary is not None:  # found out now, not after a long replay
+        folder = os.path.dirname(os.path.abspath(summary))
+        if os.path.isdir(summary) or not os.path.isdir(folder) or not os.access(folder,
+                                                                              os.W_OK):
+            raise ValueError(f"--summary {summary}: cannot write a file there")
+    return Replay(path, speed=args.speed or 1.0, as_fast_as_clients=args.as_fast_as_clients,
+                  entry_latency=args.entry_latency, ack_latency=args.ack_latency,
+                  queue=args.queue, wait_for_client=not args.no_wait,
+                  keep_serving=not args.exit_at_end)
+
+
+def loop_factory(args: argparse.Namespace) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The event loop the options need: virtual time for ``--as-fast-as-clients``."""
+    if getattr(args, "replay", None) and getattr(args, "as_fast_as_clients", False):
+        from .vclock import VirtualTimeLoop
+
+        return VirtualTimeLoop
+    return None
 
 
 async def run(args: argparse.Namespace, *, ready: asyncio.Event | None = None,
-              stop: asyncio.Event | None = None) -> None:
+              stop: asyncio.Event | None = None) -> int:
+    """Run until ``stop`` (or, with ``--exit-at-end``, the end of the replay);
+    1 when a replay stopped on a record it could not replay, else 0."""
     from .faults import FaultSpec
     from .server import DEMO_API_KEY, DEMO_SECRET, Simulator
 
     FaultSpec.parse(args.faults)  # fail fast on a bad spelling
+    replay = replay_settings(args)
     symbols = args.symbols if not isinstance(args.symbols, str) else _symbols(args.symbols)
-    sim = Simulator(host=args.host, port=args.port, symbols=symbols,
+    sim = Simulator(host=args.host, port=args.port, symbols=symbols, replay=replay,
                     seed=args.seed, api_key=args.api_key or DEMO_API_KEY,
                     secret=args.secret or DEMO_SECRET, faults=args.faults or None,
                     depth_interval=args.depth_interval, rate_limits=not args.no_rate_limits,
@@ -90,9 +165,32 @@ async def run(args: argparse.Namespace, *, ready: asyncio.Event | None = None,
               f"{', ...' if len(sim.symbols) > 5 else ''})", flush=True)
         print(f"api key: {sim.api_key}", flush=True)
         print(f"secret: {sim.secret}", flush=True)
+        if sim.replay is not None:
+            print(f"replay: {sim.replay.path} ({sim.replay.describe()})", flush=True)
+            print(f"summary: {sim.rest_url}/sim/replay/summary", flush=True)
         if ready is not None:
             ready.set()
-        await stop.wait()
+        if sim.replay is not None and args.exit_at_end:
+            waits = [asyncio.ensure_future(stop.wait()),
+                     asyncio.ensure_future(sim.replay.done.wait())]
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for w in waits:
+                w.cancel()
+        else:
+            await stop.wait()
+    if sim.replay is None:
+        return 0
+    summary = sim.replay.summary_json()
+    if args.summary:
+        with open(args.summary, "wb") as fh:
+            fh.write(summary + b"\n")
+    else:
+        sys.stdout.write(summary.decode() + "\n")
+        sys.stdout.flush()
+    if sim.replay.error is not None:
+        print(f"wexcore sim: replay stopped early: {sim.replay.error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        asyncio.run(run(args))
+        with asyncio.Runner(loop_factory=loop_factory(args)) as runner:
+            code = runner.run(run(args))
     except ImportError as exc:
         print(f"wexcore sim: {exc}", file=sys.stderr)
         return 2
@@ -108,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wexcore sim: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        pass
-    return 0
+        return 0
+    return code
 
 
 if __name__ == "__main__":

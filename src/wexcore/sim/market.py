@@ -422,7 +422,8 @@ class Book:
 class MarketSource(Protocol):
     """What moves a market's synthetic liquidity (see the module docstring)."""
 
-    mid: int
+    @property
+    def mid(self) -> int: ...
 
     def step(self, now_ms: int) -> None: ...
 
@@ -495,18 +496,24 @@ class Market:
                                 buyer_maker=(taker_side == SELL),
                                 order_id=maker_id or taker_order_id)
             self.next_trade_id += 1
-            self.trades.append(trade)
             self.new_trades.append(trade)
+            self.add_trade(trade)
             out.append(trade)
-            self.last = f.price
-            if f.price > self.high:
-                self.high = f.price
-            if f.price < self.low:
-                self.low = f.price
-            self.volume += f.qty
-            self.quote_volume += f.qty * f.price
-            self.last_trade_time = now_ms
         return out
+
+    def add_trade(self, trade: PublicTrade) -> None:
+        """A public trade into the trade record and the statistics (a market
+        replay adds the recorded ones here)."""
+        self.trades.append(trade)
+        price = trade.price
+        self.last = price
+        if price > self.high:
+            self.high = price
+        if price < self.low:
+            self.low = price
+        self.volume += trade.qty
+        self.quote_volume += trade.qty * price
+        self.last_trade_time = trade.time
 
     # -- price sources (ticks) -------------------------------------------------
     def last_price(self) -> int:

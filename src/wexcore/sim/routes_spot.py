@@ -123,7 +123,7 @@ class SpotRoutes:
 
     # -- public ----------------------------------------------------------------
     def h_time(self, p: P, a: Any, ip: str) -> Any:
-        return {"serverTime": self.sim.clock_ms()}
+        return {"serverTime": self.sim.auth_clock_ms()}
 
     def h_client(self, p: P, a: Any, ip: str) -> Any:
         return {"ip": ip}

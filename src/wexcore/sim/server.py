@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import re
 import secrets as _secrets
 import threading
@@ -35,7 +36,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import orjson
@@ -54,6 +55,9 @@ from .routes_futures import FUTURES_ROUTES, FuturesRoutes
 from .routes_spot import SPOT_ROUTES, SpotRoutes
 from .streams import StreamHub
 from .wire import Conn
+
+if TYPE_CHECKING:
+    from .replay import MarketReplay, Replay
 
 log = logging.getLogger("wexcore.sim")
 _SYMBOL = re.compile(r"^[a-z0-9]{1,20}_[a-z0-9]{1,20}$")
@@ -125,6 +129,10 @@ class Simulator:
             serves; the spec documents 1..50. A test that wants the whole
             futures book in a snapshot (as the spec's Orderbook procedure
             asks, with ``level=500``) can raise it.
+        replay: a recording (path) or a :class:`~wexcore.sim.replay.Replay`:
+            the public market comes from it instead of the synthetic
+            generator, and orders trade against it (docs/replay.md);
+            ``symbols`` is then the recording's.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
@@ -139,11 +147,21 @@ class Simulator:
                  rate_limits: bool = True, paused: bool = False, depth_levels: int = 200,
                  coin_m: bool = False, clock: Callable[[], int] | None = None,
                  clock_offset_ms: int = 0, withdraw_seconds: float = 1.5,
-                 futures_depth_limit: int = 50) -> None:
+                 futures_depth_limit: int = 50,
+                 replay: str | os.PathLike[str] | Replay | None = None) -> None:
         self.host = host
         self.port = port
         self.seed = seed
-        if isinstance(symbols, int):
+        #: the market replay driving the markets (None: the synthetic market)
+        self.replay: MarketReplay | None = None
+        if replay is not None:
+            from .replay import MarketReplay, Replay
+
+            settings = replay if isinstance(replay, Replay) else Replay(os.fspath(replay))
+            self.replay = MarketReplay(self, settings, seed=seed, coin_m=coin_m)
+            specs = [m.spec for ms in self.replay.markets.values() for m in ms.values()]
+            paused = True  # nothing synthetic moves: the recording does
+        elif isinstance(symbols, int):
             specs = generate_specs(symbols, "usd" if coin_m else "usdt")
         else:
             names = [s.strip().lower() for s in symbols if s.strip()]
@@ -154,8 +172,13 @@ class Simulator:
                     raise ValueError(f"symbol {name!r}: use base_quote in lower-case letters "
                                      "and digits, e.g. btc_usdt")
             specs = [spot_spec(s) for s in dict.fromkeys(names)]
-        self.symbols = [s.symbol for s in specs]
+        self.symbols = list(dict.fromkeys(s.symbol for s in specs))
         self._base_clock = clock or (lambda: time.time_ns() // 1_000_000)
+        # signatures are checked against the machine's clock, which clients
+        # sign with, even when the market runs on a replay's clock
+        self._auth_clock = self._base_clock
+        if self.replay is not None:
+            self._base_clock = self.replay.clock_ms
         self.clock_offset_ms = int(clock_offset_ms)
         self.fault_spec = FaultSpec.parse(faults)
         self.faults = FaultInjector(self.fault_spec, seed)
@@ -178,12 +201,15 @@ class Simulator:
         self.coin_m = coin_m
         self.futures_depth_limit = futures_depth_limit
         self.markets: dict[str, dict[str, Market]] = {"spot": {}, "futures": {}}
-        for spec in specs:
-            self._add_market(spec, seed, depth_levels)
+        if self.replay is not None:
+            self.markets = self.replay.markets  # type: ignore[assignment]
+        else:
+            for spec in specs:
+                self._add_market(spec, seed, depth_levels)
         self.engine = Engine(self.clock_ms, futures_biz="FUTURES_C" if coin_m else "FUTURES_U")
         self.engine.markets = self.markets
         currencies: dict[str, None] = {}
-        for m in self.markets["spot"].values():
+        for m in (*self.markets["spot"].values(), *self.markets["futures"].values()):
             currencies[m.spec.base] = None
             currencies[m.spec.quote] = None
         self.ledger = Ledger(self.engine, list(currencies), withdraw_seconds)
@@ -218,6 +244,8 @@ class Simulator:
         #: market loop counters: passes, passes skipped for a backlogged consumer
         self.stats: Counter[str] = Counter()
         self._next_fund_push: float | None = None
+        if self.replay is not None:
+            self.replay.preroll()
 
     def _add_market(self, spec: SymbolSpec, seed: int, depth_levels: int) -> None:
         spot = Market(spec, seed, depth_levels=depth_levels)
@@ -233,8 +261,14 @@ class Simulator:
         self.markets["futures"][spec.symbol] = fut
 
     def clock_ms(self) -> int:
-        """The server's clock (epoch ms), ``clock_offset_ms`` included."""
+        """The server's clock (epoch ms), ``clock_offset_ms`` included (a
+        replay's: the replay clock)."""
         return self._base_clock() + self.clock_offset_ms
+
+    def auth_clock_ms(self) -> int:
+        """The clock signatures are checked against and ``/v4/public/time``
+        tells: the machine's (``clock``), ``clock_offset_ms`` included."""
+        return self._auth_clock() + self.clock_offset_ms
 
     # -- lifecycle -----------------------------------------------------------
     async def __aenter__(self) -> Simulator:
@@ -249,7 +283,13 @@ class Simulator:
     # market (book_snapshot, step, set_faults, ...) hop onto that loop, so they
     # are safe to call from the caller's thread.
     def __enter__(self) -> Simulator:
-        loop = asyncio.new_event_loop()
+        replay = self.replay
+        if replay is not None and replay.settings.as_fast_as_clients:
+            from .vclock import VirtualTimeLoop
+
+            loop: asyncio.AbstractEventLoop = VirtualTimeLoop()
+        else:
+            loop = asyncio.new_event_loop()
         ready = threading.Event()
 
         def run() -> None:
@@ -313,6 +353,8 @@ class Simulator:
         app.router.add_get("/private", self.hub.handler("spot", True))
         app.router.add_get("/ws/market", self.hub.handler("futures", False))
         app.router.add_get("/ws/user", self.hub.handler("futures", True))
+        if self.replay is not None:
+            app.router.add_get("/sim/replay/summary", self._replay_summary)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
                                      max_line_size=8190, max_field_size=8190, max_headers=64)
         await self._runner.setup()
@@ -321,6 +363,13 @@ class Simulator:
         sock = site._server.sockets[0]  # type: ignore[union-attr]
         self.port = sock.getsockname()[1]
         self._tasks = [asyncio.create_task(self._market_loop())]
+        if self.replay is not None:
+            self.replay.start()
+
+    async def _replay_summary(self, request: web.Request) -> web.Response:
+        """``GET /sim/replay/summary``: the replay's run summary (JSON)."""
+        assert self.replay is not None
+        return web.Response(body=self.replay.summary_json(), content_type="application/json")
 
     async def stop(self) -> None:
         for t in list(self._tasks):
@@ -377,7 +426,12 @@ class Simulator:
         self.paused = True
 
     def resume(self) -> None:
-        """Restart the synthetic market (without a burst making up for the pause)."""
+        """Restart the synthetic market (without a burst making up for the pause).
+
+        A replay has no synthetic market: nothing to resume."""
+        if self.replay is not None:
+            return
+
         def run() -> None:
             self.paused = False
             self._due.clear()  # no burst to make up for the pause
@@ -477,6 +531,9 @@ class Simulator:
             if loop.time() > deadline:
                 raise TimeoutError("depth publisher did not run")
             await asyncio.sleep(max(self.depth_interval, 0.001) / 2)
+        # a frame held back by a reorder fault goes out now: with the market
+        # paused, no later frame would release it
+        self.hub.release_held()
 
     def step(self, n: int = 1) -> None:
         """Advance every market by ``n`` events by hand (handy while paused)."""
@@ -657,7 +714,10 @@ class Simulator:
                         new, m.new_trades = m.new_trades, []
                         self.hub.publish_trades(m, product, new)
         events, self.engine.events = self.engine.events, []
-        self.hub.publish_private(events)
+        if self.replay is not None:
+            self.replay.deliver_private(events)
+        else:
+            self.hub.publish_private(events)
         self.hub.flush()
 
     def after_change(self) -> None:
@@ -778,44 +838,56 @@ class Simulator:
                     "FAILURE" if product == "spot" else "BAD_REQUEST",
                     f"request body larger than {MAX_BODY} bytes", status=413))
             raw_path, _, raw_query = request.raw_path.partition("?")
+            # limits count on the event loop's clock (a replay's virtual time)
+            now = asyncio.get_running_loop().time()
+            acct = None
+            key = None
             try:
-                acct = None
-                key = None
                 if private:
                     try:
                         res = auth.verify(request.headers, request.method, raw_path, raw_query,
                                           body, product=product, secrets=self._secrets(),
-                                          now_ms=self.clock_ms())
+                                          now_ms=self.auth_clock_ms())
                     except SimError:
                         if self.limiter is not None and not self.limiter.allow(
-                                "unauthenticated", UNAUTHENTICATED, ip, None,
-                                time.monotonic()):
+                                "unauthenticated", UNAUTHENTICATED, ip, None, now):
                             return _too_many(product)
                         raise
                     acct = self.engine.accounts[res.api_key]
                     key = res.api_key
                 if self.limiter is not None and limits and not self.limiter.allow(
-                        f"{request.method} {rule}", limits, ip, key, time.monotonic()):
+                        f"{request.method} {rule}", limits, ip, key, now):
                     return _too_many(product)
-                params = _params(request, body, product)
-                result = fn(params, acct, ip)
             except SimError as exc:
                 self.after_change()
                 return _error(product, exc)
-            except BadNumber as exc:
+
+            def execute() -> web.Response:
+                try:
+                    result = fn(_params(request, body, product), acct, ip)
+                except SimError as exc:
+                    self.after_change()
+                    return _error(product, exc)
+                except BadNumber as exc:
+                    self.after_change()
+                    return _error(product, SimError(
+                        "FAILURE" if product == "spot" else "invalid_params", str(exc)))
+                except Exception:
+                    # Every input problem is a SimError; this is a simulator bug.
+                    # Answer without a traceback, log it, keep serving.
+                    log.exception("unexpected error in %s %s", request.method, route)
+                    self.after_change()
+                    return _error(product, SimError(
+                        "FAILURE" if product == "spot" else "INTERNAL_SERVER_ERROR",
+                        "internal error", status=500))
                 self.after_change()
-                return _error(product, SimError(
-                    "FAILURE" if product == "spot" else "invalid_params", str(exc)))
-            except Exception:
-                # Every input problem is a SimError; this is a simulator bug.
-                # Answer without a traceback, log it, keep serving.
-                log.exception("unexpected error in %s %s", request.method, route)
-                self.after_change()
-                return _error(product, SimError(
-                    "FAILURE" if product == "spot" else "INTERNAL_SERVER_ERROR",
-                    "internal error", status=500))
-            self.after_change()
-            return _ok(product, result)
+                return _ok(product, result)
+
+            if private and self.replay is not None:
+                # entry and acknowledgement latency on the replay clock
+                response: web.Response = await self.replay.delayed(execute)
+                return response
+            return execute()
 
         return handler
 

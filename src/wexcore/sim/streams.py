@@ -135,7 +135,23 @@ class StreamHub:
             text = (f'{{"topic":"depth_update","event":"depth_update@{sym}","data":{{"s":"{sym}"'
                     f',"pu":{first - 1},"fu":{first},"u":{last},"a":[{a}],"b":[{b}],'
                     f'"t":{self.sim.clock_ms()}}}}}')
-        f = Frame(text.encode())
+        self._fan_out_depth(conns, sym, Frame(text.encode()))
+
+    def publish_raw(self, product: str, topic: str, symbol: str, payload: bytes) -> None:
+        """A frame as recorded (a market replay): ``depth_update`` or ``trade``
+        of ``symbol`` to its subscribers; depth frames get the depth faults."""
+        conns = self.topics.get((product, f"{topic}@{symbol}"))
+        if not conns:
+            return
+        f = Frame(payload)
+        if topic == "depth_update":
+            self._fan_out_depth(conns, symbol, f)
+            return
+        for c in conns:
+            c.put(f)
+        self.frames_out += len(conns)
+
+    def _fan_out_depth(self, conns: set[Conn], sym: str, f: Frame) -> None:
         spec = self.sim.fault_spec
         if spec.drop or spec.duplicate or spec.reorder:
             for c in conns:
@@ -144,6 +160,15 @@ class StreamHub:
             for c in conns:
                 c.put(f)
         self.frames_out += len(conns)
+
+    def release_held(self) -> None:
+        """Send every depth frame a ``reorder`` fault is holding back. Called
+        when the market pauses: no next frame would come to release them, and
+        a client would wait for the held ids for ever."""
+        for c in list(self.conns):
+            held, c.held = c.held, {}
+            for f in held.values():
+                c.put(f)
 
     def _faulty_depth(self, c: Conn, sym: str, f: Frame) -> None:
         faults = self.sim.faults
