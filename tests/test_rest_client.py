@@ -357,6 +357,50 @@ async def test_async_client_same_behaviour(sleeps):
     assert s.paths().count("/v4/order") == 1
 
 
-def test_filters_are_spot_only():
-    with pytest.raises(NotImplementedError, match="spot symbols only"):
-        wexcore.FuturesClient().load_filters("btc_usdt")
+def fok(result) -> httpx.Response:
+    return httpx.Response(200, content=orjson.dumps(
+        {"returnCode": 0, "msgInfo": "success", "error": None, "result": result}))
+
+
+FUT_DETAIL = {"symbol": "btc_usdt", "pricePrecision": 1, "minStepPrice": 0.5, "minQty": 1,
+              "multiplierUp": 0.05, "multiplierDown": 0.05, "contractSize": 0.0001}
+
+
+def test_futures_validation_fetches_the_contract_once_and_fails_locally():
+    s = Script({"/future/market/v1/public/symbol/detail": [fok(FUT_DETAIL)],
+                "/future/trade/v1/order/create": [fok("8")]})
+    c = make(s, cls=wexcore.FuturesClient, time_url="http://wex.test/v4/public/time")
+    with pytest.raises(wexcore.InvalidOrderError) as ei:
+        c.place_order("btc_usdt", "BUY", "LIMIT", "1.5", "LONG", price="100.5")
+    assert (ei.value.code, ei.value.field, ei.value.http_status) == (
+        "invalid_quantity_scale", "orig_qty", None)
+    with pytest.raises(wexcore.InvalidOrderError) as ei:
+        c.place_order("btc_usdt", "SELL", "LIMIT", 2, "SHORT", price="100.2")
+    assert (ei.value.code, ei.value.field) == ("invalid_price", "price")
+    with pytest.raises(wexcore.rest.InvalidParameterError) as pe:
+        c.place_order("btc_usdt", "BUY", "LIMIT", 2, None, price="100.5")  # type: ignore[arg-type]
+    assert pe.value.field == "position_side"
+    assert c.place_order("btc_usdt", "BUY", "LIMIT", 2, "LONG", price="100.5") == 8
+    # validate=False sends what the exchange would refuse
+    assert c.place_order("btc_usdt", "BUY", "LIMIT", 2, "LONG", price="100.2",
+                         validate=False) == 8
+    assert s.paths().count("/future/market/v1/public/symbol/detail") == 1
+    assert s.paths().count("/future/trade/v1/order/create") == 2
+    f = c.symbol_filters("btc_usdt")
+    assert isinstance(f, wexcore.rest.FuturesSymbolFilters)
+    assert f.min_step_price == Decimal("0.5")
+
+
+async def test_futures_load_filters_async_loads_every_contract():
+    other = dict(FUT_DETAIL, symbol="eth_usdt", minStepPrice=0.01)
+    s = Script({"/future/market/v3/public/symbol/list": [fok([FUT_DETAIL, other])]})
+    transport = httpx.MockTransport(s)
+    async with wexcore.AsyncFuturesClient(
+        KEY, SECRET, base_url="http://wex.test", transport=transport, rate_limit=False,
+        time_url="http://wex.test/v4/public/time",
+    ) as c:
+        await c.load_filters()
+        eth = c.symbol_filters("eth_usdt")
+        assert isinstance(eth, wexcore.rest.FuturesSymbolFilters)
+        assert eth.min_step_price == Decimal("0.01")
+        assert c.symbol_filters("btc_usdt") is not None

@@ -415,6 +415,61 @@ def fut_client(url, limiter):
         yield c
 
 
+@pytest.fixture(scope="module")
+def coin_m_simt():
+    s = SimThread(seed=11, paused=True, coin_m=True)
+    s.call(s.sim.step, 50)
+    yield s
+    s.close()
+
+
+def _bad_futures_orders(tick: Decimal, bid: Decimal) -> list[tuple[dict, str]]:
+    """Orders the contract's limits refuse, with the code the futures tables give."""
+    price = str((bid * Decimal("0.97")).quantize(tick))
+    return [
+        (dict(order_type="LIMIT", orig_qty="1.5", price=price), "invalid_quantity_scale"),
+        (dict(order_type="LIMIT", orig_qty=1, price=price + "1"), "invalid_price"),  # precision
+        (dict(order_type="LIMIT", orig_qty=1), "invalid_price"),  # no price
+        (dict(order_type="MARKET", orig_qty="2.5"), "invalid_quantity_scale"),
+    ]
+
+
+@pytest.mark.parametrize("product", ["usdt-m", "coin-m"])
+def test_futures_limit_violation_local_code_equals_exchange_code(
+    simt, coin_m_simt, limiter, product
+):
+    sim = (simt if product == "usdt-m" else coin_m_simt).sim
+    url = sim.rest_url
+    with wexcore.FuturesClient(DEMO_API_KEY, DEMO_SECRET, base_url=url, rate_limit=limiter,
+                               time_url=url + "/v4/public/time") as c:
+        detail = c.symbol_detail("btc_usdt")
+        assert detail.price_precision  # > 0: one more digit is too fine
+        tick = Decimal(1).scaleb(-detail.price_precision)
+        bid = c.depth("btc_usdt", level=1).bids[0][0]
+        for order, code in _bad_futures_orders(tick, bid):
+            args = dict(position_side="LONG", **order)
+            with pytest.raises(InvalidOrderError) as local:
+                c.place_order("btc_usdt", "BUY", **args)
+            assert local.value.http_status is None and local.value.code == code, order
+            with pytest.raises(InvalidOrderError) as remote:
+                c.place_order("btc_usdt", "BUY", validate=False, **args)
+            assert remote.value.http_status is not None, order
+            assert remote.value.code == code, order
+        # the multiplier bound, given the index price the exchange publishes
+        index = c.index_price("btc_usdt").price
+        up = detail.multiplier_up
+        assert index is not None and up is not None
+        high = (index + index * up + tick * 10).quantize(tick)
+        f = c.symbol_filters("btc_usdt")
+        assert isinstance(f, wexcore.rest.FuturesSymbolFilters)
+        with pytest.raises(InvalidOrderError) as local:
+            f.check_order("BUY", "LIMIT", quantity=1, price=high, index_price=index)
+        with pytest.raises(InvalidOrderError) as remote:
+            c.place_order("btc_usdt", "BUY", "LIMIT", 1, "LONG", price=high)
+        assert local.value.code == remote.value.code == "invalid_price"
+        assert remote.value.http_status is not None
+
+
 def test_futures_public_and_order_cycle(fut_client):
     c = fut_client
     assert c.symbols()

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from wexcore import InvalidOrderError
-from wexcore.rest.filters import SymbolFilters, to_decimal
+from wexcore.errors import InvalidParameterError
+from wexcore.rest.filters import FuturesSymbolFilters, SymbolFilters, to_decimal
 
 INFO = {
     "symbol": "btc_usdt",
@@ -140,3 +141,110 @@ def test_to_decimal_names_field():
     with pytest.raises(TypeError, match="price"):
         to_decimal(True, "price")
     assert to_decimal(0.1, "p") == Decimal("0.1")
+
+
+# -- futures ----------------------------------------------------------------------
+
+# A symbol_detail as the futures product prints it: limits as JSON numbers, a
+# step coarser than the precision, "0" where a limit is not set.
+FUT_INFO = {
+    "symbol": "btc_usdt",
+    "pricePrecision": 2,
+    "quantityPrecision": 0,
+    "minStepPrice": 0.5,
+    "minPrice": 1,
+    "maxPrice": 1000000,
+    "minQty": 3,
+    "multiplierUp": 0.05,
+    "multiplierDown": 0.1,
+    "minNotional": 0,
+    "contractSize": 0.0001,
+}
+FF = FuturesSymbolFilters.from_symbol(FUT_INFO)
+
+
+def fcode_of(filters=FF, **kw):
+    args = dict(side="BUY", type="LIMIT", price="100.50", quantity="3")
+    args.update(kw)
+    side, type_ = args.pop("side"), args.pop("type")
+    try:
+        filters.check_order(side, type_, **args)
+    except InvalidOrderError as e:
+        assert e.http_status is None and "checked locally" in str(e)
+        return e.code, e.field
+    return None
+
+
+@pytest.mark.parametrize(
+    "kw,expected",
+    [
+        ({}, None),
+        ({"quantity": 3}, None),
+        ({"quantity": Decimal("3.0")}, None),  # a whole number, however written
+        ({"quantity": "3.5"}, ("invalid_quantity_scale", "orig_qty")),
+        ({"quantity": "2"}, ("quantity_can_not_less_than", "orig_qty")),  # minQty 3
+        ({"quantity": "0"}, ("quantity_can_not_less_than", "orig_qty")),
+        ({"quantity": "-4"}, ("quantity_can_not_less_than", "orig_qty")),
+        ({"price": None}, ("invalid_price", "price")),  # LIMIT needs one
+        ({"price": "100.25"}, ("invalid_price", "price")),  # off the 0.5 step
+        ({"price": "100.505"}, ("invalid_price", "price")),  # 3 decimals > 2
+        ({"price": "0.5"}, ("invalid_price", "price")),  # < minPrice 1
+        ({"price": "1000000.5"}, ("invalid_price", "price")),  # > maxPrice
+        ({"price": "0"}, ("invalid_price", "price")),
+        ({"type": "MARKET", "price": None}, None),
+        ({"type": "MARKET", "price": "0"}, None),  # what a MARKET order may carry
+        ({"type": "MARKET", "price": "100.25"}, ("invalid_price", "price")),  # still checked
+        ({"side": "sell", "type": "limit"}, None),  # case as the exchange reads it
+    ],
+)
+def test_futures_rules(kw, expected):
+    assert fcode_of(**kw) == expected
+
+
+@pytest.mark.parametrize(
+    "side,price,expected",
+    [
+        ("BUY", "105.00", None),  # index 100 + 5 %
+        ("BUY", "105.50", ("invalid_price", "price")),
+        ("SELL", "90.00", None),  # index 100 - 10 %
+        ("SELL", "89.50", ("invalid_price", "price")),
+        ("SELL", "1000.00", None),  # the bound is one-sided
+        ("BUY", "1.00", None),
+    ],
+)
+def test_futures_multiplier_bounds_with_index_price(side, price, expected):
+    assert fcode_of(side=side, price=price, index_price="100") == expected
+    assert fcode_of(side=side, price=price) is None  # no index price, no bound
+
+
+def test_futures_unset_limits_do_not_restrict():
+    f = FuturesSymbolFilters.from_symbol({"symbol": "x", "minStepPrice": 0, "minQty": None,
+                                          "minPrice": 0, "maxPrice": 0})
+    assert fcode_of(f, price="0.0001", quantity="1", index_price="1") is None
+    assert fcode_of(f, quantity="0.5") == ("invalid_quantity_scale", "orig_qty")
+
+
+def test_futures_limits_read_exactly_from_json_numbers():
+    # 0.1 read through a float would make 0.3 off a 0.1 grid
+    f = FuturesSymbolFilters.from_symbol({"symbol": "x", "minStepPrice": 0.1})
+    assert f.min_step_price == Decimal("0.1")
+    assert fcode_of(f, price="0.3", quantity="1") is None
+    assert fcode_of(f, price=0.1 + 0.2, quantity="1") == ("invalid_price", "price")
+
+
+@pytest.mark.parametrize(
+    "kw,field",
+    [
+        ({"quantity": "NaN"}, "orig_qty"),
+        ({"quantity": True}, "orig_qty"),
+        ({"quantity": "1e999999"}, "orig_qty"),
+        ({"quantity": "1" * 40}, "orig_qty"),
+        ({"price": "-0x1"}, "price"),
+        ({"price": float("inf")}, "price"),
+        ({"index_price": "abc"}, "index_price"),
+    ],
+)
+def test_futures_bad_arguments_name_the_field(kw, field):
+    with pytest.raises(InvalidParameterError) as ei:
+        FF.check_order("BUY", "LIMIT", **{"quantity": "3", "price": "100.5", **kw})
+    assert ei.value.field == field and field in str(ei.value)

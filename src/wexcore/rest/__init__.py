@@ -29,7 +29,7 @@ from wexcore.rest.client import (
     SpotClient,
 )
 from wexcore.rest.core import RequestCore
-from wexcore.rest.filters import SymbolFilters
+from wexcore.rest.filters import FuturesSymbolFilters, SymbolFilters
 from wexcore.rest.limits import RateLimiter
 from wexcore.rest.types import RawResponse
 
@@ -41,6 +41,7 @@ __all__ = [
     "RequestCore",
     "RateLimiter",
     "SymbolFilters",
+    "FuturesSymbolFilters",
     "RawResponse",
     "types",
     "OrderNotFoundError",

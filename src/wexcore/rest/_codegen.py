@@ -33,7 +33,7 @@ _ANN = {
 }
 
 # Endpoints whose method also takes validate= (pre-trade filter checks).
-VALIDATED = {("spot", "place_order")}
+VALIDATED = {("spot", "place_order"), ("futures", "place_order")}
 
 
 def annotation(tp: Any) -> str:

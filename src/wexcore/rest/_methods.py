@@ -2074,6 +2074,7 @@ class FuturesMethods:
         time_in_force: str = 'GTC',
         trigger_profit_price: Number | None = None,
         trigger_stop_price: Number | None = None,
+        validate: bool = True,
     ) -> int | None:
         """Create Orders.
 
@@ -2093,11 +2094,12 @@ class FuturesMethods:
             trigger_stop_price: Stop loss price (wire name ``triggerStopPrice``)
             position_side: Position side LONG;SHORT (wire name ``positionSide``, required by the
                 spec)
+            validate: check the order against the symbol's filters first (fetched once per symbol) and raise InvalidOrderError locally.
 
         Returns:
             ``int | None``, decoded from the response's ``result``.
         """
-        return self._call(_F_place_order, (client_order_id, symbol, order_side, order_type, orig_qty, price, time_in_force, trigger_profit_price, trigger_stop_price, position_side))
+        return self._call(_F_place_order, (client_order_id, symbol, order_side, order_type, orig_qty, price, time_in_force, trigger_profit_price, trigger_stop_price, position_side), validate)
 
     def amend_order(
         self,
@@ -3926,6 +3928,7 @@ class AsyncFuturesMethods:
         time_in_force: str = 'GTC',
         trigger_profit_price: Number | None = None,
         trigger_stop_price: Number | None = None,
+        validate: bool = True,
     ) -> int | None:
         """Create Orders.
 
@@ -3945,11 +3948,12 @@ class AsyncFuturesMethods:
             trigger_stop_price: Stop loss price (wire name ``triggerStopPrice``)
             position_side: Position side LONG;SHORT (wire name ``positionSide``, required by the
                 spec)
+            validate: check the order against the symbol's filters first (fetched once per symbol) and raise InvalidOrderError locally.
 
         Returns:
             ``int | None``, decoded from the response's ``result``.
         """
-        return await self._call(_F_place_order, (client_order_id, symbol, order_side, order_type, orig_qty, price, time_in_force, trigger_profit_price, trigger_stop_price, position_side))
+        return await self._call(_F_place_order, (client_order_id, symbol, order_side, order_type, orig_qty, price, time_in_force, trigger_profit_price, trigger_stop_price, position_side), validate)
 
     async def amend_order(
         self,

@@ -59,9 +59,9 @@ from wexcore.rest.core import (
     values_for,
 )
 from wexcore.rest.endpoints import Endpoint
-from wexcore.rest.filters import SymbolFilters
+from wexcore.rest.filters import FuturesSymbolFilters, SymbolFilters
 from wexcore.rest.limits import RateLimiter
-from wexcore.rest.types import RawResponse, SpotSymbols
+from wexcore.rest.types import FuturesSymbol, RawResponse, SpotSymbols
 
 if TYPE_CHECKING:
     import httpx
@@ -87,6 +87,11 @@ USDT_M_URL = "https://fapi.wexex.io"
 COIN_M_URL = "https://dapi.wexex.io"
 
 _SYMBOLS = _endpoints.spot["symbols"]
+_F_SYMBOL = _endpoints.futures["symbol_detail"]
+_F_SYMBOLS = _endpoints.futures["symbols"]
+
+#: A symbol's pre-trade rules: spot filters or a futures contract's limits.
+Filters = SymbolFilters | FuturesSymbolFilters
 
 
 def _table_for(product: str) -> dict[str, Endpoint[Any]]:
@@ -175,7 +180,7 @@ class _Shell:
         self._timeout = timeout
         self._max_body = max_body_bytes
         self._max_header = max_header_bytes
-        self._filters: dict[str, SymbolFilters | None] = {}
+        self._filters: dict[str, Filters | None] = {}
         self._table = _table_for(self._product)
 
     @property
@@ -213,24 +218,42 @@ class _Shell:
     def _order_args(self, ep: Endpoint[Any], values: tuple[Any, ...]) -> dict[str, Any]:
         return {p.arg: v for p, v in zip(ep.params, values, strict=True)}
 
-    def _store_filters(self, symbol: str, result: SpotSymbols) -> SymbolFilters | None:
-        found = None
-        for info in result.symbols or ():
-            f = SymbolFilters.from_symbol(info)
+    def _filters_request(self, symbol: str | None) -> tuple[Endpoint[Any], tuple[Any, ...]]:
+        """The call that fetches the rules of ``symbol`` (of all symbols: ``None``)."""
+        if self._product == "spot":
+            return _SYMBOLS, (symbol, None, None)
+        if symbol is None:
+            return _F_SYMBOLS, ()
+        return _F_SYMBOL, (symbol,)
+
+    def _store_filters(
+        self, symbol: str, result: SpotSymbols | FuturesSymbol | list[FuturesSymbol]
+    ) -> Filters | None:
+        found: Filters | None = None
+        made: list[Filters]
+        if isinstance(result, SpotSymbols):
+            made = [SymbolFilters.from_symbol(info) for info in result.symbols or ()]
+        else:
+            infos = [result] if isinstance(result, FuturesSymbol) else result or []
+            made = [FuturesSymbolFilters.from_symbol(info) for info in infos]
+        for f in made:
             self._filters[f.symbol] = f
             if f.symbol == symbol:
                 found = f
         self._filters.setdefault(symbol, found)
         return found
 
-    def _check_order(self, filters: SymbolFilters | None, args: dict[str, Any]) -> None:
-        for name in ("symbol", "side", "type"):
+    def _check_order(self, filters: Filters | None, args: dict[str, Any]) -> None:
+        spot = self._product == "spot"
+        names = (("symbol", "side", "type") if spot
+                 else ("symbol", "order_side", "order_type", "position_side"))
+        for name in names:
             if not isinstance(args.get(name), str):
                 raise InvalidParameterError(
                     f"place_order: {name} must be a str, got {type(args.get(name)).__name__}",
                     field=name,
                 )
-        if filters is not None:
+        if isinstance(filters, SymbolFilters):
             filters.check_order(
                 args["side"],
                 args["type"],
@@ -238,16 +261,17 @@ class _Shell:
                 quantity=args.get("quantity"),
                 quote_qty=args.get("quote_qty"),
             )
-
-    def _spot_only(self, what: str) -> None:
-        if self._product != "spot":
-            raise NotImplementedError(
-                f"{what}: pre-trade filters are modelled for spot symbols only"
+        elif isinstance(filters, FuturesSymbolFilters):
+            filters.check_order(
+                args["order_side"], args["order_type"],
+                quantity=args.get("orig_qty"), price=args.get("price"),
             )
 
-    def symbol_filters(self, symbol: str) -> SymbolFilters | None:
-        """The cached filters of ``symbol`` (loaded by the first validated order
-        or by :meth:`load_filters`), or ``None``."""
+    def symbol_filters(self, symbol: str) -> Filters | None:
+        """The cached rules of ``symbol`` (loaded by the first validated order
+        or by :meth:`load_filters`): :class:`~wexcore.rest.filters.SymbolFilters`
+        on spot, :class:`~wexcore.rest.filters.FuturesSymbolFilters` on futures,
+        or ``None``."""
         return self._filters.get(symbol)
 
     def _endpoint(self, name: str) -> Endpoint[Any]:
@@ -346,7 +370,7 @@ class _SyncShell(_Shell):
             args = self._order_args(endpoint, values)
             sym = args["symbol"]
             if isinstance(sym, str) and sym not in self._filters:
-                self._store_filters(sym, self._call(_SYMBOLS, (sym, None, None)))
+                self._store_filters(sym, self._call(*self._filters_request(sym)))
             self._check_order(self._filters.get(sym), args)
         return self._drive(self._core.plan(endpoint, values))
 
@@ -376,9 +400,9 @@ class _SyncShell(_Shell):
             return self._drive(self._core.clock_plan())
 
     def load_filters(self, symbol: str | None = None) -> None:
-        """Fetch and cache spot symbol filters (all symbols when ``symbol`` is None)."""
-        self._spot_only("load_filters")
-        result = self._call(_SYMBOLS, (symbol, None, None))
+        """Fetch and cache the symbol's pre-trade rules (all symbols' when
+        ``symbol`` is None): spot filters, or a futures contract's limits."""
+        result = self._call(*self._filters_request(symbol))
         self._store_filters(symbol or "", result)
 
     def paginate(self, name: str, /, **params: Any) -> Iterator[Any]:
@@ -493,7 +517,7 @@ class _AsyncShell(_Shell):
             args = self._order_args(endpoint, values)
             sym = args["symbol"]
             if isinstance(sym, str) and sym not in self._filters:
-                self._store_filters(sym, await self._call(_SYMBOLS, (sym, None, None)))
+                self._store_filters(sym, await self._call(*self._filters_request(sym)))
             self._check_order(self._filters.get(sym), args)
         return await self._drive(self._core.plan(endpoint, values))
 
@@ -526,9 +550,9 @@ class _AsyncShell(_Shell):
             return await self._drive(self._core.clock_plan())
 
     async def load_filters(self, symbol: str | None = None) -> None:
-        """Fetch and cache spot symbol filters (all symbols when ``symbol`` is None)."""
-        self._spot_only("load_filters")
-        result = await self._call(_SYMBOLS, (symbol, None, None))
+        """Fetch and cache the symbol's pre-trade rules (all symbols' when
+        ``symbol`` is None): spot filters, or a futures contract's limits."""
+        result = await self._call(*self._filters_request(symbol))
         self._store_filters(symbol or "", result)
 
     async def paginate(self, name: str, /, **params: Any) -> AsyncIterator[Any]:

@@ -1,4 +1,6 @@
-"""Pre-trade checks from a spot symbol's filters (spot-en.txt "Get symbol information").
+"""Pre-trade checks from a symbol's rules: spot filters (spot-en.txt "Get symbol
+information") and futures contract limits (futures-en.txt "Get Configuration
+Information for Single Trading Pair").
 
 A bad order fails locally with the code the exchange would return
 (``ORDER_F0101``...), raised as :class:`~wexcore.InvalidOrderError` with
@@ -20,6 +22,17 @@ Checks, in the order the spec lists the filters:
 * PROTECTION_MARKET (MARKET, when ``last_price`` and the opposite best price are given): F0601.
 * PROTECTION_ONLINE (when ``open_price`` is given, i.e. the caller knows the
   symbol is within ``durationSeconds`` of listing): F0401.
+
+Futures (:class:`FuturesSymbolFilters`), with the codes of the futures "Create
+Orders" tables: ``origQty`` a whole number of contracts
+(``invalid_quantity_scale``) of at least ``max(1, minQty)``
+(``quantity_can_not_less_than``); a LIMIT order has a price; any price given
+has at most ``pricePrecision`` decimals, is a multiple of ``minStepPrice``
+and lies within ``minPrice..maxPrice`` (``invalid_price``); when the caller
+passes ``index_price``, a LIMIT buy may be at most ``multiplierUp`` above it
+and a sell at most ``multiplierDown`` below it (``invalid_price``). Notional
+limits are not checked: the spec gives no code for them and does not say how
+a COIN-M notional is reckoned (docs/spec-decisions.md).
 """
 
 from __future__ import annotations
@@ -33,9 +46,9 @@ from typing import Any
 import msgspec
 
 from wexcore.errors import InvalidOrderError, InvalidParameterError
-from wexcore.rest.types import SpotSymbol, SymbolFilter
+from wexcore.rest.types import FuturesSymbol, SpotSymbol, SymbolFilter
 
-__all__ = ["SymbolFilters", "to_decimal", "MAX_DIGITS", "MAX_EXPONENT"]
+__all__ = ["SymbolFilters", "FuturesSymbolFilters", "to_decimal", "MAX_DIGITS", "MAX_EXPONENT"]
 
 _ZERO = Decimal(0)
 #: Most significant digits a decimal argument may have. No price or quantity
@@ -265,3 +278,118 @@ class SymbolFilters:
 def _places(d: Decimal) -> int:
     exp = d.normalize().as_tuple().exponent
     return -exp if isinstance(exp, int) and exp < 0 else 0
+
+
+class FuturesSymbolFilters:
+    """The order limits of one futures contract, from its ``symbol_detail``
+    (or ``symbols``) entry. ``None`` limits are no restriction."""
+
+    __slots__ = ("symbol", "price_precision", "min_step_price", "min_price", "max_price",
+                 "min_qty", "multiplier_up", "multiplier_down")
+
+    def __init__(
+        self,
+        symbol: str,
+        *,
+        price_precision: int | None = None,
+        min_step_price: Decimal | None = None,
+        min_price: Decimal | None = None,
+        max_price: Decimal | None = None,
+        min_qty: Decimal | None = None,
+        multiplier_up: Decimal | None = None,
+        multiplier_down: Decimal | None = None,
+    ) -> None:
+        self.symbol = symbol
+        self.price_precision = price_precision
+        # a zero or negative limit in a symbol entry means "not set"
+        self.min_step_price = min_step_price if min_step_price else None
+        self.min_price = min_price if min_price else None
+        self.max_price = max_price if max_price else None
+        self.min_qty = min_qty if min_qty else None
+        self.multiplier_up = multiplier_up if multiplier_up else None
+        self.multiplier_down = multiplier_down if multiplier_down else None
+
+    @classmethod
+    def from_symbol(cls, info: FuturesSymbol | Mapping[str, Any]) -> FuturesSymbolFilters:
+        """Build from a :class:`~wexcore.rest.types.FuturesSymbol` (or its wire dict)."""
+        if not isinstance(info, FuturesSymbol):
+            info = msgspec.convert(info, FuturesSymbol, strict=False)
+        return cls(
+            info.symbol,
+            price_precision=info.price_precision,
+            min_step_price=info.min_step_price,
+            min_price=info.min_price,
+            max_price=info.max_price,
+            min_qty=info.min_qty,
+            multiplier_up=info.multiplier_up,
+            multiplier_down=info.multiplier_down,
+        )
+
+    def check_order(
+        self,
+        side: str,
+        type: str,
+        *,
+        quantity: Any,
+        price: Any = None,
+        index_price: Any = None,
+    ) -> None:
+        """Raise :class:`~wexcore.InvalidOrderError` (the futures code and the
+        ``field`` at fault: ``orig_qty`` or ``price``) if the order breaks a
+        limit; return ``None`` if it passes. ``quantity`` is ``origQty`` in
+        contracts. Arguments that are not exact finite decimals raise
+        :class:`~wexcore.errors.InvalidParameterError`."""
+        with _exact():
+            self._check(side.upper(), type.upper(), quantity, price, index_price)
+
+    def _check(self, side: str, type: str, quantity: Any, price: Any, index_price: Any) -> None:
+        q = to_decimal(quantity, "orig_qty")
+        if q != q.to_integral_value():
+            raise _fail("invalid_quantity_scale",
+                        f"{self.symbol}: origQty {q} is not a whole number of contracts",
+                        "orig_qty")
+        least = max(Decimal(1), self.min_qty or _ZERO)
+        if q < least:
+            raise _fail("quantity_can_not_less_than",
+                        f"{self.symbol}: origQty {q} < {least}", "orig_qty")
+        if price is None or (type == "MARKET" and _blank_price(price)):
+            if type == "LIMIT":
+                raise _fail("invalid_price", f"{self.symbol}: a LIMIT order needs a price",
+                            "price")
+            return
+        p = to_decimal(price, "price")
+        if p <= 0:
+            raise _fail("invalid_price", f"{self.symbol}: price {p} is not positive", "price")
+        if self.price_precision is not None and _places(p) > self.price_precision:
+            raise _fail("invalid_price",
+                        f"{self.symbol}: price {p} has more than {self.price_precision} "
+                        "decimals", "price")
+        step = self.min_step_price
+        if step is not None and p % step != 0:
+            raise _fail("invalid_price",
+                        f"{self.symbol}: price {p} is not a multiple of minStepPrice {step}",
+                        "price")
+        if self.min_price is not None and p < self.min_price:
+            raise _fail("invalid_price", f"{self.symbol}: price {p} < minPrice {self.min_price}",
+                        "price")
+        if self.max_price is not None and p > self.max_price:
+            raise _fail("invalid_price", f"{self.symbol}: price {p} > maxPrice {self.max_price}",
+                        "price")
+        if type != "LIMIT" or index_price is None:
+            return
+        index = to_decimal(index_price, "index_price")
+        up, down = self.multiplier_up, self.multiplier_down
+        if side == "BUY" and up is not None and p > index + index * up:
+            raise _fail("invalid_price",
+                        f"{self.symbol}: buy price {p} above index price {index} by more "
+                        f"than multiplierUp {up}", "price")
+        if side == "SELL" and down is not None and p < index - index * down:
+            raise _fail("invalid_price",
+                        f"{self.symbol}: sell price {p} below index price {index} by more "
+                        f"than multiplierDown {down}", "price")
+
+
+def _blank_price(price: Any) -> bool:
+    # what a MARKET order may carry in place of a price (sent as "" or "0")
+    return (isinstance(price, (int, str, Decimal)) and not isinstance(price, bool)
+            and str(price) in ("", "0"))
