@@ -211,3 +211,25 @@ async def test_book_view_shows_the_connecting_state_of_a_host_that_never_answers
     shown = "\n".join(term.frames[0][0])
     assert f"connecting to ws://127.0.0.1:{port}/public" in shown
     assert all(scrolled == 0 for _, scrolled in term.frames)
+
+
+async def test_plain_view_draws_once_at_the_end_not_in_a_busy_loop(monkeypatch):
+    # A wake-up just before the deadline (uvloop rounds waits below 1 ms to
+    # none) once redrew the same second several times: a remainder below the
+    # timer granularity ends the view instead of waiting.
+    import wexcore.demo as demo_mod
+
+    class Clock:
+        def __init__(self, times):
+            self.times = iter(times)
+
+        def monotonic(self):
+            return next(self.times)
+
+    session = demo_mod.LiveSession(io.StringIO(), plain=True)
+    session.started = 0.0
+    draws = []
+    session.draw = lambda: draws.append(1)
+    monkeypatch.setattr(demo_mod, "time", Clock([0.9997, 0.9998, 0.9999, 1.0001]))
+    await session.render_until(asyncio.Event(), 1.0)
+    assert len(draws) == 1

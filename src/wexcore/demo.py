@@ -190,7 +190,10 @@ class LiveSession:
             wait = period
             if deadline is not None:
                 left = deadline - time.monotonic()
-                if left <= 0:
+                # Event loops time in whole milliseconds (uvloop rounds a
+                # shorter wait to none): a remainder below that would redraw
+                # the same second several times in a busy loop.
+                if left <= _TIMER_SLACK:
                     break
                 wait = min(wait, left)
             with contextlib.suppress(asyncio.TimeoutError):
@@ -202,6 +205,10 @@ class LiveSession:
             self._refresh_panels()
             self.screen.draw(self.frame())
             self.screen.close()
+
+
+#: The event loops' timer granularity (s): a wait shorter than this ends at once.
+_TIMER_SLACK = 0.002
 
 
 def _price_below(ticks: int, precision: int, fraction: str) -> str:
