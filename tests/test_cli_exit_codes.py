@@ -52,6 +52,15 @@ def test_the_rule():
     (["replay", "x.gz", "--speed", "-2"], "argument --speed: must be 0 or more, not -2"),
     (["replay", "x.gz", "--serve", "70000"], "argument --serve: must be a port number"),
     (["bench", "--repeat", "0"], "argument --repeat: must be 1 or more, not 0"),
+    (["books", "btc_usdt", "--nats", "nats://127.0.0.1:1", "--refresh", "0"],
+     "argument --refresh: must be more than 0, not 0"),
+    (["books", "btc_usdt", "--nats", "nats://127.0.0.1:1", "--seconds", "-1"],
+     "argument --seconds: must be more than 0, not -1"),
+    (["books", "btc usdt", "--nats", "nats://127.0.0.1:1"], "is not a symbol"),
+    (["feed", "btc_usdt", "--nats", "nats://127.0.0.1:1", "--replicas", "0"],
+     "argument --replicas: must be 1 or more, not 0"),
+    (["feed", "btc_usdt", "--nats", "nats://127.0.0.1:1", "--lease-ttl", "nan"],
+     "argument --lease-ttl: 'nan' is not a finite number"),
 ])
 def test_nonsense_values_are_refused_before_anything_runs(capsys, argv, complaint):
     with pytest.raises(SystemExit) as exc:

@@ -233,3 +233,33 @@ async def test_plain_view_draws_once_at_the_end_not_in_a_busy_loop(monkeypatch):
     monkeypatch.setattr(demo_mod, "time", Clock([0.9997, 0.9998, 0.9999, 1.0001]))
     await session.render_until(asyncio.Event(), 1.0)
     assert len(draws) == 1
+
+
+@pytest.mark.parametrize(("columns", "rows", "books"), [(80, 24, 2), (80, 24, 3), (100, 30, 4)])
+def test_bus_books_view_fits_and_shows_every_book(columns, rows, books):
+    # wexcore books (over NATS) draws with the demo's fitting rule
+    from wexcore.bus.cli import books_frame
+
+    panels = [_panel(f"spot    sym{i}_usdt (bus)") for i in range(books)]
+    for p in panels:
+        p.trades.clear()  # the bus view shows books only
+    term = VirtualTerminal(columns, rows)
+    screen = Screen(term, size=lambda: term.size)
+    for elapsed in (0.0, 0.25, 0.5):
+        screen.draw(books_frame(panels, elapsed, columns, rows, 10))
+    screen.close()
+    assert all(scrolled == 0 for _, scrolled in term.frames)
+    display = "\n".join(term.frames[-1][0])
+    for i in range(books):
+        assert display.count(f"sym{i}_usdt (bus)") == 1
+    assert display.count("wexcore books (bus)") == 1
+    assert "30000.00" in display  # the touch is shown
+
+
+def test_bus_books_view_on_a_small_terminal_says_what_is_hidden():
+    from wexcore.bus.cli import books_frame
+
+    panels = [_panel(f"spot    sym{i}_usdt (bus)") for i in range(8)]
+    lines = books_frame(panels, 1.0, 80, 24, 10)
+    assert len(lines) <= 24 and max(map(len, lines)) <= 79
+    assert any("more book(s) not shown" in line for line in lines)

@@ -193,7 +193,7 @@ class LiveSession:
                 # Event loops time in whole milliseconds (uvloop rounds a
                 # shorter wait to none): a remainder below that would redraw
                 # the same second several times in a busy loop.
-                if left <= _TIMER_SLACK:
+                if left <= TIMER_SLACK:
                     break
                 wait = min(wait, left)
             with contextlib.suppress(asyncio.TimeoutError):
@@ -208,7 +208,7 @@ class LiveSession:
 
 
 #: The event loops' timer granularity (s): a wait shorter than this ends at once.
-_TIMER_SLACK = 0.002
+TIMER_SLACK = 0.002
 
 
 def _price_below(ticks: int, precision: int, fraction: str) -> str:

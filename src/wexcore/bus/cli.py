@@ -32,7 +32,10 @@ BOOKS_EXAMPLES = """examples:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("symbols", nargs="+", metavar="SYMBOL", help="e.g. btc_usdt")
+    from wexcore.cli import symbol_name
+
+    parser.add_argument("symbols", nargs="+", metavar="SYMBOL", type=symbol_name,
+                        help="e.g. btc_usdt")
     parser.add_argument("--nats", required=True, metavar="URL",
                         help="NATS server URL(s), comma-separated for a cluster")
     parser.add_argument("--product", choices=("spot", "futures"), default="spot",
@@ -40,23 +43,26 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def feed_arguments(parser: argparse.ArgumentParser) -> None:
+    # the argument types of every wexcore command: nonsense values are usage errors
+    from wexcore.cli import non_negative_float, positive_float, positive_int
+
     _common(parser)
     parser.add_argument("--group", default="default",
                         help="feeds of one group share the symbols (default 'default')")
     parser.add_argument("--rest-url", default=None, help="REST base URL (default: the exchange)")
     parser.add_argument("--ws-url", default=None, help="WebSocket URL (default: the exchange)")
-    parser.add_argument("--lease-ttl", type=float, default=5.0,
+    parser.add_argument("--lease-ttl", type=positive_float, default=5.0,
                         help="seconds a symbol's lease lives without renewal (default 5)")
-    parser.add_argument("--snapshot-interval", type=float, default=5.0,
+    parser.add_argument("--snapshot-interval", type=positive_float, default=5.0,
                         help="seconds between refreshed KV snapshots (default 5)")
-    parser.add_argument("--replicas", type=int, default=1,
+    parser.add_argument("--replicas", type=positive_int, default=1,
                         help="replicas of the stream and buckets when this feed creates "
                              "them (3 on a 3-node cluster)")
     parser.add_argument("--no-trades", action="store_true", help="do not publish trades")
     parser.add_argument("--transport", choices=("picows", "websockets"), default=None,
                         help="WebSocket transport (default: picows; websockets where picows "
                         "cannot be imported)")
-    parser.add_argument("--status-interval", type=float, default=5.0,
+    parser.add_argument("--status-interval", type=non_negative_float, default=5.0,
                         help="seconds between status lines on stdout (0: none)")
 
 
@@ -104,14 +110,17 @@ def feed_run(args: argparse.Namespace) -> int:
 
 
 def books_arguments(parser: argparse.ArgumentParser) -> None:
+    from wexcore.cli import positive_float, positive_int
+
     _common(parser)
-    parser.add_argument("--seconds", type=float, default=0.0,
+    parser.add_argument("--seconds", type=positive_float, default=None,
                         help="stop after this many seconds (default: until Ctrl-C)")
     parser.add_argument("--plain", action="store_true",
                         help="one line per symbol per second (automatic when stdout is not "
                              "a terminal)")
-    parser.add_argument("--depth", type=int, default=10, help="levels per side shown")
-    parser.add_argument("--refresh", type=float, default=0.25,
+    parser.add_argument("--depth", type=positive_int, default=10,
+                        help="levels per side shown (fewer when the terminal is small)")
+    parser.add_argument("--refresh", type=positive_float, default=0.25,
                         help="seconds between redraws (default 0.25)")
 
 
@@ -129,9 +138,22 @@ def _panel(b: Any, depth: int, rates: dict[str, Any]) -> Any:
         rate=meter.update(applied), resyncs=b.resyncs)
 
 
+def books_frame(panels: list[Any], elapsed: float, columns: int, rows: int,
+                depth: int) -> list[str]:
+    """The in-place view of ``panels`` fitted to a ``columns`` x ``rows``
+    terminal (the demo's rule: fewer levels, then fewer panels, never a line
+    that wraps or a frame that scrolls)."""
+    from wexcore.view import fit_view
+
+    head = [f"wexcore books (bus)  elapsed {elapsed:5.1f}s  (Ctrl-C to stop)", ""]
+    lines, _ = fit_view(head, panels, [], columns, rows, max_depth=depth, max_trades=0)
+    return lines
+
+
 async def _run_books(args: argparse.Namespace, out: Any, stop: asyncio.Event) -> None:
     from wexcore.bus.books import BusBooks
-    from wexcore.view import Screen, plain_line, render_panel, side_by_side, wants_plain
+    from wexcore.demo import TIMER_SLACK
+    from wexcore.view import Screen, plain_line, wants_plain
 
     plain = wants_plain(out, args.plain)
     screen = None if plain else Screen(out)
@@ -142,8 +164,6 @@ async def _run_books(args: argparse.Namespace, out: Any, stop: asyncio.Event) ->
         async with BusBooks(args.symbols, nats_url=args.nats, product=args.product) as books:
             while not stop.is_set():
                 elapsed = time.monotonic() - start
-                if args.seconds and elapsed >= args.seconds:
-                    break
                 panels = [_panel(b, args.depth, rates) for b in books]
                 if screen is None:
                     for p in panels:
@@ -151,20 +171,21 @@ async def _run_books(args: argparse.Namespace, out: Any, stop: asyncio.Event) ->
                         out.write(plain_line(p, elapsed) + f" idle {idle:.1f}s\n")
                     out.flush()
                 else:
-                    width = 160
-                    with contextlib.suppress(OSError):
-                        width = __import__("os").get_terminal_size(out.fileno()).columns
-                    screen.draw(side_by_side([render_panel(p, args.depth) for p in panels],
-                                             width))
+                    columns, rows = screen.size()
+                    screen.draw(books_frame(panels, elapsed, columns, rows, args.depth))
+                wait = interval
+                if args.seconds is not None:
+                    left = args.seconds - (time.monotonic() - start)
+                    if left <= TIMER_SLACK:
+                        break
+                    wait = min(wait, left)
                 with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(stop.wait(), interval)
+                    await asyncio.wait_for(stop.wait(), wait)
     finally:
         if screen is not None:
             screen.close()
 
 
 def books_run(args: argparse.Namespace) -> int:
-    if args.depth < 1:
-        raise ValueError("--depth must be at least 1")
     _run(lambda stop: _run_books(args, sys.stdout, stop))
     return 0
