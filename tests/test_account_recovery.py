@@ -264,11 +264,39 @@ async def test_unknown_outcome_and_failed_lookups_are_settled_by_reconciliation(
         sim.set_faults("rest_5xx=1")
         with pytest.raises(wexcore.ServerError):
             await acct.place_order("btc_usdt", "BUY", "LIMIT", price=bid_price(sim),
-                                   quantity="0.01", client_order_id="lost_1")
+                                   quantity="0.01", client_order_id="lost_1", validate=False)
         assert acct.pending["lost_1"].unknown
         sim.set_faults(None)
         await wait_until(lambda: "lost_1" not in acct.pending, 5.0, "pending settled")
         assert acct.open_orders == {}
+
+
+@pytest.mark.parametrize("product", ["spot", "futures"])
+async def test_a_failed_rules_fetch_is_an_error_for_an_order_never_sent(product):
+    # The first validated order of a symbol fetches its rules before anything
+    # is sent: when that fails, the order is not pending and nothing waits out
+    # a recv window.
+    async with Simulator(**QUIET) as sim, \
+            account(sim, product, rest_options=dict(max_retries=0)) as acct:
+        await acct.wait_synced(5)
+        sim.set_faults("rest_5xx=1")
+        with pytest.raises(wexcore.ServerError) as ei:
+            if product == "spot":
+                await acct.place_order("btc_usdt", "BUY", "LIMIT", price=bid_price(sim),
+                                       quantity="0.01", client_order_id="never_1")
+            else:
+                await acct.place_order("btc_usdt", "BUY", "LIMIT", 1, "LONG", price="1",
+                                       client_order_id="never_1")
+        assert ei.value.method == "GET"  # the rules, not the order
+        assert acct.pending == {}
+        sim.set_faults(None)
+        bid = sim.book_snapshot("btc_usdt", product, depth=1)["bids"][0][0]
+        if product == "spot":
+            oid = await acct.place_order("btc_usdt", "BUY", "LIMIT", price=bid_price(sim),
+                                         quantity="0.01")
+        else:
+            oid = await acct.place_order("btc_usdt", "BUY", "LIMIT", 1, "LONG", price=bid)
+        assert oid is not None
 
 
 async def test_an_order_sent_by_the_user_is_tracked_and_resolved():

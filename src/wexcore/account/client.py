@@ -307,6 +307,7 @@ class Account(Generic[OrderT, FillT, BalanceT]):
         self.settle = settle
         self.unknown_grace = unknown_grace
         self._overlap_ms = int(overlap * 1000)
+        self._rules_loaded: set[str] = set()  # symbols whose pre-trade rules were fetched
         self._listeners: list[AccountEvents[OrderT, FillT, BalanceT]] = []
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
@@ -480,6 +481,14 @@ class Account(Generic[OrderT, FillT, BalanceT]):
         """
         cid = client_order_id or "wx" + secrets.token_hex(10)
         symbol = args[0] if args else kwargs.get("symbol")
+        if kwargs.get("validate", True) and isinstance(symbol, str) \
+                and symbol not in self._rules_loaded:
+            # The client's first validated order of a symbol fetches its rules
+            # first. Fetched here, before the order is tracked: the lost-answer
+            # rule below counts the recv window from the moment of sending, and
+            # a failed fetch is an error for an order that was never sent.
+            await self.rest.load_filters(symbol)
+            self._rules_loaded.add(symbol)
         state = self._state
         pending = self.track(cid, symbol if isinstance(symbol, str) else None)
         sent_at = pending.sent_at
